@@ -1,0 +1,67 @@
+import { join } from "node:path";
+import { fsError } from "./errors.js";
+import type { HlsSinkFs } from "./fs.js";
+import { TEMP_PREFIX, TEMP_SUFFIX } from "./segment-name.js";
+
+let tempCounter = 0;
+
+/** A fresh hidden temp name in the same directory (rename is only atomic within one file system). */
+function tempNameFor(name: string): string {
+  const nonce = Math.floor(Math.random() * 0x1_0000_0000).toString(36);
+  return `${TEMP_PREFIX}${name}-${process.pid}-${++tempCounter}-${nonce}${TEMP_SUFFIX}`;
+}
+
+/**
+ * Writes `data` to `dir/name` so that a reader only ever sees the old file or the whole new one:
+ * write to a temp name, fsync it, then rename it over `name`. On failure the temp file is removed
+ * and an `HlsSinkError` is thrown; `dir/name` is untouched. The rename is durable only after
+ * {@link syncDirectory}, which the caller runs when it needs ordering against later writes.
+ */
+export async function writeFileAtomically(fs: HlsSinkFs, dir: string, name: string, data: Uint8Array): Promise<void> {
+  const tmp = join(dir, tempNameFor(name));
+  let created = false;
+  try {
+    const fh = await fs.open(tmp, "wx");
+    created = true;
+    let failure: unknown;
+    try {
+      await fh.writeFile(data);
+      await fh.sync();
+    } catch (err) {
+      failure = err;
+    }
+    try {
+      await fh.close();
+    } catch (err) {
+      // close() can be where a deferred write error (e.g. ENOSPC on NFS) surfaces.
+      failure ??= err;
+    }
+    if (failure !== undefined) throw failure;
+    await fs.rename(tmp, join(dir, name));
+    created = false;
+  } catch (err) {
+    if (created) await fs.unlink(tmp).catch(() => undefined);
+    throw fsError(err, `writing ${name} in ${dir}`);
+  }
+}
+
+// Some file systems cannot fsync a directory; durability there is the file system's business.
+const DIR_SYNC_UNSUPPORTED = new Set(["EINVAL", "ENOTSUP", "EOPNOTSUPP", "EISDIR", "EBADF"]);
+
+/** fsync a directory, making renames and unlinks in it durable. */
+export async function syncDirectory(fs: HlsSinkFs, dir: string): Promise<void> {
+  let fh;
+  try {
+    fh = await fs.open(dir, "r");
+  } catch (err) {
+    throw fsError(err, `opening ${dir} to sync it`);
+  }
+  try {
+    await fh.sync();
+  } catch (err) {
+    const code = (err as { code?: unknown } | null)?.code;
+    if (typeof code !== "string" || !DIR_SYNC_UNSUPPORTED.has(code)) throw fsError(err, `syncing ${dir}`);
+  } finally {
+    await fh.close().catch(() => undefined);
+  }
+}

@@ -1,0 +1,39 @@
+import * as fsp from "node:fs/promises";
+
+/** The part of an open file the sink uses. Node's `FileHandle` fits. */
+export interface HlsSinkFileHandle {
+  /** Writes all of `data` (looping over short writes). */
+  writeFile(data: Uint8Array): Promise<void>;
+  /** fsync: returns once the file's bytes are on stable storage. */
+  sync(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * The file-system calls the sink makes, shaped like `node:fs/promises` (which is the default).
+ * An option so tests can inject faults the real disk cannot produce on demand (ENOSPC), and so
+ * an embedder can route writes elsewhere. Errors must carry a Node-style `code` (errno name).
+ */
+export interface HlsSinkFs {
+  mkdir(path: string, options: { recursive: true }): Promise<unknown>;
+  /** `"wx"`: create a new file for writing, failing if it exists; `"r"`: open (a directory) to fsync it. */
+  open(path: string, flags: "wx" | "r"): Promise<HlsSinkFileHandle>;
+  /** Atomically replaces `to` with `from` (POSIX rename). */
+  rename(from: string, to: string): Promise<void>;
+  unlink(path: string): Promise<void>;
+  /** Entry names in a directory. */
+  readdir(path: string): Promise<string[]>;
+  readFile(path: string): Promise<Uint8Array>;
+  stat(path: string): Promise<{ size: number; isFile(): boolean }>;
+}
+
+/** `node:fs/promises`, narrowed to {@link HlsSinkFs}. */
+export const nodeFs: HlsSinkFs = {
+  mkdir: (path, options) => fsp.mkdir(path, options),
+  open: (path, flags) => fsp.open(path, flags),
+  rename: (from, to) => fsp.rename(from, to),
+  unlink: (path) => fsp.unlink(path),
+  readdir: (path) => fsp.readdir(path),
+  readFile: (path) => fsp.readFile(path),
+  stat: (path) => fsp.stat(path),
+};

@@ -1,0 +1,86 @@
+import { readFileSync } from "node:fs";
+import { basename } from "node:path";
+import { nodeFs, type HlsSinkFileHandle, type HlsSinkFs } from "../../src/fs.js";
+
+/** One file-system call the sink made, in order. */
+export type FsEvent =
+  | { op: "rename"; from: string; to: string; /** For a playlist: the segment URIs it lists once in place. */ listed?: string[] }
+  | { op: "unlink"; name: string }
+  | { op: "sync-dir" };
+
+/** When a fault hook returns an errno name, the call fails with that errno (after doing `partial` work). */
+export interface FaultHooks {
+  /** Before writing a temp file for `target` (e.g. "00003.ts" or "index.m3u8"); may half-write it first. */
+  onWrite?(target: string): string | undefined;
+  onSync?(target: string): string | undefined;
+  onRename?(to: string): string | undefined;
+}
+
+function errno(code: string, syscall: string, path: string): NodeJS.ErrnoException {
+  const err = new Error(`${code}: simulated ${syscall} failure, '${path}'`) as NodeJS.ErrnoException;
+  err.code = code;
+  err.syscall = syscall;
+  err.path = path;
+  return err;
+}
+
+// ".hls-sink-00003.ts-123-4-abc.tmp" -> "00003.ts"
+function targetOf(tempPath: string): string {
+  return basename(tempPath).replace(/^\.hls-sink-/, "").replace(/-\d+-\d+-[0-9a-z]+\.tmp$/, "");
+}
+
+/**
+ * The real `node:fs/promises` (every call reaches the disk), recording renames/unlinks/dir syncs
+ * and, when a hook says so, failing a call the way a full disk does: a write that fails after
+ * really writing half its bytes, an fsync that fails, a rename that fails.
+ */
+export function instrumentedFs(hooks: FaultHooks = {}): { fs: HlsSinkFs; events: FsEvent[] } {
+  const events: FsEvent[] = [];
+  const fs: HlsSinkFs = {
+    ...nodeFs,
+    async open(path, flags) {
+      const real = await nodeFs.open(path, flags);
+      if (flags === "r") {
+        return {
+          sync: async () => {
+            events.push({ op: "sync-dir" });
+            await real.sync();
+          },
+          close: () => real.close(),
+          writeFile: (d) => real.writeFile(d),
+        };
+      }
+      const target = targetOf(path);
+      const handle: HlsSinkFileHandle = {
+        async writeFile(data) {
+          const code = hooks.onWrite?.(target);
+          if (code) {
+            await real.writeFile(data.subarray(0, data.length >> 1));
+            throw errno(code, "write", path);
+          }
+          await real.writeFile(data);
+        },
+        async sync() {
+          const code = hooks.onSync?.(target);
+          if (code) throw errno(code, "fsync", path);
+          await real.sync();
+        },
+        close: () => real.close(),
+      };
+      return handle;
+    },
+    async rename(from, to) {
+      const code = hooks.onRename?.(basename(to));
+      if (code) throw errno(code, "rename", to);
+      await nodeFs.rename(from, to);
+      const event: Extract<FsEvent, { op: "rename" }> = { op: "rename", from: basename(from), to: basename(to) };
+      if (to.endsWith(".m3u8")) event.listed = readFileSync(to, "utf8").split("\n").filter((l) => l.endsWith(".ts"));
+      events.push(event);
+    },
+    async unlink(path) {
+      await nodeFs.unlink(path);
+      events.push({ op: "unlink", name: basename(path) });
+    },
+  };
+  return { fs, events };
+}

@@ -1,0 +1,541 @@
+import { readFile, writeFile, rm, mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import fc from "fast-check";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { HlsSink, HlsSinkError, type HlsChunk } from "../src/index.js";
+import { instrumentedFs } from "./helpers/instrumented-fs.js";
+import { allFiles, listed, parseWithM3u8Parser, segmentFiles } from "./helpers/playlist.js";
+import { checkSyntheticChunk, syntheticChunkBytes } from "./helpers/synthetic-ts.js";
+import { tempDir } from "./helpers/tmp.js";
+
+const SECOND = 90_000;
+const T0 = Date.UTC(2025, 5, 1, 12, 0, 0);
+
+/** Chunk `seq` of a continuous 2 s-per-chunk stream, unless overridden. */
+function chunk(seq: number, over: Partial<HlsChunk> = {}): HlsChunk {
+  return {
+    seq,
+    firstPts: (seq * 2 * SECOND) % 2 ** 33,
+    durationTicks: 2 * SECOND,
+    bytes: syntheticChunkBytes(seq, 0.2),
+    programDateTimeMs: T0 + seq * 2000,
+    ...over,
+  };
+}
+
+async function expectSinkError(p: Promise<unknown>, code: HlsSinkError["code"]): Promise<HlsSinkError> {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err, `expected HlsSinkError(${code})`).toBeInstanceOf(HlsSinkError);
+  expect((err as HlsSinkError).code).toBe(code);
+  return err as HlsSinkError;
+}
+
+let dir: string;
+let cleanup: () => Promise<void>;
+beforeEach(async () => {
+  ({ path: dir, cleanup } = await tempDir());
+});
+afterEach(async () => {
+  await cleanup();
+});
+
+describe("writing a live playlist", () => {
+  it("writes segments and a playlist that m3u8-parser reads back as written", async () => {
+    const sink = await HlsSink.open({ dir });
+    const results = [];
+    for (let s = 0; s < 3; s++) results.push(await sink.write(chunk(s, { durationTicks: 2 * SECOND + s * 4500 })));
+    expect(results).toEqual([
+      { segmentName: "00000.ts", mediaSequence: 0, discontinuity: false },
+      { segmentName: "00001.ts", mediaSequence: 1, discontinuity: false },
+      { segmentName: "00002.ts", mediaSequence: 2, discontinuity: false },
+    ]);
+    let m = await parseWithM3u8Parser(sink.playlistPath);
+    expect(m.version).toBe(3);
+    expect(m.mediaSequence).toBe(0);
+    expect(m.discontinuitySequence).toBe(0);
+    expect(m.targetDuration).toBe(3); // ceil(2.1 s)
+    expect(m.endList).toBeUndefined();
+    expect(m.independentSegments).toBe(true);
+    expect(listed(m)).toEqual(["00000.ts", "00001.ts", "00002.ts"]);
+    expect(m.segments.map((s) => s.duration)).toEqual([2, 2.05, 2.1]);
+    expect(m.segments.map((s) => Date.parse(s.dateTimeString!))).toEqual([T0, T0 + 2000, T0 + 4000]);
+    expect(m.segments.every((s) => !s.discontinuity)).toBe(true);
+    for (let s = 0; s < 3; s++) {
+      expect(new Uint8Array(await readFile(join(dir, results[s]!.segmentName)))).toEqual(chunk(s).bytes);
+    }
+    expect(await allFiles(dir)).toEqual(["00000.ts", "00001.ts", "00002.ts", "index.m3u8"]);
+
+    await sink.close();
+    m = await parseWithM3u8Parser(sink.playlistPath);
+    expect(m.endList).toBe(true);
+    expect(listed(m)).toEqual(["00000.ts", "00001.ts", "00002.ts"]);
+    const bytes = [0, 1, 2].reduce((n, s) => n + chunk(s).bytes.length, 0);
+    expect(sink.stats).toEqual({ segmentsWritten: 3, bytesWritten: bytes, discontinuities: 0, mediaSecondsWritten: 6.15 });
+  });
+
+  it("stamps Date.now() as program date time when the chunk has none", async () => {
+    const sink = await HlsSink.open({ dir });
+    const before = Date.now();
+    await sink.write(chunk(0, { programDateTimeMs: undefined }));
+    const after = Date.now();
+    const pdt = Date.parse((await parseWithM3u8Parser(sink.playlistPath)).segments[0]!.dateTimeString!);
+    expect(pdt).toBeGreaterThanOrEqual(before);
+    expect(pdt).toBeLessThanOrEqual(after);
+  });
+
+  it("uses a custom playlist name", async () => {
+    const sink = await HlsSink.open({ dir, playlistName: "live.m3u8" });
+    await sink.write(chunk(0));
+    await sink.close();
+    expect(await allFiles(dir)).toEqual(["00000.ts", "live.m3u8"]);
+  });
+
+  it("never lowers the target duration, even after the long segment leaves the window", async () => {
+    const sink = await HlsSink.open({ dir, windowSegments: 2 });
+    const durations = [1 * SECOND, 3.5 * SECOND, 1 * SECOND, 1 * SECOND, 1 * SECOND];
+    const targets: number[] = [];
+    let pts = 0;
+    for (const [seq, d] of durations.entries()) {
+      await sink.write(chunk(seq, { firstPts: pts, durationTicks: d }));
+      pts += d;
+      targets.push((await parseWithM3u8Parser(sink.playlistPath)).targetDuration!);
+    }
+    expect(targets).toEqual([1, 4, 4, 4, 4]);
+  });
+
+  it("queues concurrent writes in call order", async () => {
+    const sink = await HlsSink.open({ dir, windowSegments: 0 });
+    const results = await Promise.all(Array.from({ length: 12 }, (_, s) => sink.write(chunk(s))));
+    expect(results.map((r) => r.mediaSequence)).toEqual([...Array(12).keys()]);
+    const m = await parseWithM3u8Parser(sink.playlistPath);
+    expect(listed(m)).toHaveLength(12);
+    for (const [i, uri] of listed(m).entries()) {
+      const got = checkSyntheticChunk(new Uint8Array(await readFile(join(dir, uri))), 0.2);
+      expect(got).toEqual({ seq: i });
+    }
+  });
+});
+
+describe("sliding window and deletion", () => {
+  it("lists the last windowSegments segments and deletes exactly those no longer listed", async () => {
+    const sink = await HlsSink.open({ dir, windowSegments: 3, retainRemovedSegments: 0 });
+    for (let s = 0; s < 8; s++) {
+      await sink.write(chunk(s));
+      const m = await parseWithM3u8Parser(sink.playlistPath);
+      const expected = Array.from({ length: Math.min(3, s + 1) }, (_, i) => `0000${s - Math.min(3, s + 1) + 1 + i}.ts`);
+      expect(listed(m)).toEqual(expected);
+      expect(m.mediaSequence).toBe(Math.max(0, s - 2));
+      expect(await segmentFiles(dir)).toEqual(expected);
+    }
+  });
+
+  it("keeps removed segments for the grace count (default windowSegments + 1), then deletes them", async () => {
+    const window = 3;
+    const grace = window + 1;
+    const sink = await HlsSink.open({ dir, windowSegments: window });
+    for (let s = 0; s < 14; s++) {
+      await sink.write(chunk(s));
+      const m = await parseWithM3u8Parser(sink.playlistPath);
+      const first = m.mediaSequence!;
+      const onDisk = await segmentFiles(dir);
+      const keptFrom = Math.max(0, first - grace);
+      expect(onDisk).toEqual(Array.from({ length: s + 1 - keptFrom }, (_, i) => `${String(keptFrom + i).padStart(5, "0")}.ts`));
+    }
+  });
+
+  it("deletes a segment only after a playlist that no longer names it is in place", async () => {
+    const { fs, events } = instrumentedFs();
+    // No grace, so the ordering itself is under test.
+    const sink = await HlsSink.open({ dir, windowSegments: 2, retainRemovedSegments: 0, fs });
+    for (let s = 0; s < 10; s++) await sink.write(chunk(s));
+    await sink.close();
+    const unlinks = events.filter((e) => e.op === "unlink" && e.name.endsWith(".ts"));
+    expect(unlinks.length).toBe(10 - 2);
+    for (const [i, e] of events.entries()) {
+      if (e.op !== "unlink" || !e.name.endsWith(".ts")) continue;
+      const playlists = events.slice(0, i).filter((x) => x.op === "rename" && x.to === "index.m3u8");
+      const last = playlists.at(-1);
+      expect(last?.op === "rename" && last.listed).not.toContain(e.name);
+      // ...and a directory sync made that playlist durable before the delete.
+      const lastRename = events.lastIndexOf(last!);
+      expect(events.slice(lastRename, i).some((x) => x.op === "sync-dir")).toBe(true);
+    }
+    // Every segment rename is followed (after a dir sync) by a playlist naming it.
+    for (const [i, e] of events.entries()) {
+      if (e.op !== "rename" || !e.to.endsWith(".ts")) continue;
+      const rest = events.slice(i + 1);
+      const next = rest.findIndex((x) => x.op === "rename" && x.to === "index.m3u8");
+      expect(rest.slice(0, next).some((x) => x.op === "sync-dir")).toBe(true);
+      const pl = rest[next];
+      expect(pl?.op === "rename" && pl.listed).toContain(e.to);
+    }
+  });
+
+  it("event mode keeps every segment and says EVENT", async () => {
+    const sink = await HlsSink.open({ dir, mode: "event", windowSegments: 2 });
+    for (let s = 0; s < 9; s++) await sink.write(chunk(s));
+    await sink.close();
+    const m = await parseWithM3u8Parser(sink.playlistPath);
+    expect(m.playlistType).toBe("EVENT");
+    expect(m.mediaSequence).toBe(0);
+    expect(listed(m)).toHaveLength(9);
+    expect(await segmentFiles(dir)).toEqual(listed(m));
+    expect(m.endList).toBe(true);
+  });
+
+  it("windowSegments 0 keeps every segment", async () => {
+    const sink = await HlsSink.open({ dir, windowSegments: 0 });
+    for (let s = 0; s < 9; s++) await sink.write(chunk(s));
+    const m = await parseWithM3u8Parser(sink.playlistPath);
+    expect(m.playlistType).toBeUndefined();
+    expect(listed(m)).toHaveLength(9);
+    expect(await segmentFiles(dir)).toHaveLength(9);
+  });
+});
+
+describe("discontinuities", () => {
+  it("marks a seq gap, a PTS jump and a forced break; not a small PTS wobble or the 2^33 wrap", async () => {
+    const sink = await HlsSink.open({ dir, windowSegments: 0 });
+    const wrapStart = 2 ** 33 - SECOND;
+    const writes: Array<[HlsChunk, boolean]> = [
+      [chunk(0), false],
+      [chunk(1), false],
+      [chunk(3), true], // seq gap
+      [chunk(4, { firstPts: 4 * 2 * SECOND + 10 * SECOND }), true], // PTS jump
+      [chunk(5, { firstPts: 4 * 2 * SECOND + 12 * SECOND + 1000 }), false], // within tolerance
+      [chunk(6, { discontinuity: true, firstPts: 4 * 2 * SECOND + 14 * SECOND + 1000 }), true], // forced
+      [chunk(7, { firstPts: wrapStart }), true], // jump to near the wrap
+      [chunk(8, { firstPts: (wrapStart + 2 * SECOND) % 2 ** 33 }), false], // across the wrap
+      [chunk(2, { discontinuity: true }), true], // a new sequence may restart lower when flagged
+    ];
+    for (const [c, expected] of writes) expect((await sink.write(c)).discontinuity, `seq ${c.seq}`).toBe(expected);
+    const m = await parseWithM3u8Parser(sink.playlistPath);
+    expect(m.segments.map((s) => s.discontinuity === true)).toEqual(writes.map(([, d]) => d));
+    expect(m.segments.map((s) => s.timeline)).toEqual([0, 0, 1, 2, 2, 3, 4, 4, 5]);
+    expect(sink.stats.discontinuities).toBe(5);
+  });
+
+  it("honours ptsJumpToleranceTicks", async () => {
+    const sink = await HlsSink.open({ dir, ptsJumpToleranceTicks: 0 });
+    await sink.write(chunk(0));
+    expect((await sink.write(chunk(1, { firstPts: 2 * SECOND + 1 }))).discontinuity).toBe(true);
+  });
+
+  it("ignores a forced discontinuity on the very first segment", async () => {
+    const sink = await HlsSink.open({ dir });
+    expect((await sink.write(chunk(5, { discontinuity: true }))).discontinuity).toBe(false);
+  });
+
+  it("keeps each segment's timeline fixed as discontinuities slide out of the window", async () => {
+    // Property: for any stream of chunks, every segment has the same discontinuity timeline
+    // (m3u8-parser's discontinuitySequence + tags above it) in every playlist that lists it,
+    // and the directory holds exactly the listed segments.
+    const step = fc.constantFrom("next", "gap", "jump", "force");
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 4 }), fc.array(step, { minLength: 1, maxLength: 12 }), async (window, steps) => {
+        const { path, cleanup: done } = await tempDir();
+        try {
+          const sink = await HlsSink.open({ dir: path, windowSegments: window, retainRemovedSegments: 0 });
+          const timelineOf = new Map<string, number>();
+          let seq = 0;
+          let pts = 0;
+          for (const s of steps) {
+            if (s === "gap") seq += 2;
+            if (s === "jump") pts += 100 * SECOND;
+            await sink.write(chunk(seq, { firstPts: pts % 2 ** 33, discontinuity: s === "force" }));
+            seq++;
+            pts += 2 * SECOND;
+            const m = await parseWithM3u8Parser(sink.playlistPath);
+            for (const seg of m.segments) {
+              const before = timelineOf.get(seg.uri);
+              if (before !== undefined) expect(seg.timeline, seg.uri).toBe(before);
+              timelineOf.set(seg.uri, seg.timeline);
+            }
+            expect(await segmentFiles(path)).toEqual(listed(m));
+          }
+        } finally {
+          await done();
+        }
+      }),
+      { numRuns: 25 },
+    );
+  });
+});
+
+describe("reopening a directory", () => {
+  it("continues numbering after a clean close, removes ENDLIST and marks a discontinuity", async () => {
+    let sink = await HlsSink.open({ dir, windowSegments: 4 });
+    for (let s = 0; s < 6; s++) await sink.write(chunk(s));
+    await sink.close();
+    expect((await parseWithM3u8Parser(join(dir, "index.m3u8"))).endList).toBe(true);
+
+    sink = await HlsSink.open({ dir, windowSegments: 4 });
+    const r = await sink.write(chunk(6));
+    expect(r).toEqual({ segmentName: "00006.ts", mediaSequence: 6, discontinuity: true });
+    let m = await parseWithM3u8Parser(sink.playlistPath);
+    expect(m.endList).toBeUndefined();
+    expect(m.mediaSequence).toBe(3);
+    expect(listed(m)).toEqual(["00003.ts", "00004.ts", "00005.ts", "00006.ts"]);
+    expect(m.segments.map((s) => s.discontinuity === true)).toEqual([false, false, false, true]);
+    await sink.write(chunk(7));
+    await sink.close();
+    m = await parseWithM3u8Parser(sink.playlistPath);
+    expect(m.endList).toBe(true);
+    expect(listed(m)).toEqual(["00004.ts", "00005.ts", "00006.ts", "00007.ts"]);
+    expect(sink.stats.segmentsWritten).toBe(2);
+  });
+
+  it("continues seamlessly after close({ endList: false }) when the next chunk follows on", async () => {
+    let sink = await HlsSink.open({ dir });
+    await sink.write(chunk(0));
+    await sink.write(chunk(1));
+    await sink.close({ endList: false });
+    expect((await parseWithM3u8Parser(join(dir, "index.m3u8"))).endList).toBeUndefined();
+
+    sink = await HlsSink.open({ dir });
+    expect((await sink.write(chunk(2))).discontinuity).toBe(false);
+    await sink.close({ endList: false });
+    sink = await HlsSink.open({ dir });
+    expect(await sink.write(chunk(9))).toEqual({ segmentName: "00003.ts", mediaSequence: 3, discontinuity: true });
+  });
+
+  it("rejects a duplicate or backwards seq within a run; across a reopen it is a new run", async () => {
+    let sink = await HlsSink.open({ dir });
+    await sink.write(chunk(4));
+    const err = await expectSinkError(sink.write(chunk(4)), "bad-chunk");
+    expect(err.message).toMatch(/seq 4 is not after 4/);
+    await expectSinkError(sink.write(chunk(3)), "bad-chunk");
+    await sink.close({ endList: false });
+    expect(listed(await parseWithM3u8Parser(sink.playlistPath))).toEqual(["00000.ts"]);
+    // A restarted writer whose numbering starts over (a new epoch) is a discontinuity, not an error.
+    sink = await HlsSink.open({ dir });
+    expect(await sink.write(chunk(0))).toEqual({ segmentName: "00001.ts", mediaSequence: 1, discontinuity: true });
+    await expectSinkError(sink.write(chunk(0)), "bad-chunk");
+  });
+
+  it("cleans crash leftovers: temp files and segments no playlist ever named", async () => {
+    const sink = await HlsSink.open({ dir, windowSegments: 2, retainRemovedSegments: 5 });
+    for (let s = 0; s < 5; s++) await sink.write(chunk(s));
+    // What a crash can leave: temp files, and a segment renamed in before its playlist.
+    await writeFile(join(dir, ".hls-sink-00005.ts-999-1-abc.tmp"), "half");
+    await writeFile(join(dir, ".hls-sink-index.m3u8-999-2-abc.tmp"), "#EXTM3U\n#EXT");
+    await writeFile(join(dir, "00005.ts"), chunk(5).bytes);
+    await writeFile(join(dir, "unrelated.txt"), "keep me");
+
+    const reopened = await HlsSink.open({ dir, windowSegments: 2, retainRemovedSegments: 1 });
+    expect(await allFiles(dir)).toEqual(["00000.ts", "00001.ts", "00002.ts", "00003.ts", "00004.ts", "index.m3u8", "unrelated.txt"]);
+    expect((await reopened.write(chunk(5))).segmentName).toBe("00005.ts");
+    // Retired segments from the earlier run now age out under the new grace count.
+    expect(await segmentFiles(dir)).toEqual(["00003.ts", "00004.ts", "00005.ts"]);
+  });
+
+  it("starts a fresh playlist when there is none, leaving foreign files alone", async () => {
+    await writeFile(join(dir, "notes.txt"), "x");
+    const sink = await HlsSink.open({ dir: join(dir, "deep", "er") });
+    await sink.write(chunk(0));
+    expect(await allFiles(join(dir, "deep", "er"))).toEqual(["00000.ts", "index.m3u8"]);
+    expect(await allFiles(dir)).toEqual(["deep", "notes.txt"]);
+  });
+
+  it("refuses a corrupt playlist instead of clobbering it", async () => {
+    await writeFile(join(dir, "index.m3u8"), "#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXTINF:2.0,\n00000.t");
+    const err = await expectSinkError(HlsSink.open({ dir }), "corrupt-playlist");
+    expect(err.message).toMatch(/index\.m3u8/);
+    expect(await readFile(join(dir, "index.m3u8"), "utf8")).toMatch(/00000\.t$/);
+  });
+
+  it("refuses random bytes, invalid UTF-8 and an oversized file as a playlist", async () => {
+    await writeFile(join(dir, "index.m3u8"), Buffer.from([0x23, 0x45, 0xff, 0xfe, 0x0a]));
+    expect((await expectSinkError(HlsSink.open({ dir }), "corrupt-playlist")).message).toMatch(/UTF-8/);
+    await writeFile(join(dir, "index.m3u8"), Buffer.alloc(16 * 1024 * 1024 + 1, 0x23));
+    expect((await expectSinkError(HlsSink.open({ dir }), "corrupt-playlist")).message).toMatch(/larger/);
+    await rm(join(dir, "index.m3u8"));
+    await mkdir(join(dir, "index.m3u8"));
+    await expectSinkError(HlsSink.open({ dir }), "corrupt-playlist");
+  });
+
+  it("refuses a playlist that names a missing segment", async () => {
+    const sink = await HlsSink.open({ dir });
+    await sink.write(chunk(0));
+    await sink.write(chunk(1));
+    await rm(join(dir, "00001.ts"));
+    const err = await expectSinkError(HlsSink.open({ dir }), "corrupt-playlist");
+    expect(err.message).toMatch(/00001\.ts, which is missing/);
+  });
+
+  it("marks a discontinuity when continuing a playlist it cannot vouch for", async () => {
+    // A playlist in our format but written by another tool: no continuity comment.
+    await writeFile(join(dir, "00010.ts"), chunk(10).bytes);
+    await writeFile(
+      join(dir, "index.m3u8"),
+      "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:2\n#EXT-X-MEDIA-SEQUENCE:10\n#EXTINF:2.0,\n00010.ts\n",
+    );
+    const sink = await HlsSink.open({ dir });
+    expect(await sink.write(chunk(11))).toEqual({ segmentName: "00011.ts", mediaSequence: 11, discontinuity: true });
+  });
+
+  it("leaves the playlist untouched when closed without writing", async () => {
+    let sink = await HlsSink.open({ dir });
+    await sink.close();
+    expect(await allFiles(dir)).toEqual([]);
+    sink = await HlsSink.open({ dir });
+    await sink.write(chunk(0));
+    await sink.close();
+    const before = await readFile(join(dir, "index.m3u8"), "utf8");
+    sink = await HlsSink.open({ dir });
+    await sink.close();
+    expect(await readFile(join(dir, "index.m3u8"), "utf8")).toBe(before);
+  });
+});
+
+describe("lifecycle and bad input", () => {
+  it("rejects writes after close and makes close idempotent", async () => {
+    const sink = await HlsSink.open({ dir });
+    const pending = sink.write(chunk(0));
+    const closing = sink.close();
+    await expectSinkError(sink.write(chunk(1)), "closed");
+    expect(sink.close()).toBe(closing);
+    await closing;
+    expect((await pending).mediaSequence).toBe(0);
+    const m = await parseWithM3u8Parser(sink.playlistPath);
+    expect(listed(m)).toEqual(["00000.ts"]);
+    expect(m.endList).toBe(true);
+  });
+
+  it("rejects malformed chunks without touching the disk", async () => {
+    const sink = await HlsSink.open({ dir });
+    const ts = chunk(0).bytes;
+    const bad: Array<[string, unknown]> = [
+      ["null", null],
+      ["negative seq", chunk(0, { seq: -1 })],
+      ["fractional seq", chunk(0, { seq: 1.5 })],
+      ["unsafe seq", chunk(0, { seq: 2 ** 53 })],
+      ["NaN pts", chunk(0, { firstPts: Number.NaN })],
+      ["33-bit overflow pts", chunk(0, { firstPts: 2 ** 33 })],
+      ["zero duration", chunk(0, { durationTicks: 0 })],
+      ["fractional duration", chunk(0, { durationTicks: 1.5 })],
+      ["absurd duration", chunk(0, { durationTicks: 3601 * SECOND })],
+      ["no bytes", chunk(0, { bytes: new Uint8Array(0) })],
+      ["not bytes", chunk(0, { bytes: "47" as unknown as Uint8Array })],
+      ["truncated packet", chunk(0, { bytes: ts.subarray(0, ts.length - 1) })],
+      ["oversized packet run", chunk(0, { bytes: new Uint8Array([...ts, 0x47]) })],
+      ["lost sync", chunk(0, { bytes: Object.assign(new Uint8Array(ts), { [188]: 0x00 }) })],
+      ["random bytes", chunk(0, { bytes: new Uint8Array(188 * 4).map((_, i) => (i * 131 + 7) & 0xff) })],
+      ["non-boolean discontinuity", chunk(0, { discontinuity: "yes" as unknown as boolean })],
+      ["NaN date", chunk(0, { programDateTimeMs: Number.NaN })],
+      ["out-of-range date", chunk(0, { programDateTimeMs: 1e300 })],
+    ];
+    for (const [what, c] of bad) {
+      const err = await expectSinkError(sink.write(c as HlsChunk), "bad-chunk");
+      expect(err.message, what).not.toBe("");
+    }
+    expect(await allFiles(dir)).toEqual([]);
+    expect(sink.stats.segmentsWritten).toBe(0);
+    expect((await sink.write(chunk(0))).mediaSequence).toBe(0);
+  });
+
+  it("rejects bad options", async () => {
+    const bad: unknown[] = [
+      {},
+      { dir: "" },
+      { dir, windowSegments: -1 },
+      { dir, windowSegments: 1.5 },
+      { dir, mode: "vod" },
+      { dir, retainRemovedSegments: -1 },
+      { dir, ptsJumpToleranceTicks: Number.POSITIVE_INFINITY },
+      { dir, playlistName: "../escape.m3u8" },
+      { dir, playlistName: "a/b.m3u8" },
+      { dir, playlistName: "00001.ts" },
+      { dir, playlistName: ".hls-sink-x.tmp" },
+      { dir, playlistName: ".." },
+    ];
+    for (const o of bad) await expectSinkError(HlsSink.open(o as never), "bad-options");
+    expect(await allFiles(dir)).toEqual([]);
+  });
+});
+
+describe("file-system failures", () => {
+  it("reports a directory that cannot exist (under a regular file) as unwritable-dir", async () => {
+    const file = join(dir, "plain-file");
+    await writeFile(file, "x");
+    const err = await expectSinkError(HlsSink.open({ dir: join(file, "hls") }), "unwritable-dir");
+    expect(err.message).toMatch(/ENOTDIR/);
+  });
+
+  it("reports a directory removed under a running sink as unwritable-dir", async () => {
+    const out = join(dir, "out");
+    const sink = await HlsSink.open({ dir: out });
+    await sink.write(chunk(0));
+    await rm(out, { recursive: true });
+    await expectSinkError(sink.write(chunk(1)), "unwritable-dir");
+  });
+
+  it("disk full while writing a segment: typed error, no temp file, playlist unchanged, sink usable", async () => {
+    let full = false;
+    const { fs } = instrumentedFs({ onWrite: (t) => (full && t.endsWith(".ts") ? "ENOSPC" : undefined) });
+    const sink = await HlsSink.open({ dir, fs });
+    await sink.write(chunk(0));
+    const before = await readFile(sink.playlistPath, "utf8");
+    full = true;
+    const err = await expectSinkError(sink.write(chunk(1)), "disk-full");
+    expect(err.message).toMatch(/00001\.ts/);
+    expect((err.cause as NodeJS.ErrnoException).code).toBe("ENOSPC");
+    expect(await allFiles(dir)).toEqual(["00000.ts", "index.m3u8"]);
+    expect(await readFile(sink.playlistPath, "utf8")).toBe(before);
+    full = false;
+    expect(await sink.write(chunk(1))).toEqual({ segmentName: "00001.ts", mediaSequence: 1, discontinuity: false });
+    expect(sink.stats.segmentsWritten).toBe(2);
+  });
+
+  it("disk full while writing the playlist: the new segment is taken back, nothing half-written", async () => {
+    let failAt: string | undefined;
+    const { fs } = instrumentedFs({ onWrite: (t) => (t === failAt ? "ENOSPC" : undefined) });
+    const sink = await HlsSink.open({ dir, fs, windowSegments: 2, retainRemovedSegments: 0 });
+    await sink.write(chunk(0));
+    await sink.write(chunk(1));
+    const before = await readFile(sink.playlistPath, "utf8");
+    failAt = "index.m3u8";
+    await expectSinkError(sink.write(chunk(2)), "disk-full");
+    // Neither 00002.ts nor a deletion of 00000.ts: the old playlist still names 00000 and 00001.
+    expect(await allFiles(dir)).toEqual(["00000.ts", "00001.ts", "index.m3u8"]);
+    expect(await readFile(sink.playlistPath, "utf8")).toBe(before);
+    failAt = undefined;
+    // The chunk never made it, so the next one follows a gap in seq.
+    expect(await sink.write(chunk(3))).toEqual({ segmentName: "00002.ts", mediaSequence: 2, discontinuity: true });
+    expect(await allFiles(dir)).toEqual(["00001.ts", "00002.ts", "index.m3u8"]);
+  });
+
+  it("classifies fsync and rename failures too", async () => {
+    let mode: "sync" | "rename" | "eio" | undefined;
+    const { fs } = instrumentedFs({
+      onSync: () => (mode === "sync" ? "EDQUOT" : mode === "eio" ? "EIO" : undefined),
+      onRename: (to) => (mode === "rename" && to.endsWith(".ts") ? "EROFS" : undefined),
+    });
+    const sink = await HlsSink.open({ dir, fs });
+    mode = "sync";
+    await expectSinkError(sink.write(chunk(0)), "disk-full");
+    mode = "rename";
+    await expectSinkError(sink.write(chunk(0)), "unwritable-dir");
+    mode = "eio";
+    const err = await expectSinkError(sink.write(chunk(0)), "io-error");
+    expect(err.message).toMatch(/EIO/);
+    expect(await allFiles(dir)).toEqual([]);
+    mode = undefined;
+    await sink.write(chunk(0));
+    expect(await allFiles(dir)).toEqual(["00000.ts", "index.m3u8"]);
+  });
+
+  it("surfaces a failure of the final ENDLIST write from close()", async () => {
+    let full = false;
+    const { fs } = instrumentedFs({ onWrite: (t) => (full ? (t === "index.m3u8" ? "ENOSPC" : undefined) : undefined) });
+    const sink = await HlsSink.open({ dir, fs });
+    await sink.write(chunk(0));
+    full = true;
+    await expectSinkError(sink.close(), "disk-full");
+    expect((await parseWithM3u8Parser(sink.playlistPath)).endList).toBeUndefined();
+    expect(await allFiles(dir)).toEqual(["00000.ts", "index.m3u8"]);
+  });
+});
