@@ -1,0 +1,28 @@
+/**
+ * The three primitives the chunk format needs, behind one interface so the same format code
+ * runs on `node:crypto` (fast, native) or on `@noble/*` (portable, any JS runtime). Both must
+ * give identical bytes; the shared test vectors and a start-up self-test hold them to it.
+ */
+
+/** A concrete implementation of the primitives. */
+export type BackendName = "native" | "portable";
+
+/**
+ * Which backend to use: `auto` (the default) picks `native` when `node:crypto` is present and
+ * passes its self-test, else `portable`; the other two force one (tests and benchmarks do).
+ */
+export type BackendChoice = BackendName | "auto";
+
+export interface CryptoBackend {
+  readonly name: BackendName;
+  /** HKDF-SHA256 (RFC 5869), extract then expand. */
+  hkdfSha256(ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, length: number): Uint8Array;
+  /** HMAC-SHA256(key, a || b), without copying a and b together. */
+  hmacSha256(key: Uint8Array, a: Uint8Array, b: Uint8Array): Uint8Array;
+  /**
+   * `input` XOR the ChaCha20 keystream (RFC 8439: 32-byte key, 12-byte nonce, block counter
+   * from 0). Writes into `output` when given (same length as input), else returns a fresh array
+   * that owns its memory.
+   */
+  chacha20(key: Uint8Array, nonce: Uint8Array, input: Uint8Array, output?: Uint8Array): Uint8Array;
+}
