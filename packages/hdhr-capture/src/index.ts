@@ -1,1 +1,46 @@
-export {};
+/**
+ * @ec/hdhr-capture: an HDHomeRun client, a deterministic MPEG-TS keyframe chunker, and a fake
+ * HDHomeRun that plays a TS file, for tests and demos.
+ *
+ * @example
+ * ```ts
+ * import { chunkStream, openStream } from "@ec/hdhr-capture";
+ * for await (const chunk of chunkStream(openStream("192.168.1.50", "2.1", { durationS: 30 }))) {
+ *   console.log(chunk.seq, chunk.firstPts, chunk.durationTicks / 90_000, chunk.bytes.length);
+ * }
+ * ```
+ */
+export { HdhrError, TsError, DiscoveryPacketError } from "./errors.js";
+export type { HdhrErrorCode, TsErrorCode, DiscoveryPacketErrorCode } from "./errors.js";
+
+export { TsChunker } from "./chunker/ts-chunker.js";
+export type { TsChunk, TsChunkerOptions, TsChunkerStats } from "./chunker/ts-chunker.js";
+export { chunkStream } from "./chunker/chunk-stream.js";
+export { pacedChunks } from "./chunker/paced-chunks.js";
+export type { PacedChunksOptions } from "./chunker/paced-chunks.js";
+export type { ProgramInfo } from "./ts/program-tracker.js";
+export type { ElementaryStream, StreamCodec } from "./ts/stream-types.js";
+export { TICKS_PER_SECOND, TIMESTAMP_WRAP, timestampDelta } from "./ts/timestamps.js";
+
+export { discover, lineup } from "./hdhr/device-api.js";
+export type { HdhrDevice, HdhrChannel, HdhrRequestOptions } from "./hdhr/device-api.js";
+export { openStream } from "./hdhr/open-stream.js";
+export type { OpenStreamOptions } from "./hdhr/open-stream.js";
+export { deviceBaseUrl } from "./hdhr/host.js";
+export { discoverUdp, HDHR_DISCOVERY_PORT } from "./hdhr/udp-discover.js";
+export type { DiscoveredHdhr, DiscoverUdpOptions } from "./hdhr/udp-discover.js";
+export {
+  decodeDiscoverReply,
+  decodeDiscoverRequest,
+  decodeDiscoveryPacket,
+  encodeDiscoverReply,
+  encodeDiscoverRequest,
+  encodeDiscoveryPacket,
+} from "./hdhr/discovery-packet.js";
+export type { DiscoveryPacket, DiscoveryReply } from "./hdhr/discovery-packet.js";
+
+export { createFakeHdhr } from "./fake/fake-hdhr.js";
+export type { FakeHdhr, FakeHdhrOptions, FakeChannel } from "./fake/fake-hdhr.js";
+
+export { fixturePath, FIXTURES_DIR, FIXTURE_NAMES } from "./fixtures.js";
+export type { FixtureName } from "./fixtures.js";

@@ -1,0 +1,310 @@
+/**
+ * Cuts an MPEG-TS byte stream into chunks that each start with the current PAT+PMT and then a
+ * keyframe, about `chunkMs` long. The exact rules, precise enough to reimplement, are in
+ * docs/protocol/chunking.md; in short:
+ *
+ * - The anchor stream is the program's first video stream (else its first audio stream).
+ * - A random-access point (RAP) is a PES start on the anchor PID, with a PTS, whose packet has
+ *   random_access_indicator set or whose first picture-level start code is a keyframe
+ *   (H.264 IDR, HEVC IRAP, MPEG-1/2 sequence or GOP header). For audio every PES start is a RAP.
+ * - Packets before the first RAP are dropped. At each later RAP whose PTS is at least `chunkMs`
+ *   after the chunk's first PTS (or before it: a timestamp jump), the chunk ends just before the
+ *   RAP's first packet, and the next begins with the PAT+PMT current when the RAP is recognised
+ *   (its first packet when random_access_indicator is set; else the packet whose start code
+ *   decided it).
+ * - A chunk's duration is the next chunk's first PTS minus its own when that gap is positive and
+ *   at most 1 s longer than the chunk's own span (highest PTS - first PTS + one frame); otherwise
+ *   (a jump, or the last chunk) it is the span.
+ *
+ * Nothing depends on how the input is split into `push` calls, and memory is bounded by one
+ * chunk (plus one 188-byte carry), however long the input.
+ */
+import { PACKET_SIZE, packetHasError, packetIsRandomAccess, packetPid, packetStartsUnit, payloadOffset } from "../ts/packet.js";
+import { TsPacketSync } from "../ts/packet-sync.js";
+import { ProgramTracker } from "../ts/program-tracker.js";
+import { parsePesStart } from "../ts/pes.js";
+import { KeyframeScanner, canScanKeyframes } from "../ts/keyframe-scanner.js";
+import type { KeyframeVerdict } from "../ts/keyframe-scanner.js";
+import { timestampDelta, TICKS_PER_SECOND } from "../ts/timestamps.js";
+import { ChunkBuffer } from "./chunk-buffer.js";
+
+/** One chunk: whole 188-byte packets, starting with PAT+PMT and then a keyframe. */
+export interface TsChunk {
+  /** Position in the output, counting from `firstSeq`. */
+  seq: number;
+  /** PTS (33-bit, 90 kHz) of the keyframe the chunk starts with. */
+  firstPts: number;
+  /** Media duration in 90 kHz ticks (see the module comment for the exact rule). */
+  durationTicks: number;
+  /** The chunk: PAT+PMT packets, then the input's packets from the keyframe on. */
+  bytes: Uint8Array;
+}
+
+/** Options of `TsChunker` and `chunkStream`. */
+export interface TsChunkerOptions {
+  /** Target chunk length in milliseconds; a chunk ends at the first keyframe this far in. Default 2000. */
+  chunkMs?: number;
+  /** `seq` of the first chunk. Default 0. */
+  firstSeq?: number;
+  /**
+   * Upper bound on one chunk's size. A chunk that reaches it is cut at that packet even without a
+   * keyframe (counted in `stats.forcedCuts`), so memory stays bounded on streams that never send
+   * one. Default 32 MiB; at least 64 KiB.
+   */
+  maxChunkBytes?: number;
+}
+
+/** Counters describing what the chunker has seen. */
+export interface TsChunkerStats {
+  /** Whole packets read. */
+  packets: number;
+  /** Bytes skipped as garbage or partial packets. */
+  skippedBytes: number;
+  /** Times packet sync was regained after skipping bytes. */
+  resyncs: number;
+  /** Chunks emitted. */
+  chunks: number;
+  /** Packets dropped because they came before the first keyframe. */
+  droppedPackets: number;
+  /** Chunks cut at `maxChunkBytes` instead of at a keyframe. */
+  forcedCuts: number;
+  /** Damaged or malformed PAT/PMT sections ignored. */
+  psiErrors: number;
+}
+
+/** A PES start on the anchor PID that may be a keyframe. */
+interface Candidate {
+  /** Where its first packet sits in the chunk buffer. */
+  offset: number;
+  pts: number;
+  scanner: KeyframeScanner | null;
+}
+
+const DEFAULT_CHUNK_MS = 2000;
+const DEFAULT_MAX_CHUNK_BYTES = 32 * 1024 * 1024;
+const MIN_MAX_CHUNK_BYTES = 64 * 1024;
+/** How much longer than a chunk's own span the gap to the next chunk may be before it counts as a jump. */
+const GAP_SLACK_TICKS = TICKS_PER_SECOND;
+const EMPTY = new Uint8Array(0);
+
+/** Streaming, deterministic keyframe chunker. */
+export class TsChunker {
+  readonly #targetTicks: number;
+  readonly #maxBytes: number;
+  readonly #sync = new TsPacketSync();
+  readonly #psi = new ProgramTracker();
+  readonly #buf = new ChunkBuffer();
+  readonly #onPacket = (buf: Uint8Array, off: number): void => this.#packet(buf, off);
+  #seq: number;
+  #out: TsChunk[] = [];
+  #ended = false;
+  // The chunk being built.
+  #open = false;
+  #firstPts = 0;
+  #maxPtsDelta = 0;
+  #pending: Candidate | null = null;
+  // Anchor-stream timing.
+  #lastPts = -1;
+  #lastDts = -1;
+  #frameTicks = 0;
+  // Counters not kept by the sync layer.
+  #chunks = 0;
+  #dropped = 0;
+  #forced = 0;
+
+  constructor(opts: TsChunkerOptions = {}) {
+    const chunkMs = opts.chunkMs ?? DEFAULT_CHUNK_MS;
+    if (!Number.isFinite(chunkMs) || chunkMs <= 0) throw new RangeError(`chunkMs must be a positive number, got ${chunkMs}`);
+    const firstSeq = opts.firstSeq ?? 0;
+    if (!Number.isSafeInteger(firstSeq) || firstSeq < 0) throw new RangeError(`firstSeq must be a non-negative integer, got ${firstSeq}`);
+    const maxBytes = opts.maxChunkBytes ?? DEFAULT_MAX_CHUNK_BYTES;
+    if (!Number.isSafeInteger(maxBytes) || maxBytes < MIN_MAX_CHUNK_BYTES) {
+      throw new RangeError(`maxChunkBytes must be an integer of at least ${MIN_MAX_CHUNK_BYTES}, got ${maxBytes}`);
+    }
+    this.#targetTicks = Math.round((chunkMs * TICKS_PER_SECOND) / 1000);
+    this.#maxBytes = maxBytes - (maxBytes % PACKET_SIZE);
+    this.#seq = firstSeq;
+  }
+
+  /** What has been read so far. */
+  get stats(): TsChunkerStats {
+    return {
+      packets: this.#sync.packets,
+      skippedBytes: this.#sync.skippedBytes,
+      resyncs: this.#sync.resyncs,
+      chunks: this.#chunks,
+      droppedPackets: this.#dropped,
+      forcedCuts: this.#forced,
+      psiErrors: this.#psi.psiErrors,
+    };
+  }
+
+  /**
+   * Bytes held right now: the chunk in progress plus the few bytes of an undecided packet
+   * boundary. Bounded by one chunk (and `maxChunkBytes`) however long the input runs.
+   */
+  get bufferedBytes(): number {
+    return this.#buf.length + this.#sync.pendingBytes;
+  }
+
+  /** The program being followed (PIDs and codecs), once its PAT and PMT have been seen. */
+  get program(): ProgramTracker["program"] {
+    return this.#psi.program;
+  }
+
+  /** Feeds bytes (any split); returns the chunks completed by them. `data` is not kept. */
+  push(data: Uint8Array): TsChunk[] {
+    if (this.#ended) throw new Error("TsChunker: push() after flush()");
+    this.#sync.push(data, this.#onPacket);
+    this.#buf.flush(); // the sync layer may reuse the bytes it handed out
+    return this.#take();
+  }
+
+  /** Ends the input: returns the remaining chunks, including the final partial one. */
+  flush(): TsChunk[] {
+    if (this.#ended) return [];
+    this.#ended = true;
+    this.#sync.end(this.#onPacket);
+    if (this.#pending) this.#resolve(this.#pending, false);
+    if (this.#open) {
+      this.#emit(this.#buf.split(this.#buf.length, EMPTY), this.#span());
+      this.#open = false;
+    }
+    this.#buf.clear();
+    return this.#take();
+  }
+
+  #take(): TsChunk[] {
+    const out = this.#out;
+    this.#out = [];
+    return out;
+  }
+
+  #packet(buf: Uint8Array, off: number): void {
+    this.#psi.onPacket(buf, off);
+    const anchor = this.#psi.anchorPid;
+    if (anchor >= 0 && packetPid(buf, off) === anchor && !packetHasError(buf, off)) this.#anchorPacket(buf, off);
+    else this.#append(buf, off);
+  }
+
+  /** Keeps a packet in the chunk being built (or drops it before the first keyframe). */
+  #append(buf: Uint8Array, off: number): void {
+    if (this.#open || this.#pending) {
+      if (this.#buf.length + PACKET_SIZE > this.#maxBytes) this.#overflow();
+    }
+    if (this.#open || this.#pending) this.#buf.append(buf, off, off + PACKET_SIZE);
+    else this.#dropped++;
+  }
+
+  #anchorPacket(buf: Uint8Array, off: number): void {
+    const payload = payloadOffset(buf, off);
+    if (payload < 0 || !packetStartsUnit(buf, off)) {
+      this.#append(buf, off);
+      const p = this.#pending;
+      if (p?.scanner && payload >= 0) {
+        const v = p.scanner.feed(buf, payload, off + PACKET_SIZE);
+        if (v !== "undecided") this.#resolve(p, v === "keyframe");
+      }
+      return;
+    }
+    // A new PES: the access unit being scanned ended without showing a keyframe.
+    if (this.#pending) this.#resolve(this.#pending, false);
+    const pes = parsePesStart(buf, off, payload);
+    if (!pes) {
+      this.#append(buf, off);
+      return;
+    }
+    if (this.#lastDts >= 0) {
+      const d = timestampDelta(pes.dts, this.#lastDts);
+      if (d > 0 && d <= TICKS_PER_SECOND) this.#frameTicks = d;
+    }
+    this.#lastDts = pes.dts;
+    this.#lastPts = pes.pts;
+
+    if (this.#open && this.#buf.length + PACKET_SIZE > this.#maxBytes) this.#overflow();
+    const cand: Candidate = { offset: this.#buf.length, pts: pes.pts, scanner: null };
+    this.#buf.append(buf, off, off + PACKET_SIZE);
+    const anchor = this.#psi.program?.anchor;
+    let verdict: KeyframeVerdict;
+    if (anchor?.kind === "audio" || packetIsRandomAccess(buf, off)) {
+      verdict = "keyframe";
+    } else if (anchor && canScanKeyframes(anchor.codec)) {
+      cand.scanner = new KeyframeScanner(anchor.codec);
+      verdict = cand.scanner.feed(buf, pes.esOffset, off + PACKET_SIZE);
+    } else {
+      verdict = "not-keyframe";
+    }
+    if (verdict === "undecided") this.#pending = cand;
+    else this.#resolve(cand, verdict === "keyframe");
+  }
+
+  #resolve(cand: Candidate, keyframe: boolean): void {
+    this.#pending = null;
+    if (!this.#open) {
+      if (keyframe) {
+        this.#dropped += cand.offset / PACKET_SIZE;
+        this.#buf.dropHead(cand.offset, this.#psi.header);
+        this.#startChunk(cand.pts);
+      } else {
+        this.#dropped += this.#buf.length / PACKET_SIZE;
+        this.#buf.clear();
+      }
+      return;
+    }
+    if (keyframe) {
+      const d = timestampDelta(cand.pts, this.#firstPts);
+      if (d >= this.#targetTicks || d < 0) {
+        const duration = this.#durationUntil(cand.pts);
+        this.#emit(this.#buf.split(cand.offset, this.#psi.header), duration);
+        this.#startChunk(cand.pts);
+        return;
+      }
+    }
+    this.#notePts(cand.pts);
+  }
+
+  /** The chunk reached maxChunkBytes: cut here, keyframe or not. */
+  #overflow(): void {
+    if (!this.#open) {
+      // Still looking for the first keyframe inside one enormous access unit: give up on it.
+      this.#dropped += this.#buf.length / PACKET_SIZE;
+      this.#buf.clear();
+      this.#pending = null;
+      return;
+    }
+    if (this.#pending) {
+      this.#notePts(this.#pending.pts);
+      this.#pending = null;
+    }
+    this.#forced++;
+    this.#emit(this.#buf.split(this.#buf.length, this.#psi.header), this.#span());
+    this.#startChunk(this.#lastPts >= 0 ? this.#lastPts : this.#firstPts);
+  }
+
+  #startChunk(pts: number): void {
+    this.#open = true;
+    this.#firstPts = pts;
+    this.#maxPtsDelta = 0;
+  }
+
+  #notePts(pts: number): void {
+    const d = timestampDelta(pts, this.#firstPts);
+    if (d > this.#maxPtsDelta) this.#maxPtsDelta = d;
+  }
+
+  /** Highest PTS seen in the chunk, minus its first, plus one frame. */
+  #span(): number {
+    return this.#maxPtsDelta + this.#frameTicks;
+  }
+
+  #durationUntil(nextPts: number): number {
+    const span = this.#span();
+    const gap = timestampDelta(nextPts, this.#firstPts);
+    return gap > 0 && gap <= span + GAP_SLACK_TICKS ? gap : span;
+  }
+
+  #emit(bytes: Uint8Array, durationTicks: number): void {
+    this.#out.push({ seq: this.#seq++, firstPts: this.#firstPts, durationTicks, bytes });
+    this.#chunks++;
+  }
+}

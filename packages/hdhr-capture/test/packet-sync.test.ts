@@ -1,0 +1,130 @@
+/**
+ * Resynchronisation: garbage, truncated packets, random bytes, and split invariance. The input is
+ * the first part of a real fixture, so "the right packets" are known exactly.
+ */
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { TsPacketSync } from "../src/ts/packet-sync.js";
+import { concatBytes, fixtureBytes, garbageWithoutSync } from "./helpers.js";
+
+const clean = fixtureBytes("h264-scenecut.ts").subarray(0, 188 * 400);
+const packetsOf = (b: Uint8Array) => Array.from({ length: b.length / 188 }, (_, i) => b.subarray(i * 188, i * 188 + 188));
+
+function runSync(pieces: Uint8Array[]): { out: Uint8Array; sync: TsPacketSync } {
+  const sync = new TsPacketSync();
+  const got: Uint8Array[] = [];
+  const onPacket = (buf: Uint8Array, off: number) => got.push(buf.slice(off, off + 188));
+  for (const p of pieces) sync.push(p, onPacket);
+  sync.end(onPacket);
+  return { out: concatBytes(got), sync };
+}
+
+const same = (a: Uint8Array, b: Uint8Array) => Buffer.from(a).equals(Buffer.from(b));
+
+describe("TsPacketSync", () => {
+  it("passes clean input through unchanged", () => {
+    const { out, sync } = runSync([clean]);
+    expect(same(out, clean)).toBe(true);
+    expect([sync.packets, sync.skippedBytes, sync.resyncs]).toEqual([400, 0, 0]);
+  });
+
+  it("skips leading garbage and a trailing partial packet", () => {
+    const g = garbageWithoutSync(1000, 1);
+    const { out, sync } = runSync([concatBytes([g, clean, clean.subarray(0, 100)])]);
+    expect(same(out, clean)).toBe(true);
+    expect(sync.skippedBytes).toBe(1100);
+    expect(sync.resyncs).toBe(1);
+  });
+
+  it("recovers from garbage between packets, counting every byte", () => {
+    const pk = packetsOf(clean);
+    const parts: Uint8Array[] = [];
+    let garbage = 0;
+    pk.forEach((p, i) => {
+      parts.push(p);
+      if (i % 50 === 7) {
+        const g = garbageWithoutSync(13 + i, i);
+        garbage += g.length;
+        parts.push(g);
+      }
+    });
+    const { out, sync } = runSync([concatBytes(parts)]);
+    expect(same(out, clean)).toBe(true);
+    expect(sync.skippedBytes).toBe(garbage);
+    expect(sync.resyncs).toBe(8);
+  });
+
+  it("drops a truncated packet but keeps the one after it", () => {
+    const pk = packetsOf(clean);
+    const cutAt = 123;
+    const truncated = concatBytes([...pk.slice(0, cutAt), pk[cutAt]!.subarray(0, 100), ...pk.slice(cutAt + 1)]);
+    const { out, sync } = runSync([truncated]);
+    expect(same(out, concatBytes([...pk.slice(0, cutAt), ...pk.slice(cutAt + 1)]))).toBe(true);
+    expect([sync.skippedBytes, sync.resyncs]).toEqual([100, 1]);
+  });
+
+  it("yields nothing from random bytes without sync, and never throws", () => {
+    const g = garbageWithoutSync(50_000, 9);
+    const { out, sync } = runSync([g]);
+    expect(out.length).toBe(0);
+    expect([sync.packets, sync.skippedBytes]).toEqual([0, 50_000]);
+  });
+
+  it("ignores a lone 0x47 in garbage that does not start three packets in a row", () => {
+    const g = garbageWithoutSync(600, 3);
+    g[10] = 0x47;
+    g[198] = 0x47; // two in a row is not enough
+    const { out, sync } = runSync([concatBytes([g, clean])]);
+    expect(same(out, clean)).toBe(true);
+    expect(sync.skippedBytes).toBe(600);
+  });
+
+  it("gives identical packets and counters for any split of damaged input (property)", () => {
+    const pk = packetsOf(clean.subarray(0, 188 * 60));
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 59 }), fc.uint8Array({ minLength: 1, maxLength: 400 })), { maxLength: 6 }),
+        fc.array(fc.integer({ min: 1, max: 12_000 }), { minLength: 1, maxLength: 30 }),
+        (damage, cuts) => {
+          const parts: Uint8Array[] = [];
+          pk.forEach((p, i) => {
+            parts.push(p);
+            for (const [at, bytes] of damage) if (at === i) parts.push(bytes);
+          });
+          const input = concatBytes(parts);
+          const whole = runSync([input]);
+          const positions = [...new Set(cuts.map((c) => c % (input.length + 1)))].sort((a, b) => a - b);
+          const pieces: Uint8Array[] = [];
+          let prev = 0;
+          for (const p of positions) {
+            pieces.push(input.subarray(prev, p));
+            prev = p;
+          }
+          pieces.push(input.subarray(prev));
+          const split = runSync(pieces);
+          expect(same(split.out, whole.out)).toBe(true);
+          expect([split.sync.packets, split.sync.skippedBytes, split.sync.resyncs]).toEqual([
+            whole.sync.packets,
+            whole.sync.skippedBytes,
+            whole.sync.resyncs,
+          ]);
+          // Every byte is either delivered in a packet or counted as skipped.
+          expect(whole.out.length + whole.sync.skippedBytes).toBe(input.length);
+        },
+      ),
+      { numRuns: 150, seed: 4242 },
+    );
+  });
+
+  it("never throws on random bytes pushed in random pieces (fuzz)", () => {
+    fc.assert(
+      fc.property(fc.array(fc.uint8Array({ maxLength: 3000 }), { maxLength: 20 }), (pieces) => {
+        const { out, sync } = runSync(pieces);
+        const total = pieces.reduce((n, p) => n + p.length, 0);
+        expect(out.length % 188).toBe(0);
+        expect(out.length + sync.skippedBytes).toBe(total);
+      }),
+      { numRuns: 200, seed: 7 },
+    );
+  });
+});
