@@ -1,0 +1,27 @@
+import { existsSync } from "node:fs";
+import { encodeKeyFile, generateSigningKey, publicKeyToHex } from "@ec/manifest";
+import { UsageError } from "../flags.js";
+import { writeFileAtomic } from "../common.js";
+import type { Command } from "../command.js";
+
+export const keygen: Command = {
+  name: "keygen",
+  summary: "Write a new Ed25519 signing key (mode 0600) and print its public key.\nUse it with moq-publish --signing-key (or --node-key); give the public key to subscribers as --trusted-key.",
+  usage: "ec-node keygen --out leader.key [--force]",
+  flags: {
+    out: { kind: "string", value: "<path>", help: "where to write the key file", required: true },
+    force: { kind: "boolean", help: "overwrite an existing file", default: false },
+  },
+  async run(flags) {
+    const out = flags.out as string;
+    if (existsSync(out) && !flags.force) throw new UsageError(`--out ${out} exists; refusing to overwrite a key (use --force)`);
+    const key = generateSigningKey();
+    try {
+      writeFileAtomic(out, encodeKeyFile(key), 0o600);
+    } catch (err) {
+      throw new UsageError(`--out: cannot write ${out}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+    process.stdout.write(publicKeyToHex(key.publicKey) + "\n");
+    return 0;
+  },
+};

@@ -1,0 +1,133 @@
+import { existsSync } from "node:fs";
+import { startPublisher } from "@ec/publisher";
+import type { PublisherSource } from "@ec/publisher";
+import { UsageError } from "../flags.js";
+import type { ParsedFlags } from "../flags.js";
+import { CommandError, LOG_FLAGS, SECRET_FLAGS, loggerFrom, onStopSignal, readKeyFile, streamSecretFrom, validateStreamId, writeFileAtomic } from "../common.js";
+import type { Command } from "../command.js";
+
+export const moqPublish: Command = {
+  name: "moq-publish",
+  summary: [
+    "Serve a stream over moq-lite: signed manifests (leader/signer) and/or encrypted chunk objects (relay).",
+    "Captures (or reads a recording), chunks at keyframes, encrypts per stream, and serves signed manifests",
+    "(--publish-manifests, the leader/signer), chunk objects (--publish-chunks, an availability relay), or both.",
+    "Prints this node's EndpointAddr on stdout; subscribers pass it to --remote / --remote-manifests.",
+  ].join("\n"),
+  usage: "ec-node moq-publish (--input rec.ts | --hdhr <host> --channel <n>) --stream-id <id> [--publish-manifests --signing-key leader.key] [--publish-chunks=false]",
+  flags: {
+    input: { kind: "string", value: "<file.ts>", help: "a TS recording (paced in real time unless --as-fast-as-possible)" },
+    "as-fast-as-possible": { kind: "boolean", help: "with --input: do not pace", default: false },
+    speed: { kind: "number", value: "<x>", help: "with --input: pacing speed factor", default: 1 },
+    hdhr: { kind: "string", value: "<host[:port]>", help: "capture live from this HDHomeRun (or hdhr-sim)" },
+    channel: { kind: "string", value: "<GuideNumber>", help: "with --hdhr: the channel" },
+    duration: { kind: "duration", value: "<s>", help: "with --hdhr: stop after this long" },
+    "stream-id": { kind: "string", value: "<id>", help: "stream id (default hdhr-<DeviceID>-<GuideNumber> or the file name)" },
+    listen: { kind: "string", value: "<host:port>", help: "moq-lite listen address", default: "127.0.0.1:0" },
+    "endpoint-file": { kind: "string", value: "<path>", help: "also write this node's EndpointAddr here" },
+    "node-key": { kind: "string", value: "<path>", help: "node identity key file (default: a fresh identity each start)" },
+    "chunk-ms": { kind: "int", value: "<ms>", help: "target chunk length", default: 2000 },
+    ...SECRET_FLAGS,
+    "publish-chunks": { kind: "boolean", help: "serve the encrypted chunk objects", default: true },
+    "publish-manifests": { kind: "boolean", help: "sign and serve manifests (needs --signing-key)", default: false },
+    "signing-key": { kind: "string", value: "<path>", help: "leader key file from ec-node keygen" },
+    "startup-delay-ms": { kind: "int", value: "<ms>", help: "wait before ingesting (lets subscribers connect)", default: 0 },
+    epoch: { kind: "string", value: "<id>", help: "override the content-derived epoch" },
+    window: { kind: "int", value: "<chunks>", help: "entries per manifest and groups kept per track", default: 32 },
+    "manifest-ttl": { kind: "duration", value: "<dur>", help: "manifest lifetime", default: "2m" },
+    "exit-when-done": { kind: "boolean", help: "exit once the input is published (default: keep serving until SIGINT/SIGTERM)", default: false },
+    ...LOG_FLAGS,
+  },
+  async run(flags) {
+    const log = loggerFrom(flags, "moq-publish");
+    const source = sourceFrom(flags);
+    const publishManifests = flags["publish-manifests"] as boolean;
+    const publishChunks = flags["publish-chunks"] as boolean;
+    if (!publishManifests && !publishChunks) throw new UsageError("--publish-chunks=false without --publish-manifests publishes nothing");
+    if (publishManifests && !flags["signing-key"]) throw new UsageError("--publish-manifests needs --signing-key <path> (make one with ec-node keygen)");
+    const signingKey = flags["signing-key"] ? readKeyFile(flags["signing-key"] as string, "signing-key") : undefined;
+    const identity = flags["node-key"] ? readKeyFile(flags["node-key"] as string, "node-key") : undefined;
+    const streamId = validateStreamId(
+      (flags["stream-id"] as string | undefined) ??
+        (source.kind === "hdhr" ? `hdhr-${source.host.replace(/[^A-Za-z0-9]/g, "-")}-${source.channel}` : defaultStreamIdFor(source.path)),
+    );
+    const chunkMs = flags["chunk-ms"] as number;
+    if (chunkMs < 100 || chunkMs > 60_000) throw new UsageError("--chunk-ms must be between 100 and 60000");
+    const windowChunks = flags.window as number;
+    if (windowChunks < 1 || windowChunks > 1024) throw new UsageError("--window must be between 1 and 1024");
+    const epoch = flags.epoch as string | undefined;
+    if (epoch !== undefined && !/^[A-Za-z0-9._-]{1,64}$/.test(epoch)) throw new UsageError("--epoch: 1-64 letters, digits, '.', '_' or '-'");
+    const stop = onStopSignal();
+    let publisher;
+    try {
+      publisher = await startPublisher({
+        source,
+        streamId,
+        listen: flags.listen as string,
+        identity,
+        chunkMs,
+        streamSecret: streamSecretFrom(flags),
+        publishChunks,
+        publishManifests,
+        signingKey,
+        startupDelayMs: flags["startup-delay-ms"] as number,
+        epoch,
+        windowChunks,
+        manifestTtlMs: flags["manifest-ttl"] as number,
+        log,
+        signal: stop.signal,
+      });
+    } catch (err) {
+      throw new CommandError(`cannot start: ${(err as Error).message}`);
+    }
+    if (flags["endpoint-file"]) writeFileAtomic(flags["endpoint-file"] as string, publisher.endpoint + "\n");
+    process.stdout.write(publisher.endpoint + "\n");
+    log.info("serving", {
+      endpoint: publisher.endpoint,
+      streamId,
+      manifests: publishManifests,
+      chunks: publishChunks,
+      source: source.kind === "file" ? source.path : `${source.host} ch ${source.channel}`,
+    });
+    let failed: Error | undefined;
+    await publisher.done.catch((err: Error) => {
+      failed = err;
+    });
+    if (failed && !stop.signal.aborted) {
+      await publisher.close();
+      throw new CommandError(`source failed: ${failed.message}`);
+    }
+    if (!stop.signal.aborted && !flags["exit-when-done"]) {
+      log.info("input published; still serving the window until SIGINT/SIGTERM", { chunks: publisher.stats.chunks });
+      await new Promise<void>((r) => stop.signal.addEventListener("abort", () => r(), { once: true }));
+    }
+    await publisher.close();
+    log.info("stopped", { ...publisher.stats });
+    return 0;
+  },
+};
+
+function sourceFrom(flags: ParsedFlags): PublisherSource {
+  const input = flags.input as string | undefined;
+  const hdhr = flags.hdhr as string | undefined;
+  if (input && hdhr) throw new UsageError("give --input or --hdhr, not both");
+  if (input) {
+    if (!existsSync(input)) throw new UsageError(`--input ${input}: no such file`);
+    if (flags.channel !== undefined || flags.duration !== undefined) throw new UsageError("--channel and --duration go with --hdhr, not --input");
+    const speed = flags.speed as number;
+    if (!(speed > 0)) throw new UsageError("--speed must be > 0");
+    return { kind: "file", path: input, realtime: !(flags["as-fast-as-possible"] as boolean), speed };
+  }
+  if (hdhr) {
+    const channel = flags.channel as string | undefined;
+    if (!channel) throw new UsageError("--hdhr needs --channel <GuideNumber>");
+    const durationMs = flags.duration as number | undefined;
+    return { kind: "hdhr", host: hdhr, channel, durationS: durationMs === undefined ? undefined : Math.ceil(durationMs / 1000) };
+  }
+  throw new UsageError("missing a source: --input <file.ts> or --hdhr <host> --channel <n>");
+}
+
+function defaultStreamIdFor(path: string): string {
+  const base = path.split("/").pop()!.replace(/\.[^.]*$/, "");
+  return base.replace(/[^A-Za-z0-9._-]/g, "-").replace(/^[^A-Za-z0-9]+/, "") || "stream";
+}

@@ -1,0 +1,103 @@
+import { runSubscriber } from "@ec/subscriber";
+import { parseEndpointAddr } from "@ec/moq-transport";
+import { UsageError } from "../flags.js";
+import { CommandError, LOG_FLAGS, SECRET_FLAGS, loggerFrom, onStopSignal, parseTrustedKey, streamSecretFrom, validateStreamId } from "../common.js";
+import type { Command } from "../command.js";
+
+export const moqSubscribe: Command = {
+  name: "moq-subscribe",
+  summary: [
+    "Subscribe to a stream, verify every object against signed manifests, and write HLS.",
+    "Manifests come from one peer, encrypted objects from another (or several, with failover).",
+    "An object is decrypted and written to HLS only when a verified manifest from a trusted signer lists its hash.",
+    "Exit 0 once --stop-after of verified media is written (or on SIGINT/SIGTERM); non-zero with the reason otherwise.",
+  ].join("\n"),
+  usage: "ec-node moq-subscribe --remote <EndpointAddr> [--remote-manifests <EndpointAddr>] --stream-id <id> --trusted-key <hex> --hls-dir <dir> [--stop-after 30s]",
+  flags: {
+    remote: { kind: "string", value: "<EndpointAddr>", help: "object peer; repeat for failover across relays", repeatable: true },
+    "remote-manifests": { kind: "string", value: "<EndpointAddr>", help: "manifest peer (default: the first --remote)" },
+    "insecure-remote": { kind: "boolean", help: "accept plain host:port remotes with NO identity check", default: false },
+    "stream-id": { kind: "string", value: "<id>", help: "the stream to subscribe to", required: true },
+    "subscribe-manifests": { kind: "boolean", help: "subscribe to the manifests track", default: true },
+    "require-manifest": { kind: "boolean", help: "accept only objects a verified manifest vouches for (turning it off prints a warning)", default: true },
+    "trusted-key": { kind: "string", value: "<hex>", help: "pinned leader public key (none = trust on first use, loudly)", repeatable: true },
+    ...SECRET_FLAGS,
+    "hls-dir": { kind: "string", value: "<dir>", help: "where index.m3u8 and segments go", required: true },
+    "hls-window": { kind: "int", value: "<segments>", help: "live playlist length; 0 keeps every segment", default: 10 },
+    backfill: { kind: "int", value: "<segments>", help: "joining a running stream: start this many segments before the live edge", default: 3 },
+    "stop-after": { kind: "duration", value: "<dur>", help: "exit 0 after this much verified media (e.g. 30s, 2m)" },
+    timeout: { kind: "duration", value: "<dur>", help: "give up if --stop-after is not reached by then (default 2 x stop-after + 30s)" },
+    "stats-json": { kind: "string", value: "<path>", help: "counters (accepted, rejected by reason, per peer), rewritten every second" },
+    epoch: { kind: "string", value: "<id>", help: "with --require-manifest=false: the epoch to open objects with" },
+    "chunk-ms": { kind: "int", value: "<ms>", help: "with --require-manifest=false: nominal segment length", default: 2000 },
+    ...LOG_FLAGS,
+  },
+  async run(flags) {
+    const log = loggerFrom(flags, "moq-subscribe");
+    const remotes = flags.remote as string[];
+    if (remotes.length === 0) throw new UsageError("missing --remote <EndpointAddr>");
+    const allowInsecure = flags["insecure-remote"] as boolean;
+    for (const r of [...remotes, ...(flags["remote-manifests"] ? [flags["remote-manifests"] as string] : [])]) {
+      try {
+        parseEndpointAddr(r, { allowInsecure });
+      } catch (err) {
+        throw new UsageError(`bad EndpointAddr ${JSON.stringify(r)}: ${(err as Error).message}`);
+      }
+    }
+    const requireManifest = flags["require-manifest"] as boolean;
+    const subscribeManifests = flags["subscribe-manifests"] as boolean;
+    if (requireManifest && !subscribeManifests) throw new UsageError("--require-manifest needs manifests: drop --subscribe-manifests=false");
+    if (!requireManifest && !flags.epoch) throw new UsageError("--require-manifest=false needs --epoch <id> to open objects");
+    if (!requireManifest) process.stderr.write("WARNING: --require-manifest=false: objects are written without a signed manifest vouching for them\n");
+    const trustedKeys = (flags["trusted-key"] as string[]).map(parseTrustedKey);
+    if (requireManifest && trustedKeys.length === 0) {
+      process.stderr.write("WARNING: no --trusted-key: the first manifest signer seen will be trusted (trust on first use)\n");
+    }
+    const stopAfterMs = flags["stop-after"] as number | undefined;
+    const timeoutMs = (flags.timeout as number | undefined) ?? (stopAfterMs !== undefined ? stopAfterMs * 2 + 30_000 : undefined);
+    const hlsWindow = flags["hls-window"] as number;
+    if (hlsWindow < 0) throw new UsageError("--hls-window must be >= 0");
+    if ((flags.backfill as number) < 1) throw new UsageError("--backfill must be >= 1");
+    const stop = onStopSignal();
+    let res;
+    try {
+      res = await runSubscriber({
+        remotes,
+        remoteManifests: flags["remote-manifests"] as string | undefined,
+        allowInsecure,
+        streamId: validateStreamId(flags["stream-id"] as string),
+        subscribeManifests,
+        requireManifest,
+        trustedKeys,
+        streamSecret: streamSecretFrom(flags),
+        hlsDir: flags["hls-dir"] as string,
+        hlsWindow,
+        stopAfterMs,
+        timeoutMs,
+        statsJson: flags["stats-json"] as string | undefined,
+        backfill: flags.backfill as number,
+        epoch: flags.epoch as string | undefined,
+        chunkMs: flags["chunk-ms"] as number,
+        log,
+        signal: stop.signal,
+      });
+    } catch (err) {
+      throw new CommandError((err as Error).message);
+    }
+    const s = res.stats;
+    const summary = {
+      segments: s.segments,
+      mediaSeconds: Math.round(s.mediaSeconds * 10) / 10,
+      objectsAccepted: s.objects.accepted,
+      objectsRejected: s.objects.rejected,
+      manifestsAccepted: s.manifests.accepted,
+      manifestsRejected: s.manifests.rejected,
+    };
+    if (!res.ok) {
+      log.error("subscriber failed", { reason: res.reason, ...summary });
+      throw new CommandError(res.reason);
+    }
+    log.info("done", { reason: res.reason, ...summary });
+    return 0;
+  },
+};

@@ -1,0 +1,151 @@
+/**
+ * A strict command-line flag parser. Every subcommand declares its flags once; the same table
+ * drives parsing, defaults, validation and `--help`. Anything unexpected is a {@link UsageError}
+ * whose message is one line naming the problem (the CLI prints it and exits 2).
+ *
+ * Accepted forms: `--name value`, `--name=value`; booleans also as bare `--name` (true) or
+ * `--name=true|false`. Repeatable flags collect every occurrence in order.
+ */
+
+export class UsageError extends Error {
+  override readonly name = "UsageError";
+}
+
+export type FlagKind = "string" | "boolean" | "int" | "number" | "duration";
+
+export interface FlagSpec {
+  kind: FlagKind;
+  /** One line for `--help`. */
+  help: string;
+  /** Placeholder shown in `--help`, e.g. `<host:port>`. */
+  value?: string;
+  default?: string | boolean | number;
+  repeatable?: boolean;
+  required?: boolean;
+}
+
+export type FlagTable = Record<string, FlagSpec>;
+
+export type FlagValue = string | boolean | number | string[] | number[] | undefined;
+export type ParsedFlags = Record<string, FlagValue>;
+
+/** Parses `30s`, `2m`, `1500ms`, `1h`, `1m30s`, or a bare number of seconds, into milliseconds. */
+export function parseDuration(text: string): number {
+  const t = text.trim();
+  if (/^\d+(\.\d+)?$/.test(t)) return Math.round(Number(t) * 1000);
+  const re = /(\d+(?:\.\d+)?)(ms|s|m|h)/gy;
+  let total = 0;
+  let matched = 0;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(t)) !== null) {
+    const n = Number(m[1]);
+    const unit = m[2];
+    total += unit === "ms" ? n : unit === "s" ? n * 1000 : unit === "m" ? n * 60_000 : n * 3_600_000;
+    matched = re.lastIndex;
+  }
+  if (matched === 0 || matched !== t.length || !Number.isFinite(total)) {
+    throw new UsageError(`not a duration: ${JSON.stringify(text)} (use e.g. 30s, 2m, 1500ms)`);
+  }
+  return Math.round(total);
+}
+
+function convert(name: string, spec: FlagSpec, raw: string): string | boolean | number {
+  switch (spec.kind) {
+    case "string":
+      return raw;
+    case "boolean":
+      if (raw === "true") return true;
+      if (raw === "false") return false;
+      throw new UsageError(`--${name} takes true or false, not ${JSON.stringify(raw)}`);
+    case "int": {
+      if (!/^-?\d+$/.test(raw) || !Number.isSafeInteger(Number(raw))) {
+        throw new UsageError(`--${name} takes a whole number, not ${JSON.stringify(raw)}`);
+      }
+      return Number(raw);
+    }
+    case "number": {
+      const n = Number(raw);
+      if (raw.trim() === "" || !Number.isFinite(n)) throw new UsageError(`--${name} takes a number, not ${JSON.stringify(raw)}`);
+      return n;
+    }
+    case "duration":
+      try {
+        return parseDuration(raw);
+      } catch {
+        throw new UsageError(`--${name} takes a duration such as 30s or 2m, not ${JSON.stringify(raw)}`);
+      }
+  }
+}
+
+/**
+ * Parses `argv` against `table`. Returns every declared flag (defaults filled in; repeatable
+ * flags as arrays). `--help`/`-h` is reported as `{help: true}` and nothing else is validated.
+ */
+export function parseFlags(argv: readonly string[], table: FlagTable): ParsedFlags {
+  if (argv.includes("--help") || argv.includes("-h")) return { help: true };
+  const out: ParsedFlags = {};
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (!arg.startsWith("--") || arg === "--") {
+      throw new UsageError(`unexpected argument ${JSON.stringify(arg)} (flags start with --)`);
+    }
+    const eq = arg.indexOf("=");
+    const name = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
+    const spec = table[name];
+    if (!spec) throw new UsageError(`unknown flag --${name} (see --help)`);
+    let raw: string;
+    if (eq !== -1) {
+      raw = arg.slice(eq + 1);
+    } else if (spec.kind === "boolean") {
+      raw = "true";
+    } else {
+      const next = argv[i + 1];
+      if (next === undefined || next.startsWith("--")) throw new UsageError(`--${name} needs a value ${spec.value ?? ""}`.trimEnd());
+      raw = next;
+      i++;
+    }
+    const value = convert(name, spec, raw);
+    if (spec.repeatable) {
+      const list = (out[name] as Array<string | number> | undefined) ?? [];
+      list.push(value as string | number);
+      out[name] = list as string[] | number[];
+    } else {
+      if (out[name] !== undefined) throw new UsageError(`--${name} given more than once`);
+      out[name] = value;
+    }
+  }
+  for (const [name, spec] of Object.entries(table)) {
+    if (out[name] === undefined) {
+      if (spec.required) throw new UsageError(`missing --${name} ${spec.value ?? ""}`.trimEnd());
+      if (spec.repeatable) out[name] = [];
+      else if (spec.default !== undefined) {
+        // Defaults are written as an operator would type them ("2m"), so they go through the same conversion.
+        out[name] = typeof spec.default === "string" ? convert(name, spec, spec.default) : spec.default;
+      }
+    }
+  }
+  return out;
+}
+
+/** Renders the `--help` text for a command. */
+export function formatHelp(usage: string, summary: string, table: FlagTable): string {
+  const rows = Object.entries(table).map(([name, spec]) => {
+    const left = `  --${name}${spec.kind === "boolean" ? "[=true|false]" : " " + (spec.value ?? `<${spec.kind}>`)}`;
+    const extra: string[] = [];
+    if (spec.required) extra.push("required");
+    if (spec.repeatable) extra.push("repeatable");
+    if (spec.default !== undefined) extra.push(`default ${String(spec.default)}`);
+    return [left, spec.help + (extra.length ? ` (${extra.join(", ")})` : "")] as const;
+  });
+  const width = Math.max(...rows.map(([l]) => l.length), 10) + 2;
+  return [
+    `usage: ${usage}`,
+    "",
+    summary,
+    "",
+    "flags:",
+    ...rows.map(([l, r]) => l.padEnd(width) + r),
+    "  --help".padEnd(width) + "show this help",
+    "",
+  ].join("\n");
+}

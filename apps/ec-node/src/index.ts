@@ -1,0 +1,69 @@
+/**
+ * The `ec-node` command: dispatches subcommands. Each one parses and validates its flags, then
+ * composes packages; bad input is a one-line error and exit code 2, failures a one-line reason.
+ */
+import { formatHelp, parseFlags, UsageError } from "./flags.js";
+import { CommandError } from "./common.js";
+import type { Command } from "./command.js";
+import { keygen } from "./commands/keygen.js";
+import { hdhrSim } from "./commands/hdhr-sim.js";
+import { capture } from "./commands/capture.js";
+import { moqPublish } from "./commands/moq-publish.js";
+import { moqSubscribe } from "./commands/moq-subscribe.js";
+import { demo } from "./commands/demo.js";
+
+export { parseFlags, parseDuration, formatHelp, UsageError } from "./flags.js";
+export type { FlagSpec, FlagTable, ParsedFlags } from "./flags.js";
+export { createLogger } from "./log.js";
+
+export const COMMANDS: Command[] = [demo, moqPublish, moqSubscribe, keygen, hdhrSim, capture];
+
+function topHelp(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;
+  return [
+    "usage: ec-node <command> [flags]",
+    "",
+    "every.channel split-source MoQ mesh node.",
+    "",
+    "commands:",
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}${c.summary.split("\n")[0]}`),
+    "",
+    "Run `ec-node <command> --help` for its flags.",
+    "",
+  ].join("\n");
+}
+
+/** Runs `ec-node` with `argv` (without node and script); returns the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === "--help" || name === "-h" || name === "help") {
+    process.stdout.write(topHelp());
+    return name ? 0 : 2;
+  }
+  const cmd = COMMANDS.find((c) => c.name === name);
+  if (!cmd) {
+    process.stderr.write(`ec-node: unknown command ${JSON.stringify(name)} (commands: ${COMMANDS.map((c) => c.name).join(", ")})\n`);
+    return 2;
+  }
+  try {
+    const flags = parseFlags(rest, cmd.flags);
+    if (flags.help) {
+      process.stdout.write(formatHelp(cmd.usage, cmd.summary, cmd.flags));
+      return 0;
+    }
+    return await cmd.run(flags);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`ec-node ${cmd.name}: ${err.message}\n`);
+      return 2;
+    }
+    if (err instanceof CommandError) {
+      process.stderr.write(`ec-node ${cmd.name}: ${err.message}\n`);
+      return err.exitCode;
+    }
+    const e = err as Error;
+    process.stderr.write(`ec-node ${cmd.name}: ${e?.message ?? String(err)}\n`);
+    if (process.env.EC_DEBUG) process.stderr.write(`${e?.stack}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,74 @@
+/**
+ * Runs the built `ec-node` binary as a real child process, the way an operator would.
+ */
+import { spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { createInterface } from "node:readline";
+
+export const CLI = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
+
+export interface CliResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `ec-node args…` to completion (killed after `timeoutMs`). */
+export function runCli(args: string[], opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
+  return new Promise((resolve) => {
+    const proc = spawn(process.execPath, [CLI, ...args], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...opts.env } });
+    let stdout = "";
+    let stderr = "";
+    proc.stdout.on("data", (d) => (stdout += d));
+    proc.stderr.on("data", (d) => (stderr += d));
+    const timer = setTimeout(() => proc.kill("SIGKILL"), opts.timeoutMs ?? 60_000);
+    proc.on("exit", (code, signal) => {
+      clearTimeout(timer);
+      // Let the pipes drain.
+      setImmediate(() => resolve({ code, signal, stdout, stderr }));
+    });
+  });
+}
+
+export interface RunningCli {
+  proc: ChildProcess;
+  /** The first stdout line (an EndpointAddr or URL). */
+  firstLine: Promise<string>;
+  exit: Promise<CliResult>;
+  stderr: () => string;
+  stop(): Promise<void>;
+}
+
+/** Starts a long-running `ec-node` subcommand. */
+export function startCli(args: string[]): RunningCli {
+  const proc = spawn(process.execPath, [CLI, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  proc.stderr!.on("data", (d) => (stderr += d));
+  const exit = new Promise<CliResult>((resolve) =>
+    proc.on("exit", (code, signal) => setImmediate(() => resolve({ code, signal, stdout, stderr }))),
+  );
+  const firstLine = new Promise<string>((resolve, reject) => {
+    const rl = createInterface({ input: proc.stdout! });
+    rl.once("line", (l) => resolve(l.trim()));
+    proc.stdout!.on("data", (d) => (stdout += d));
+    void exit.then((r) => reject(new Error(`ec-node ${args[0]} exited (${r.code ?? r.signal}) before printing: ${r.stderr.slice(-2000)}`)));
+  });
+  firstLine.catch(() => {});
+  return {
+    proc,
+    firstLine,
+    exit,
+    stderr: () => stderr,
+    async stop() {
+      if (proc.exitCode === null && proc.signalCode === null) {
+        proc.kill("SIGTERM");
+        const t = setTimeout(() => proc.kill("SIGKILL"), 5000);
+        await exit;
+        clearTimeout(t);
+      }
+    },
+  };
+}

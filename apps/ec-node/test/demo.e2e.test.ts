@@ -1,0 +1,29 @@
+import { describe, expect, it, afterAll } from "vitest";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, readFileSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { runCli } from "./cli-harness.js";
+
+const out = mkdtempSync(join(tmpdir(), "ec-demo-"));
+afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+describe("ec-node demo (the README's main job)", () => {
+  it("runs tuner, leader, relay and subscriber, and leaves a playable verified HLS stream", async () => {
+    const r = await runCli(["demo", "--out", out, "--duration", "6s"], { timeoutMs: 90_000 });
+    expect(r.code, r.stderr.slice(-3000)).toBe(0);
+    const playlist = join(out, "hls", "index.m3u8");
+    expect(r.stdout).toContain(playlist);
+    expect(r.stdout).toMatch(/done: \d+ segments/);
+    expect(readFileSync(playlist, "utf8")).toContain("#EXT-X-ENDLIST");
+    // Each node logged under its role.
+    for (const role of ["[leader]", "[relay]", "[subscriber]"]) expect(r.stderr).toContain(role);
+    const stats = JSON.parse(readFileSync(join(out, "stats.json"), "utf8"));
+    expect(stats.result.ok).toBe(true);
+    expect(stats.mediaSeconds).toBeGreaterThanOrEqual(6);
+    expect(stats.objects.rejected).toEqual({});
+    expect(statSync(join(out, "leader.key")).mode & 0o777).toBe(0o600);
+    // ffmpeg decodes the whole playlist without an error.
+    execFileSync("ffmpeg", ["-v", "error", "-xerror", "-i", playlist, "-f", "null", "-"], { stdio: ["ignore", "ignore", "pipe"] });
+  });
+});

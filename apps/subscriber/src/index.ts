@@ -1,0 +1,353 @@
+/**
+ * `ec-node moq-subscribe`, as a function: subscribe -> verify -> decrypt -> HLS.
+ *
+ * Manifests come from one peer, objects from another (or several, with failover). An object is
+ * decrypted and written only after a verified manifest from a trusted signer lists its exact
+ * hash and size ("no manifests, no data"); objects that arrive first wait in a bounded buffer.
+ */
+import { writeFileSync, renameSync } from "node:fs";
+import { ManifestVerifier, PendingObjects, publicKeyToHex } from "@ec/manifest";
+import type { ManifestEntry } from "@ec/manifest";
+import { deriveStreamKey, openChunk, ChunkCryptoError } from "@ec/chunk-crypto";
+import { subscribeTrack, TransportError } from "@ec/moq-transport";
+import type { Logger } from "@ec/moq-transport";
+import { HlsSink } from "@ec/hls-sink";
+import { ObjectFeed } from "./object-feed.js";
+import { SegmentOrderer } from "./segment-orderer.js";
+import { bump, describeCounts, newSubscriberStats, peerStats } from "./stats.js";
+import type { SubscriberStats } from "./stats.js";
+
+export type { SubscriberStats, PeerStats } from "./stats.js";
+export { SegmentOrderer } from "./segment-orderer.js";
+
+export interface SubscriberOptions {
+  /** Object peers (EndpointAddr), in order of preference. */
+  remotes: string[];
+  /** Manifest peer; defaults to the first of `remotes`. */
+  remoteManifests?: string;
+  /** Accept plain `host:port` remotes (no identity check). */
+  allowInsecure?: boolean;
+  streamId: string;
+  subscribeManifests: boolean;
+  requireManifest: boolean;
+  /** Pinned signer keys; empty = trust the first signer seen (said loudly). */
+  trustedKeys: Uint8Array[];
+  streamSecret?: Uint8Array | string;
+  hlsDir: string;
+  /** 0 keeps every segment (event playlist). */
+  hlsWindow: number;
+  /** Stop (exit 0) after this much verified media is written. */
+  stopAfterMs?: number;
+  /** Give up (exit non-zero, with the reason) if `stopAfterMs` is not reached by then. */
+  timeoutMs?: number;
+  statsJson?: string;
+  /** Only with requireManifest=false: the epoch to open unvouched objects with, and their nominal length. */
+  epoch?: string;
+  chunkMs?: number;
+  /** Objects held before their manifest arrives. */
+  pendingMaxObjects?: number;
+  pendingMaxBytes?: number;
+  /**
+   * How many segments before the live edge to start at, when joining a running stream: the first
+   * verified manifest says which seqs exist, and the object subscription asks for the last
+   * `backfill` of them still in the relay's window (default 3, what HLS players like to buffer).
+   */
+  backfill?: number;
+  /** Rejections from one object peer before it is dropped. */
+  junkThreshold?: number;
+  maxObjectBytes?: number;
+  log: Logger;
+  signal?: AbortSignal;
+  /** Called after each segment is in place (for latency probes and UIs). */
+  onSegment?: (info: { seq: number; segmentName: string; mediaSequence: number }) => void;
+}
+
+export interface SubscriberResult {
+  ok: boolean;
+  reason: string;
+  stats: SubscriberStats;
+}
+
+/** Runs a subscriber to completion (stop-after reached, timeout, abort, or fatal error). */
+export async function runSubscriber(opts: SubscriberOptions): Promise<SubscriberResult> {
+  const log = opts.log;
+  const stats = newSubscriberStats(opts.streamId);
+  const manifestPeer = opts.remoteManifests ?? opts.remotes[0];
+  if (!manifestPeer) throw new Error("no remote to subscribe to");
+  if (opts.requireManifest && !opts.subscribeManifests) throw new Error("--require-manifest needs --subscribe-manifests");
+  if (!opts.requireManifest && !opts.epoch) throw new Error("--require-manifest=false needs --epoch to open objects");
+
+  const key = deriveStreamKey({ streamId: opts.streamId, secret: opts.streamSecret });
+  const verifier = new ManifestVerifier({
+    streamId: opts.streamId,
+    trustedKeys: opts.trustedKeys,
+    trustOnFirstUse: opts.trustedKeys.length === 0,
+  });
+  stats.signerPinned = opts.trustedKeys.length > 0;
+  const pending = new PendingObjects({
+    maxObjects: opts.pendingMaxObjects ?? 64,
+    maxBytes: opts.pendingMaxBytes ?? 256 * 1024 * 1024,
+  });
+  const orderer = new SegmentOrderer({ gapTimeoutMs: 6000, maxBuffered: 16 });
+  const sink = await HlsSink.open({ dir: opts.hlsDir, windowSegments: opts.hlsWindow, mode: opts.hlsWindow === 0 ? "event" : "live" });
+  const junkThreshold = opts.junkThreshold ?? 3;
+  const maxObjectBytes = opts.maxObjectBytes ?? 32 * 1024 * 1024;
+
+  const backfill = Math.max(1, opts.backfill ?? 3);
+  /** Where the object subscription starts before anything is written (set from the first manifest of an epoch). */
+  let startSeq: number | undefined;
+  let firstManifest!: () => void;
+  const firstManifestSeen = new Promise<void>((r) => (firstManifest = r));
+
+  const stop = new AbortController();
+  let result: { ok: boolean; reason: string } | undefined;
+  const finish = (ok: boolean, reason: string) => {
+    if (result) return;
+    result = { ok, reason };
+    stop.abort();
+  };
+  const onAbort = () => finish(true, "stopped");
+  opts.signal?.addEventListener("abort", onAbort, { once: true });
+
+  // ---- writing: one segment at a time, in order ----
+  let writing = Promise.resolve();
+  const writeReleased = () => {
+    for (const c of orderer.release()) {
+      writing = writing.then(async () => {
+        if (result && !result.ok) return;
+        const w = await sink.write({ seq: c.seq, firstPts: c.firstPts, durationTicks: c.durationTicks, bytes: c.bytes, discontinuity: c.discontinuity });
+        stats.segments++;
+        stats.bytesWritten += c.bytes.length;
+        stats.mediaSeconds += c.durationTicks / 90_000;
+        if (c.discontinuity) stats.discontinuities++;
+        log.debug("segment written", { seq: c.seq, segment: w.segmentName, mediaSequence: w.mediaSequence });
+        opts.onSegment?.({ seq: c.seq, segmentName: w.segmentName, mediaSequence: w.mediaSequence });
+        if (opts.stopAfterMs !== undefined && stats.mediaSeconds * 1000 >= opts.stopAfterMs) {
+          finish(true, `wrote ${stats.mediaSeconds.toFixed(1)} s of verified media`);
+        }
+      });
+      writing.catch((err: unknown) => finish(false, `cannot write HLS: ${(err as Error).message}`));
+    }
+  };
+
+  // ---- accepting: only what a verified manifest vouches for ----
+  const accept = (seq: number, bytes: Uint8Array, peer: string, entry: ManifestEntry | undefined, epoch: string) => {
+    let plaintext: Uint8Array;
+    try {
+      plaintext = openChunk(key, { streamId: opts.streamId, epoch, seq }, bytes);
+    } catch (err) {
+      const reason = err instanceof ChunkCryptoError ? `aead-${err.code}` : "aead-failed";
+      reject(peer, seq, reason);
+      return;
+    }
+    stats.objects.accepted++;
+    peerStats(stats, peer, "objects").accepted++;
+    const durationTicks = entry?.durationTicks ?? Math.round((opts.chunkMs ?? 2000) * 90);
+    orderer.add({ seq, epoch, firstPts: entry?.firstPts ?? 0, durationTicks, bytes: plaintext });
+    writeReleased();
+  };
+
+  const reject = (peer: string, seq: number, reason: string) => {
+    bump(stats.objects.rejected, reason);
+    const ps = peerStats(stats, peer, "objects");
+    bump(ps.rejected, reason);
+    log.warn("object rejected", { peer, seq, reason });
+    const junk = Object.values(ps.rejected).reduce((a, b) => a + b, 0);
+    if (junk >= junkThreshold && opts.remotes.length > 1) feed.drop(peer, `served ${junk} rejected objects (${describeCounts(ps.rejected)})`);
+  };
+
+  const drainPending = () => {
+    const accepted = pending.takeVouched(verifier, (r) => reject(r.peer ?? "?", r.seq, r.reason));
+    stats.objects.evictedUnvouched = pending.stats.evicted;
+    for (const a of accepted) {
+      if (orderer.has(a.epoch, a.seq)) continue;
+      accept(a.seq, a.bytes, a.peer ?? "?", a.entry, a.epoch);
+    }
+    stats.objects.pending = pending.size;
+  };
+
+  const onObject = (seq: number, bytes: Uint8Array, peer: string) => {
+    const ps = peerStats(stats, peer, "objects");
+    ps.received++;
+    if (bytes.length > maxObjectBytes) return reject(peer, seq, "oversize");
+    if (orderer.has(verifier.epoch, seq)) {
+      stats.objects.duplicates++;
+      ps.duplicates++;
+      return;
+    }
+    const check = verifier.checkObject(seq, bytes);
+    if (check.status === "accept") return accept(seq, bytes, peer, check.entry, check.epoch);
+    if (check.status === "reject") return reject(peer, seq, check.reason);
+    if (!opts.requireManifest) return accept(seq, bytes, peer, undefined, opts.epoch!);
+    // No manifest vouches for it yet: hold it (bounded), untouched.
+    pending.add(seq, bytes, peer);
+    stats.objects.pending = pending.size;
+    stats.objects.evictedUnvouched = pending.stats.evicted;
+  };
+
+  // ---- manifests ----
+  const manifestLoop = async () => {
+    const ps = peerStats(stats, manifestPeer, "manifests");
+    try {
+      for await (const { seq, bytes } of subscribeTrack({
+        remote: manifestPeer,
+        allowInsecure: opts.allowInsecure,
+        streamId: opts.streamId,
+        track: "manifests",
+        signal: stop.signal,
+        reconnect: { minDelayMs: 200, maxDelayMs: 2000 },
+        onEvent: (e) => onPeerEvent(manifestPeer, "manifests", e.type, e.detail),
+      })) {
+        ps.received++;
+        const res = verifier.ingest(bytes);
+        if (!res.ok) {
+          bump(stats.manifests.rejected, res.reason);
+          bump(ps.rejected, res.reason);
+          // A replay (the same manifest again, e.g. after a reconnect) is normal in a mesh: quiet.
+          (res.reason === "replay" ? log.debug : log.warn)("manifest rejected", { peer: manifestPeer, group: seq, reason: res.reason, detail: res.detail });
+          continue;
+        }
+        stats.manifests.accepted++;
+        ps.accepted++;
+        if (res.trustedOnFirstUse) {
+          log.warn("TRUST ON FIRST USE: no --trusted-key given; trusting this manifest signer. Pin it with --trusted-key", {
+            signer: publicKeyToHex(res.trustedOnFirstUse),
+          });
+        }
+        if (!stats.signer) {
+          stats.signer = publicKeyToHex(res.manifest.signer);
+          log.info("manifest signer verified", { signer: stats.signer, pinned: stats.signerPinned });
+        }
+        if (res.epochChanged || stats.epoch === undefined) {
+          const entries = res.manifest.entries;
+          const last = entries[entries.length - 1]!.seq;
+          startSeq = Math.max(entries[0]!.seq, last - backfill + 1);
+          firstManifest();
+          if (stats.epoch !== undefined) log.warn("epoch changed: the leader restarted", { from: stats.epoch, to: res.manifest.epoch });
+          stats.epoch = res.manifest.epoch;
+        }
+        drainPending();
+      }
+    } catch (err) {
+      if (stop.signal.aborted) return;
+      const msg = err instanceof TransportError ? `${err.code}: ${err.message}` : (err as Error).message;
+      finish(false, `manifest peer ${manifestPeer} failed: ${msg}`);
+    }
+  };
+
+  const onPeerEvent = (peer: string, role: "manifests" | "objects", type: string, detail?: string) => {
+    const ps = peerStats(stats, peer, role);
+    if (type === "connected") {
+      ps.connected = true;
+      ps.connects++;
+      log.info("peer connected", { peer, role });
+    } else if (type === "disconnected") {
+      ps.connected = false;
+      ps.disconnects++;
+      log.warn("peer disconnected", { peer, role, detail });
+    } else if (type === "dropped") {
+      ps.connected = false;
+      ps.dropped = detail;
+      log.warn("peer dropped", { peer, role, reason: detail });
+    } else if (type === "auth-failed") {
+      log.error("peer identity check failed", { peer, role, detail });
+    }
+  };
+
+  const feed = new ObjectFeed({
+    remotes: opts.remotes,
+    allowInsecure: opts.allowInsecure ?? false,
+    streamId: opts.streamId,
+    signal: stop.signal,
+    log,
+    maxFrameBytes: maxObjectBytes,
+    resumeFrom: () => orderer.nextSeq ?? startSeq,
+    onObject: ({ seq, bytes, peer }) => onObject(seq, bytes, peer),
+    onPeerEvent: (peer, type, detail) => onPeerEvent(peer, "objects", type, detail),
+  });
+
+  // ---- periodic: gap timeouts, progress, stats file ----
+  const writeStats = () => {
+    if (!opts.statsJson) return;
+    const tmp = `${opts.statsJson}.tmp-${process.pid}`;
+    writeFileSync(tmp, JSON.stringify(stats, null, 2) + "\n");
+    renameSync(tmp, opts.statsJson);
+  };
+  let ticks = 0;
+  const timer = setInterval(() => {
+    writeReleased();
+    try {
+      writeStats();
+    } catch (err) {
+      log.warn("cannot write stats file", { error: (err as Error).message });
+    }
+    if (++ticks % 5 === 0) {
+      log.info("progress", {
+        segments: stats.segments,
+        mediaSeconds: Math.round(stats.mediaSeconds * 10) / 10,
+        manifestsAccepted: stats.manifests.accepted,
+        manifestsRejected: describeCounts(stats.manifests.rejected),
+        objectsAccepted: stats.objects.accepted,
+        objectsRejected: describeCounts(stats.objects.rejected),
+        pending: stats.objects.pending,
+        objectPeer: feed.activePeer,
+      });
+    }
+  }, 1000);
+  const deadline = opts.timeoutMs
+    ? setTimeout(() => finish(false, `timed out after ${Math.round(opts.timeoutMs! / 1000)} s: ${whyStuck(stats, manifestPeer)}`), opts.timeoutMs)
+    : undefined;
+
+  log.info("subscribing", {
+    streamId: opts.streamId,
+    manifests: manifestPeer,
+    objects: opts.remotes.join(","),
+    requireManifest: opts.requireManifest,
+    trustedKeys: opts.trustedKeys.length,
+  });
+  if (!opts.requireManifest) log.warn("--require-manifest=false: objects are accepted WITHOUT a signed manifest (AEAD only)");
+
+  // With manifests required, objects are asked for once a manifest says where the stream is:
+  // that first manifest decides the start seq, and nothing is held that could not be vouched for.
+  const feedDone = (opts.requireManifest ? Promise.race([firstManifestSeen, new Promise<void>((r) => stop.signal.addEventListener("abort", () => r(), { once: true }))]) : Promise.resolve())
+    .then(() => (stop.signal.aborted ? undefined : feed.run()))
+    .catch((err: unknown) => finish(false, (err as Error).message));
+  const manifestsDone = opts.subscribeManifests ? manifestLoop() : Promise.resolve();
+  await new Promise<void>((resolve) => {
+    if (stop.signal.aborted) resolve();
+    stop.signal.addEventListener("abort", () => resolve(), { once: true });
+  });
+  clearInterval(timer);
+  if (deadline) clearTimeout(deadline);
+  opts.signal?.removeEventListener("abort", onAbort);
+  await writing.catch(() => {});
+  await Promise.allSettled([feedDone, manifestsDone]);
+  try {
+    await sink.close({ endList: true });
+  } catch (err) {
+    if (result?.ok) result = { ok: false, reason: `cannot finish HLS: ${(err as Error).message}` };
+  }
+  stats.result = result!;
+  stats.objects.pending = pending.size;
+  try {
+    writeStats();
+  } catch (err) {
+    log.warn("cannot write stats file", { error: (err as Error).message });
+  }
+  return { ...result!, stats };
+}
+
+/** The most useful one-line reason a run made no (or too little) progress. */
+function whyStuck(stats: SubscriberStats, manifestPeer: string): string {
+  if (stats.manifests.accepted === 0) {
+    if (Object.keys(stats.manifests.rejected).length) {
+      return `no manifest verified from ${manifestPeer}; rejected: ${describeCounts(stats.manifests.rejected)}`;
+    }
+    const ps = stats.peers[manifestPeer];
+    return ps?.connects ? `no manifest received from ${manifestPeer}` : `manifest peer ${manifestPeer} unreachable`;
+  }
+  if (stats.objects.accepted === 0) {
+    return `no object accepted; rejected: ${describeCounts(stats.objects.rejected)}; unvouched evicted: ${stats.objects.evictedUnvouched}`;
+  }
+  return `only ${stats.mediaSeconds.toFixed(1)} s of verified media written`;
+}

@@ -1,0 +1,84 @@
+/**
+ * The counters an operator reads: what was accepted, what was rejected and why, per peer.
+ * Serialised as-is by `--stats-json`.
+ */
+
+export type PeerRole = "manifests" | "objects";
+
+export interface PeerStats {
+  role: PeerRole;
+  connected: boolean;
+  connects: number;
+  disconnects: number;
+  received: number;
+  accepted: number;
+  rejected: Record<string, number>;
+  duplicates: number;
+  /** Set when this peer was dropped (junk, failed identity check); the reason. */
+  dropped?: string;
+}
+
+export interface SubscriberStats {
+  startedAt: string;
+  streamId: string;
+  signer?: string;
+  signerPinned: boolean;
+  epoch?: string;
+  manifests: { accepted: number; rejected: Record<string, number> };
+  objects: {
+    accepted: number;
+    rejected: Record<string, number>;
+    duplicates: number;
+    /** Objects dropped from the waiting buffer before any manifest vouched for them. */
+    evictedUnvouched: number;
+    pending: number;
+  };
+  segments: number;
+  discontinuities: number;
+  bytesWritten: number;
+  mediaSeconds: number;
+  peers: Record<string, PeerStats>;
+  /** Why the run ended (exit reason), once it has. */
+  result?: { ok: boolean; reason: string };
+}
+
+export function newSubscriberStats(streamId: string): SubscriberStats {
+  return {
+    startedAt: new Date().toISOString(),
+    streamId,
+    signerPinned: false,
+    manifests: { accepted: 0, rejected: {} },
+    objects: { accepted: 0, rejected: {}, duplicates: 0, evictedUnvouched: 0, pending: 0 },
+    segments: 0,
+    discontinuities: 0,
+    bytesWritten: 0,
+    mediaSeconds: 0,
+    peers: {},
+  };
+}
+
+export function peerStats(stats: SubscriberStats, peer: string, role: PeerRole): PeerStats {
+  return (stats.peers[peer] ??= {
+    role,
+    connected: false,
+    connects: 0,
+    disconnects: 0,
+    received: 0,
+    accepted: 0,
+    rejected: {},
+    duplicates: 0,
+  });
+}
+
+export function bump(counts: Record<string, number>, reason: string, by = 1): void {
+  counts[reason] = (counts[reason] ?? 0) + by;
+}
+
+/** "3 unknown-signer, 1 expired" — for one-line exit reasons. */
+export function describeCounts(counts: Record<string, number>): string {
+  const parts = Object.entries(counts)
+    .filter(([, n]) => n > 0)
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, n]) => `${n} ${k}`);
+  return parts.length ? parts.join(", ") : "none";
+}
