@@ -1,1 +1,20 @@
-export {};
+/**
+ * @ec/moq-transport: moq-lite nodes over WebSocket + qmux. Moves opaque manifests and chunk objects:
+ * listen and serve (`MoqNode`), subscribe with identity check, reconnect and dedupe
+ * (`subscribeTrack`), and an embeddable verifying relay (`createRelay`).
+ *
+ * Importing this module installs the Node 20 polyfills `@moq/lite` needs and routes `@moq/lite`'s
+ * console chatter away (set `EC_MOQ_DEBUG=1` to see it on stderr).
+ */
+import "./polyfill.js";
+import "./quiet.js";
+
+export { type EndpointAddr, ENDPOINT_SCHEME, formatEndpointAddr, parseEndpointAddr, parseListenAddr } from "./endpoint.js";
+export { ResetCode, TransportError, type TransportErrorCode } from "./errors.js";
+export { generateNodeIdentity, type NodeIdentity, nodeIdentityFromSecretKey } from "./identity.js";
+export { type Logger, silentLogger } from "./log.js";
+export { assertStreamId, broadcastPath, parseWireTrackName, TRACK_NAMES, type TrackName, wireTrackName } from "./names.js";
+export { type ListenOptions, MoqNode, type NodeLimits, type NodeStats, type ServeOptions, type StreamServer } from "./node.js";
+export { createRelay, type Relay, type RelayItem, type RelayOptions, type RelayStats, type RelayStream } from "./relay.js";
+export type { WindowLimits } from "./store.js";
+export { type SubscribeEvent, type SubscribeOptions, subscribeTrack, type TrackItem } from "./subscribe.js";

@@ -1,0 +1,163 @@
+import { randomBytes } from "node:crypto";
+import type { IncomingMessage } from "node:http";
+import { Connection } from "@moq/lite";
+import Session from "@moq/qmux";
+import WebSocket from "ws";
+import { TransportError } from "./errors.js";
+import type { EndpointAddr } from "./endpoint.js";
+import { guardTransport } from "./guard.js";
+import { fromHex, toHex } from "./hex.js";
+import { CHALLENGE_BYTES, bytesEqual, verifyChallenge } from "./identity.js";
+import { CHALLENGE_PARAM, DIAL_SUBPROTOCOLS, KEY_HEADER, MAX_WS_MESSAGE, SIG_HEADER, WS_PATH } from "./wire.js";
+
+/** An established moq-lite session to a peer whose identity was checked. */
+export interface Dialed {
+  readonly conn: Connection.Established;
+  close(): void;
+  readonly closed: Promise<void>;
+}
+
+export interface DialOptions {
+  signal?: AbortSignal;
+  maxFrameBytes: number;
+  /** Handshake timeout (WebSocket + qmux + moq SETUP), default 10 s. */
+  timeoutMs?: number;
+  onViolation?: (kind: string) => void;
+}
+
+/** qmux receive windows for a subscriber: generous enough for 2 MiB objects, still bounded. */
+const DIAL_CONFIG = {
+  maxStreamsBidi: 16n,
+  maxStreamsUni: 32n,
+  maxData: 16n * 1024n * 1024n,
+  maxStreamDataUni: 4n * 1024n * 1024n,
+  maxStreamDataBidiLocal: 64n * 1024n,
+  maxStreamDataBidiRemote: 64n * 1024n,
+};
+
+function hostForUrl(host: string): string {
+  return host.includes(":") ? `[${host}]` : host;
+}
+
+/**
+ * Dials a node: WebSocket upgrade with a fresh challenge, identity check on the 101 response
+ * (before a single moq byte is read), then qmux and moq-lite SETUP.
+ * @throws TransportError `auth-failed` (identity mismatch), `unreachable`, `limit` (503), `closed` (aborted).
+ */
+export async function dial(addr: EndpointAddr, opts: DialOptions): Promise<Dialed> {
+  if (opts.signal?.aborted) throw new TransportError("closed", "aborted");
+  const challenge = randomBytes(CHALLENGE_BYTES);
+  const base = `${hostForUrl(addr.host)}:${addr.port}${WS_PATH}`;
+  const url = `ws://${base}?${CHALLENGE_PARAM}=${toHex(challenge)}`;
+  const timeoutMs = opts.timeoutMs ?? 10_000;
+  const ws = new WebSocket(url, DIAL_SUBPROTOCOLS, {
+    maxPayload: MAX_WS_MESSAGE,
+    handshakeTimeout: timeoutMs,
+    perMessageDeflate: false,
+  });
+  let session: Session | undefined;
+  const cleanup: Array<() => void> = [];
+  try {
+    session = await new Promise<Session>((resolve, reject) => {
+      let settled = false;
+      const fail = (e: TransportError) => {
+        if (settled) return;
+        settled = true;
+        ws.terminate();
+        reject(e);
+      };
+      const onAbort = () => fail(new TransportError("closed", "aborted"));
+      opts.signal?.addEventListener("abort", onAbort, { once: true });
+      cleanup.push(() => opts.signal?.removeEventListener("abort", onAbort));
+      ws.once("upgrade", (res: IncomingMessage) => {
+        if (!addr.insecure) {
+          const problem = checkIdentity(res, addr.publicKey!, challenge);
+          if (problem) return fail(new TransportError("auth-failed", `peer ${addr.host}:${addr.port} failed the identity check: ${problem}`));
+        }
+        // Adopt the socket now, before 'open': qmux must own its handlers before any message arrives.
+        settled = true;
+        resolve(new Session(ws as unknown as ConstructorParameters<typeof Session>[0], { config: DIAL_CONFIG }));
+      });
+      ws.once("unexpected-response", (_req, res) => {
+        const status = res.statusCode ?? 0;
+        res.resume();
+        fail(new TransportError(status === 503 ? "limit" : "unreachable", `peer ${addr.host}:${addr.port} refused the upgrade (HTTP ${status})`));
+      });
+      ws.once("error", (err: Error) => {
+        fail(new TransportError("unreachable", `cannot reach ${addr.host}:${addr.port}: ${oneLine(err.message)}`));
+      });
+    });
+    ws.on("error", () => {}); // later socket errors surface through the qmux session
+    const transport = guardTransport(session as unknown as WebTransport, {
+      maxFrameBytes: opts.maxFrameBytes,
+      maxControlBytes: 64 * 1024,
+      onViolation: opts.onViolation,
+    });
+    const conn = await withTimeout(
+      (async () => {
+        await session!.ready;
+        return Connection.connect(new URL(`http://${base}`), { transport });
+      })(),
+      timeoutMs,
+      opts.signal,
+      `moq setup with ${addr.host}:${addr.port}`,
+    );
+    const s = session;
+    return {
+      conn,
+      close() {
+        try {
+          conn.close();
+        } catch {
+          /* already closed */
+        }
+        s.close();
+      },
+      closed: s.closed.then(
+        () => undefined,
+        () => undefined,
+      ),
+    };
+  } catch (err) {
+    session?.close();
+    ws.terminate();
+    if (err instanceof TransportError) throw err;
+    throw new TransportError("unreachable", `moq setup with ${addr.host}:${addr.port} failed: ${oneLine(String((err as Error)?.message ?? err))}`);
+  } finally {
+    for (const f of cleanup) f();
+  }
+}
+
+function checkIdentity(res: IncomingMessage, expected: Uint8Array, challenge: Uint8Array): string | undefined {
+  const keyText = res.headers[KEY_HEADER];
+  const sigText = res.headers[SIG_HEADER];
+  if (typeof keyText !== "string" || typeof sigText !== "string") return "no identity proof in the upgrade response";
+  const key = fromHex(keyText, 32);
+  const sig = fromHex(sigText, 64);
+  if (!key || !sig) return "malformed identity headers";
+  if (!bytesEqual(key, expected)) return "it presents a different public key than the endpoint address";
+  if (!verifyChallenge(key, challenge, sig)) return "bad signature over our challenge";
+  return undefined;
+}
+
+async function withTimeout<T>(p: Promise<T>, ms: number, signal: AbortSignal | undefined, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
+  try {
+    return await Promise.race([
+      p,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new TransportError("unreachable", `${what} timed out`)), ms);
+        onAbort = () => reject(new TransportError("closed", "aborted"));
+        signal?.addEventListener("abort", onAbort, { once: true });
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+    if (onAbort) signal?.removeEventListener("abort", onAbort);
+  }
+}
+
+function oneLine(s: string): string {
+  return s.replace(/\s+/g, " ").slice(0, 200);
+}

@@ -1,0 +1,532 @@
+import { createServer, type IncomingMessage, type Server } from "node:http";
+import type { Duplex } from "node:stream";
+import { Broadcast, Connection, Group, Path, type Track } from "@moq/lite";
+import Session, { selectSubprotocol, StreamError } from "@moq/qmux";
+import { WebSocketServer, type WebSocket } from "ws";
+import { type EndpointAddr, formatEndpointAddr, parseListenAddr } from "./endpoint.js";
+import { ResetCode, TransportError } from "./errors.js";
+import { guardTransport } from "./guard.js";
+import { fromHex, toHex } from "./hex.js";
+import { generateNodeIdentity, type NodeIdentity, signChallenge } from "./identity.js";
+import { type Logger, silentLogger } from "./log.js";
+import { assertSeq, broadcastPath, parseWireTrackName, type TrackName } from "./names.js";
+import { type StoredGroup, type WindowLimits, WindowStore } from "./store.js";
+import { CHALLENGE_PARAM, KEY_HEADER, MAX_WS_MESSAGE, SIG_HEADER, SUBPROTOCOL_OPTIONS, WS_PATH } from "./wire.js";
+
+/** Resource limits of a node; every one bounds memory a peer can make the node hold. */
+export interface NodeLimits {
+  /** Concurrent peer sessions (default 256). Further upgrades get HTTP 503. */
+  maxSessions?: number;
+  /** Concurrent subscriptions per session (default 16). Further ones are reset with code 0x4e02. */
+  maxSubscriptionsPerSession?: number;
+  /** Largest frame published, or accepted from a peer (default 16 MiB). */
+  maxFrameBytes?: number;
+  /**
+   * Concurrent announce-interest streams per session (default 8). Further ones are reset with
+   * code 0x4e02 before moq-lite sees them.
+   */
+  maxAnnouncesPerSession?: number;
+}
+
+/** Counters of a node. `refused` counts refusals by reason. */
+export interface NodeStats {
+  sessions: number;
+  subscriptions: number;
+  framesServed: number;
+  bytesServed: number;
+  refused: Record<string, number>;
+}
+
+/** Options of {@link MoqNode.listen}. */
+export interface ListenOptions {
+  /** `host:port` to listen on; default `127.0.0.1:0` (a free port, reported in `endpoint`). */
+  listen?: string;
+  /** The node's identity; generated when absent. */
+  identity?: NodeIdentity;
+  limits?: NodeLimits;
+  log?: Logger;
+}
+
+/** Options of {@link MoqNode.serve}. */
+export interface ServeOptions {
+  manifests: boolean;
+  chunks: boolean;
+  /** Window kept per track for late joiners and resumes. */
+  window?: WindowLimits;
+}
+
+/** Publishes one stream's groups to every subscriber of a node. */
+export interface StreamServer {
+  readonly streamId: string;
+  /**
+   * Stores group `seq` of `track` (one frame: `bytes`, not copied; do not mutate it afterwards) and
+   * sends it to live subscribers. Duplicates and groups older than the window are ignored (returns false).
+   * @throws TransportError `not-served` when this server does not serve `track`, `frame-too-large`, `closed`.
+   */
+  publish(track: TrackName, seq: number, bytes: Uint8Array): boolean;
+  /** Stops serving: subscribers see the broadcast end; the window is dropped. */
+  close(): void;
+}
+
+const DEFAULTS = {
+  maxSessions: 256,
+  maxSubscriptionsPerSession: 16,
+  maxFrameBytes: 16 * 1024 * 1024,
+  maxAnnouncesPerSession: 8,
+};
+const SETUP_TIMEOUT_MS = 10_000;
+const MAX_CONTROL_BYTES = 64 * 1024;
+/** Groups after which a node ends a subscription (see ServedStream#onRequest). */
+export const ROTATE_GROUPS = 64;
+/** moq-lite bidirectional stream type of an announce interest. */
+const ANNOUNCE_STREAM = 1;
+
+interface PeerSession {
+  readonly id: number;
+  readonly conn: Connection.Established;
+  readonly transport: Session;
+  /** Broadcast objects published on this session, one per stream (see ServedStream.attach). */
+  readonly broadcasts: Map<string, Broadcast>;
+  /** Large payload chunks handed to qmux and not yet sent. */
+  readonly inflight: Set<Uint8Array>;
+  readonly subs: Set<Subscription>;
+  closed: boolean;
+}
+
+interface Subscription {
+  readonly name: TrackName;
+  readonly track: Track;
+  /** Groups handed to moq-lite (and their payload), by seq, until evicted from the window. */
+  readonly written: Map<number, { group: Group; bytes: Uint8Array }>;
+}
+
+/**
+ * A moq-lite node: a WebSocket listener carrying qmux sessions, each speaking moq-lite. It serves
+ * streams (broadcast `ec/<streamId>`, tracks `manifests` and `chunks`) from bounded windows, proves its
+ * identity to dialers, and enforces per-peer limits.
+ */
+export class MoqNode {
+  /** The node's EndpointAddr in text form, with the real port. */
+  readonly endpoint: string;
+  /** The node's EndpointAddr. */
+  readonly addr: EndpointAddr;
+  readonly #identity: NodeIdentity;
+  readonly #limits: Required<NodeLimits>;
+  readonly #log: Logger;
+  readonly #http: Server;
+  readonly #wss: WebSocketServer;
+  readonly #sessions = new Set<PeerSession>();
+  readonly #pending = new Set<Duplex>();
+  readonly #streams = new Map<string, ServedStream>();
+  readonly #challenges = new WeakMap<IncomingMessage, Uint8Array>();
+  #nextSession = 1;
+  #closed = false;
+  readonly #stats: NodeStats = { sessions: 0, subscriptions: 0, framesServed: 0, bytesServed: 0, refused: {} };
+
+  private constructor(http: Server, addr: EndpointAddr, identity: NodeIdentity, limits: Required<NodeLimits>, log: Logger) {
+    this.#http = http;
+    this.addr = addr;
+    this.endpoint = formatEndpointAddr(addr);
+    this.#identity = identity;
+    this.#limits = limits;
+    this.#log = log;
+    this.#wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: MAX_WS_MESSAGE,
+      perMessageDeflate: false,
+      clientTracking: false,
+      handleProtocols: (offered) => selectSubprotocol([...offered], SUBPROTOCOL_OPTIONS) ?? false,
+    });
+    // Sign the dialer's challenge into the 101 response: the dialer checks it before reading moq data.
+    this.#wss.on("headers", (headers, req) => {
+      const challenge = this.#challenges.get(req);
+      if (!challenge) return;
+      headers.push(`${KEY_HEADER}: ${toHex(identity.publicKey)}`);
+      headers.push(`${SIG_HEADER}: ${toHex(signChallenge(identity, challenge))}`);
+    });
+    http.on("request", (_req, res) => {
+      res.writeHead(426, { "content-type": "text/plain", connection: "close" }).end("moq-lite over WebSocket: upgrade required\n");
+    });
+    http.on("upgrade", (req, socket, head) => this.#onUpgrade(req, socket, head));
+  }
+
+  /**
+   * Starts a node listening on `opts.listen` (default `127.0.0.1:0`).
+   * @throws TransportError `bad-endpoint` for a bad listen address, `unreachable` when the port is taken.
+   */
+  static async listen(opts: ListenOptions = {}): Promise<MoqNode> {
+    const { host, port } = parseListenAddr(opts.listen ?? "127.0.0.1:0");
+    const identity = opts.identity ?? generateNodeIdentity();
+    const limits = { ...DEFAULTS, ...definedOnly(opts.limits ?? {}) };
+    for (const [k, v] of Object.entries(limits)) {
+      if (!Number.isSafeInteger(v) || v < 1) throw new TransportError("bad-argument", `limit ${k} must be a positive integer`);
+    }
+    const http = createServer();
+    await new Promise<void>((resolve, reject) => {
+      http.once("error", (err: NodeJS.ErrnoException) =>
+        reject(new TransportError("unreachable", `cannot listen on ${host}:${port}: ${err.code ?? err.message}`)),
+      );
+      http.listen(port, host, () => resolve());
+    });
+    const bound = http.address();
+    const realPort = typeof bound === "object" && bound ? bound.port : port;
+    const addr: EndpointAddr = { host, port: realPort, publicKey: identity.publicKey, insecure: false };
+    const node = new MoqNode(http, addr, identity, limits, opts.log ?? silentLogger);
+    node.#log.info("moq node listening", { endpoint: node.endpoint });
+    return node;
+  }
+
+  /** A snapshot of the node's counters. */
+  get stats(): NodeStats {
+    return { ...this.#stats, refused: { ...this.#stats.refused }, sessions: this.#sessions.size };
+  }
+
+  /** The node's limits, defaults filled in. */
+  get limits(): Readonly<Required<NodeLimits>> {
+    return this.#limits;
+  }
+
+  /**
+   * Starts serving `streamId`. A track not enabled here is refused to subscribers (reset code 0x4e01)
+   * and `publish` to it throws.
+   * @throws TransportError `bad-stream-id`, `closed`, `bad-argument` (already served).
+   */
+  serve(streamId: string, opts: ServeOptions): StreamServer {
+    if (this.#closed) throw new TransportError("closed", "node is closed");
+    const path = broadcastPath(streamId);
+    if (this.#streams.has(streamId)) throw new TransportError("bad-argument", `stream ${streamId} is already served`);
+    const served = new ServedStream(this, streamId, path, opts);
+    this.#streams.set(streamId, served);
+    for (const s of this.#sessions) served.attach(s);
+    return served;
+  }
+
+  /** Closes every session and the listener. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const s of [...this.#streams.values()]) s.close();
+    for (const s of [...this.#sessions]) this.#dropSession(s, "node closing");
+    for (const sock of this.#pending) sock.destroy();
+    this.#wss.close();
+    await new Promise<void>((resolve) => {
+      this.#http.close(() => resolve());
+      this.#http.closeAllConnections();
+    });
+    this.#log.info("moq node closed", { endpoint: this.endpoint });
+  }
+
+  /** @internal */ _refuse(reason: string): void {
+    this.#stats.refused[reason] = (this.#stats.refused[reason] ?? 0) + 1;
+  }
+  /** @internal */ _served(bytes: number): void {
+    this.#stats.framesServed++;
+    this.#stats.bytesServed += bytes;
+  }
+  /** @internal */ _subscriptions(delta: number): void {
+    this.#stats.subscriptions += delta;
+  }
+  /** @internal */ get _log(): Logger {
+    return this.#log;
+  }
+  /** @internal */ _forget(streamId: string): void {
+    this.#streams.delete(streamId);
+  }
+  /** @internal */ get _limits(): Required<NodeLimits> {
+    return this.#limits;
+  }
+
+  /** @internal Drops a session whose subscriber fell behind the window (see ServedStream). */
+  _dropSession(s: PeerSession, reason: string): void {
+    this.#dropSession(s, reason);
+  }
+
+  #dropSession(s: PeerSession, reason: string): void {
+    if (s.closed) return;
+    s.closed = true;
+    this.#sessions.delete(s);
+    for (const b of s.broadcasts.values()) b.close();
+    s.broadcasts.clear();
+    try {
+      s.conn.close();
+    } catch {
+      /* already closed */
+    }
+    s.transport.close({ closeCode: 0, reason: reason.slice(0, 64) });
+    this.#log.debug("session closed", { session: s.id, reason });
+  }
+
+  #onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const reject = (status: number, text: string, reason: string) => {
+      this._refuse(reason);
+      socket.end(`HTTP/1.1 ${status} ${text}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+      socket.destroy();
+    };
+    if (this.#closed) return reject(503, "Service Unavailable", "closing");
+    let url: URL;
+    try {
+      url = new URL(req.url ?? "/", "http://node");
+    } catch {
+      return reject(400, "Bad Request", "bad-request");
+    }
+    if (url.pathname !== WS_PATH) return reject(404, "Not Found", "bad-request");
+    if (this.#sessions.size + this.#pending.size >= this.#limits.maxSessions) {
+      this.#log.warn("session refused: limit", { max: this.#limits.maxSessions });
+      return reject(503, "Service Unavailable", "sessions");
+    }
+    const ch = url.searchParams.get(CHALLENGE_PARAM);
+    if (ch !== null) {
+      const challenge = fromHex(ch, 32);
+      if (!challenge) return reject(400, "Bad Request", "bad-request");
+      this.#challenges.set(req, challenge);
+    }
+    const offered = req.headers["sec-websocket-protocol"];
+    if (offered !== undefined && !selectSubprotocol(offered, SUBPROTOCOL_OPTIONS)) {
+      return reject(400, "Bad Request", "bad-request");
+    }
+    this.#pending.add(socket);
+    socket.once("close", () => this.#pending.delete(socket));
+    this.#wss.handleUpgrade(req, socket, head, (ws) => {
+      this.#pending.delete(socket);
+      void this.#onSocket(ws, url);
+    });
+  }
+
+  async #onSocket(ws: WebSocket, url: URL): Promise<void> {
+    ws.on("error", () => {}); // surfaced through the qmux session
+    if (this.#closed) return void ws.terminate();
+    const l = this.#limits;
+    const inflight = new Set<Uint8Array>();
+    const transport = Session.accept(ws as unknown as Parameters<typeof Session.accept>[0], {
+      config: {
+        // Concurrent bidi streams: subscriptions + announce interests + headroom, so that excess
+        // requests reach us and are refused with a reset code instead of stalling on stream credit.
+        maxStreamsBidi: BigInt(l.maxSubscriptionsPerSession + l.maxAnnouncesPerSession + 8),
+        // Peers that only subscribe never open uni streams to us; keep a few for symmetry.
+        maxStreamsUni: 4n,
+        maxStreamDataBidiRemote: 16n * 1024n,
+        maxData: 1024n * 1024n,
+      },
+    });
+    const id = this.#nextSession++;
+    let announces = 0;
+    const guarded = guardTransport(transport as unknown as WebTransport, {
+      maxFrameBytes: l.maxFrameBytes,
+      maxControlBytes: MAX_CONTROL_BYTES,
+      inflight,
+      admitBidi: (type) => {
+        if (type !== ANNOUNCE_STREAM) return () => {};
+        if (announces >= l.maxAnnouncesPerSession) {
+          this._refuse("announces");
+          return undefined;
+        }
+        announces++;
+        return () => announces--;
+      },
+      onViolation: (kind) => {
+        this._refuse(kind);
+        this.#log.warn("peer violated a limit", { session: id, kind });
+      },
+    });
+    let timer: NodeJS.Timeout | undefined;
+    let conn: Connection.Established;
+    try {
+      conn = await Promise.race([
+        (async () => {
+          await transport.ready;
+          return Connection.accept(guarded, new URL(url.pathname, "http://node"));
+        })(),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error("setup timed out")), SETUP_TIMEOUT_MS);
+        }),
+      ]);
+    } catch (err) {
+      this._refuse("setup");
+      this.#log.debug("session setup failed", { session: id, error: String((err as Error)?.message ?? err).slice(0, 200) });
+      transport.close();
+      ws.terminate();
+      return;
+    } finally {
+      clearTimeout(timer);
+    }
+    if (this.#closed) {
+      conn.close();
+      transport.close();
+      return;
+    }
+    const s: PeerSession = { id, conn, transport, broadcasts: new Map(), inflight, subs: new Set(), closed: false };
+    this.#sessions.add(s);
+    this.#log.debug("session open", { session: id, version: conn.version });
+    for (const served of this.#streams.values()) served.attach(s);
+    void transport.closed.then(
+      () => this.#dropSession(s, "peer closed"),
+      (err: unknown) => this.#dropSession(s, `peer dropped: ${String((err as Error)?.message ?? err).slice(0, 120)}`),
+    );
+  }
+}
+
+/** One served stream: its windows, and the Broadcast it keeps on each session. */
+class ServedStream implements StreamServer {
+  readonly streamId: string;
+  readonly #node: MoqNode;
+  readonly #path: Path.Valid;
+  readonly #stores = new Map<TrackName, WindowStore>();
+  readonly #sessions = new Set<PeerSession>();
+  #closed = false;
+
+  constructor(node: MoqNode, streamId: string, path: string, opts: ServeOptions) {
+    this.#node = node;
+    this.streamId = streamId;
+    this.#path = Path.from(path);
+    if (opts.manifests) this.#stores.set("manifests", new WindowStore(opts.window));
+    if (opts.chunks) this.#stores.set("chunks", new WindowStore(opts.window));
+    for (const [name, store] of this.#stores) store.onEvict((g) => this.#onEvict(name, g));
+  }
+
+  publish(track: TrackName, seq: number, bytes: Uint8Array): boolean {
+    if (this.#closed) throw new TransportError("closed", `stream ${this.streamId} is closed`);
+    const store = this.#stores.get(track);
+    if (!store) throw new TransportError("not-served", `stream ${this.streamId} does not serve track ${String(track).slice(0, 20)}`);
+    assertSeq(seq);
+    if (!(bytes instanceof Uint8Array)) throw new TransportError("bad-argument", "bytes must be a Uint8Array");
+    const max = this.#node._limits.maxFrameBytes;
+    if (bytes.byteLength > max) throw new TransportError("frame-too-large", `frame of ${bytes.byteLength} bytes exceeds maxFrameBytes ${max}`);
+    return store.insert(seq, bytes);
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const s of this.#sessions) {
+      s.broadcasts.get(this.streamId)?.close();
+      s.broadcasts.delete(this.streamId);
+    }
+    this.#sessions.clear();
+    for (const store of this.#stores.values()) store.clear();
+    this.#node._forget(this.streamId);
+  }
+
+  /**
+   * Publishes this stream on one session. moq-lite 0.2.2 closes every Broadcast published on a
+   * session when that session closes, so a Broadcast shared by two sessions dies with the first
+   * peer that leaves: each session gets its own Broadcast object.
+   */
+  attach(s: PeerSession): void {
+    if (this.#closed || s.closed) return;
+    const b = new Broadcast();
+    s.broadcasts.set(this.streamId, b);
+    this.#sessions.add(s);
+    s.conn.publish(this.#path, b);
+    void b.closed.then(() => this.#sessions.delete(s));
+    void (async () => {
+      for (;;) {
+        let req;
+        try {
+          req = await b.requested();
+        } catch {
+          return;
+        }
+        if (!req) return;
+        this.#onRequest(s, req.track);
+      }
+    })();
+  }
+
+  #onRequest(s: PeerSession, track: Track): void {
+    const node = this.#node;
+    const parsed = parseWireTrackName(track.name);
+    const store = parsed ? this.#stores.get(parsed.track) : undefined;
+    if (!parsed || !store) {
+      node._refuse("not-served");
+      node._log.debug("subscription refused: track not served", { session: s.id, stream: this.streamId });
+      track.close(new StreamError(ResetCode.notServed, "track not served"));
+      return;
+    }
+    if (s.subs.size >= node._limits.maxSubscriptionsPerSession) {
+      node._refuse("subscriptions");
+      node._log.warn("subscription refused: per-session limit", { session: s.id });
+      track.close(new StreamError(ResetCode.limit, "too many subscriptions"));
+      return;
+    }
+    const sub: Subscription = { name: parsed.track, track, written: new Map() };
+    s.subs.add(sub);
+    node._subscriptions(1);
+    const latest = store.latest();
+    const bound = parsed.fromSeq ?? latest?.seq ?? 0;
+    let sent = 0;
+    let off = () => {};
+    const send = (g: StoredGroup) => {
+      if (g.seq < bound || sent >= ROTATE_GROUPS) return;
+      const group = new Group(g.seq);
+      group.writeFrame(g.bytes);
+      group.close();
+      try {
+        track.writeGroup(group);
+      } catch {
+        return; // the subscriber left; the close handler below cleans up
+      }
+      sub.written.set(g.seq, { group, bytes: g.bytes });
+      node._served(g.bytes.byteLength);
+      // moq-lite 0.2.2's publisher races every group against the subscription stream's `closed`
+      // promise (Promise.race in #runTrack), which retains each Group until the subscription ends:
+      // about 1 KB per group, forever, on a long subscription. Ending every subscription after
+      // ROTATE_GROUPS groups bounds that; subscribers resubscribe from their last seq + 1
+      // (docs/protocol/transport.md).
+      if (++sent >= ROTATE_GROUPS) {
+        off();
+        endWhenSent();
+      }
+    };
+    // End the subscription only once moq-lite has taken every group and qmux has sent its bytes:
+    // the subscriber drops groups that arrive after the subscription's end, so ending at once would
+    // throw away the whole last batch.
+    const endWhenSent = () => {
+      if (track.state.closed.peek() || s.closed) return;
+      for (const w of sub.written.values()) {
+        if (w.group.state.frames.peek().length > 0 || s.inflight.has(w.bytes)) {
+          setTimeout(endWhenSent, 10);
+          return;
+        }
+      }
+      // A short grace lets the last group's stream header overtake the subscription's FIN.
+      setTimeout(() => track.close(), 20);
+    };
+    for (const g of store.since(bound)) send(g);
+    if (sent < ROTATE_GROUPS) off = store.onInsert(send);
+    void track.closed.then(() => {
+      off();
+      s.subs.delete(sub);
+      sub.written.clear();
+      node._subscriptions(-1);
+    });
+  }
+
+  /**
+   * A group left the window. If a session still holds it unsent (moq-lite has not read it from the
+   * Group, or qmux has not sent it), that subscriber is slower than the window: keeping it would let one
+   * stalled peer pin memory beyond the window, so the session is closed. The subscriber reconnects and
+   * resumes from the last group it received.
+   */
+  #onEvict(name: TrackName, g: StoredGroup): void {
+    for (const s of this.#sessions) {
+      if (s.closed) continue;
+      let lagging = s.inflight.has(g.bytes);
+      for (const sub of s.subs) {
+        if (sub.name !== name) continue;
+        const w = sub.written.get(g.seq);
+        if (w === undefined) continue;
+        sub.written.delete(g.seq);
+        if (w.group.state.frames.peek().length > 0) lagging = true;
+      }
+      if (lagging) {
+        this.#node._refuse("lagging");
+        this.#node._log.warn("session dropped: subscriber behind the window", { session: s.id, stream: this.streamId });
+        this.#node._dropSession(s, "lagging");
+      }
+    }
+  }
+}
+
+function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,259 @@
+import { setMaxListeners } from "node:events";
+import { Path } from "@moq/lite";
+import { dial, type Dialed } from "./dial.js";
+import { type EndpointAddr, formatEndpointAddr, parseEndpointAddr } from "./endpoint.js";
+import { ResetCode, TransportError } from "./errors.js";
+import { isValidPublicKey } from "./identity.js";
+import { assertSeq, assertStreamId, broadcastPath, type TrackName, wireTrackName } from "./names.js";
+
+/** One group received: its sequence number and its frame. */
+export interface TrackItem {
+  seq: number;
+  bytes: Uint8Array;
+}
+
+/** Lifecycle events of a subscription, for logs and status displays. */
+export interface SubscribeEvent {
+  type: "connected" | "disconnected" | "reconnecting" | "auth-failed" | "error";
+  /** The peer, as an EndpointAddr string. */
+  remote: string;
+  /** One line of detail; never contains key material. */
+  detail?: string;
+}
+
+/** Options of {@link subscribeTrack}. */
+export interface SubscribeOptions {
+  /** The peer: an EndpointAddr string or object. */
+  remote: string | EndpointAddr;
+  /** Accept a bare `host:port` remote (no identity check). */
+  allowInsecure?: boolean;
+  streamId: string;
+  track: TrackName;
+  /** Deliver only seq >= fromSeq, asking the peer for groups still in its window. Default: live edge. */
+  fromSeq?: number;
+  /** Ends the iteration (without throwing) when aborted. */
+  signal?: AbortSignal;
+  /** Backoff between attempts: doubles from minDelayMs (100) to maxDelayMs (5000); maxAttempts consecutive failures (Infinity) before giving up. */
+  reconnect?: { minDelayMs?: number; maxDelayMs?: number; maxAttempts?: number };
+  /** Largest frame accepted from the peer (default 16 MiB); bigger ones reset the group stream unread. */
+  maxFrameBytes?: number;
+  /**
+   * Groups buffered ahead of the consumer (default 32). moq-lite reads groups eagerly; when the
+   * consumer falls this far behind, the subscription is paused (unsubscribed) and resumed from the last
+   * delivered seq once the buffer drains, so memory stays bounded by this many frames.
+   */
+  maxBufferedGroups?: number;
+  onEvent?: (e: SubscribeEvent) => void;
+}
+
+const SEEN_SPAN = 4096;
+
+/**
+ * Subscribes to track `track` of stream `streamId` on peer `remote`.
+ *
+ * Yields groups in arrival order (ascending for one publisher in practice) and never the same seq
+ * twice in one iteration: after a dropped session it reconnects with backoff and resubscribes from the
+ * last delivered seq + 1. Ends without throwing when `signal` aborts or the consumer stops iterating.
+ *
+ * @throws TransportError `bad-endpoint` / `bad-stream-id` / `bad-argument` at once for bad options;
+ *   `auth-failed` as soon as the peer's identity does not match (never retried); `not-served` when the
+ *   peer serves the stream but not this track; `unreachable` after `maxAttempts` consecutive failures.
+ */
+export function subscribeTrack(opts: SubscribeOptions): AsyncIterable<TrackItem> {
+  const addr = typeof opts.remote === "string" ? parseEndpointAddr(opts.remote, { allowInsecure: opts.allowInsecure }) : checkAddr(opts.remote, opts.allowInsecure);
+  assertStreamId(opts.streamId);
+  if (opts.track !== "manifests" && opts.track !== "chunks") throw new TransportError("bad-argument", `unknown track ${String(opts.track).slice(0, 20)}`);
+  if (opts.fromSeq !== undefined) assertSeq(opts.fromSeq);
+  return run(addr, opts);
+}
+
+function checkAddr(addr: EndpointAddr, allowInsecure?: boolean): EndpointAddr {
+  // Re-validate an object built by hand with the same rules as the text form.
+  if (!addr.insecure && !(addr.publicKey instanceof Uint8Array && isValidPublicKey(addr.publicKey))) {
+    throw new TransportError("bad-endpoint", "bad endpoint: secure address needs a valid 32-byte Ed25519 public key");
+  }
+  const parsed = parseEndpointAddr(formatEndpointAddr(addr), { allowInsecure });
+  return parsed;
+}
+
+class Aborted extends Error {}
+
+async function* run(addr: EndpointAddr, o: SubscribeOptions): AsyncGenerator<TrackItem> {
+  // One listener on the caller's signal per subscription (many subscriptions may share it); every
+  // internal wait listens on our own signal instead.
+  const inner = new AbortController();
+  setMaxListeners(0, inner.signal);
+  const forward = () => inner.abort();
+  if (o.signal?.aborted) inner.abort();
+  o.signal?.addEventListener("abort", forward, { once: true });
+  try {
+    yield* runInner(addr, o, inner.signal);
+  } finally {
+    o.signal?.removeEventListener("abort", forward);
+    inner.abort();
+  }
+}
+
+async function* runInner(addr: EndpointAddr, o: SubscribeOptions, signal: AbortSignal): AsyncGenerator<TrackItem> {
+  const remote = formatEndpointAddr(addr);
+  const emit = (type: SubscribeEvent["type"], detail?: string) => {
+    try {
+      o.onEvent?.({ type, remote, ...(detail === undefined ? {} : { detail }) });
+    } catch {
+      /* a throwing listener must not break the subscription */
+    }
+  };
+  const minDelay = Math.max(1, o.reconnect?.minDelayMs ?? 100);
+  const maxDelay = Math.max(minDelay, o.reconnect?.maxDelayMs ?? 5000);
+  const maxAttempts = o.reconnect?.maxAttempts ?? Infinity;
+  const maxFrameBytes = o.maxFrameBytes ?? 16 * 1024 * 1024;
+  const maxBuffered = Math.max(1, o.maxBufferedGroups ?? 32);
+  const path = Path.from(broadcastPath(o.streamId));
+
+  // Dedupe: the highest seq delivered, and every seq delivered within SEEN_SPAN below it.
+  let last = -1;
+  const seen = new Set<number>();
+  const fresh = (seq: number): boolean => {
+    if (o.fromSeq !== undefined && seq < o.fromSeq) return false;
+    if (seen.has(seq) || seq < last - SEEN_SPAN) return false;
+    seen.add(seq);
+    if (seq > last) last = seq;
+    if (seen.size > 2 * SEEN_SPAN) for (const s of seen) if (s < last - SEEN_SPAN) seen.delete(s);
+    return true;
+  };
+
+  let failures = 0;
+  let delay = minDelay;
+  const backoff = async (why: string): Promise<void> => {
+    failures++;
+    if (failures >= maxAttempts) throw new TransportError("unreachable", `gave up on ${addr.host}:${addr.port} after ${failures} attempts: ${why}`);
+    emit("reconnecting", `in ${delay} ms`);
+    await sleep(delay + Math.floor(Math.random() * (delay / 4)), signal);
+    delay = Math.min(delay * 2, maxDelay);
+  };
+
+  try {
+    while (!signal.aborted) {
+      let d: Dialed;
+      try {
+        d = await dial(addr, { signal, maxFrameBytes });
+      } catch (err) {
+        if (signal.aborted) return;
+        const e = err as TransportError;
+        if (e.code === "auth-failed") {
+          emit("auth-failed", e.message);
+          throw e;
+        }
+        emit("error", e.message);
+        await backoff(e.message);
+        continue;
+      }
+      emit("connected");
+      let why = "session ended";
+      try {
+        const broadcast = d.conn.consume(path);
+        // moq-lite closes tracks when the session ends, but a subscription started on a session
+        // that is already gone would wait forever: track the session's end once, here.
+        let dead = false;
+        let current: { close(): void } | undefined;
+        void d.closed.then(() => {
+          dead = true;
+          current?.close();
+        });
+        // Resubscribe on the same session whenever a subscription ends cleanly: after a backpressure
+        // pause, or because the node ended it (nodes end each subscription after 64 groups, see
+        // node.ts ROTATE_GROUPS). A stream that is gone fails the next SUBSCRIBE ("not found"), which
+        // lands in the catch below and reconnects. Empty rounds back off so that cannot spin.
+        let idle = 0;
+        for (;;) {
+          if (idle > 0) await sleep(Math.min(minDelay * 2 ** (idle - 1), maxDelay), signal);
+          let delivered = 0;
+          if (dead) break;
+          const from = last >= 0 ? last + 1 : o.fromSeq;
+          const track = broadcast.subscribe(wireTrackName(o.track, from), 0);
+          current = track;
+          let paused = false;
+          const unwatch = track.state.groups.subscribe((groups) => {
+            if (!paused && groups.length > maxBuffered) {
+              paused = true;
+              track.close();
+            }
+          });
+          try {
+            for (;;) {
+              const g = await abortable(track.recvGroup(), signal);
+              if (!g) break;
+              let frame: Uint8Array | undefined;
+              try {
+                frame = await abortable(g.readFrame(), signal);
+              } catch (err) {
+                if (err instanceof Aborted) throw err;
+                // One bad group (reset by the peer, or over maxFrameBytes and cut by the guard)
+                // costs that group only; the session and the subscription stay up.
+                g.close();
+                const code = (err as { streamErrorCode?: unknown })?.streamErrorCode;
+                emit("error", code === ResetCode.frameTooLarge ? `group ${g.sequence}: frame over ${maxFrameBytes} bytes refused` : `group ${g.sequence} lost: ${oneLine(err)}`);
+                continue;
+              }
+              g.close();
+              if (!frame || !fresh(g.sequence)) continue;
+              failures = 0;
+              delay = minDelay;
+              delivered++;
+              yield { seq: g.sequence, bytes: frame };
+            }
+          } finally {
+            unwatch();
+            track.close();
+          }
+          idle = delivered === 0 && !paused ? idle + 1 : 0;
+        }
+      } catch (err) {
+        if (err instanceof Aborted || signal.aborted) return;
+        const code = (err as { streamErrorCode?: unknown })?.streamErrorCode;
+        if (code === ResetCode.notServed) {
+          emit("error", "track not served");
+          throw new TransportError("not-served", `${addr.host}:${addr.port} does not serve track ${o.track} of stream ${o.streamId}`);
+        }
+        why = code === ResetCode.limit ? "peer refused: subscription limit" : oneLine(err);
+        emit("error", why);
+      } finally {
+        d.close();
+      }
+      if (signal.aborted) return;
+      emit("disconnected", why);
+      await backoff(why);
+    }
+  } catch (err) {
+    if (err instanceof Aborted) return;
+    throw err;
+  }
+}
+
+function abortable<T>(p: Promise<T>, signal?: AbortSignal): Promise<T> {
+  if (!signal) return p;
+  if (signal.aborted) return Promise.reject(new Aborted());
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new Aborted());
+    signal.addEventListener("abort", onAbort, { once: true });
+    p.then(
+      (v) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(v);
+      },
+      (e) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(e);
+      },
+    );
+  });
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return abortable(new Promise<void>((r) => setTimeout(r, ms)), signal);
+}
+
+function oneLine(err: unknown): string {
+  const m = err instanceof Error ? err.message : String(err);
+  return m.replace(/\s+/g, " ").slice(0, 200);
+}

@@ -1,0 +1,120 @@
+// A hostile peer, built from @moq/lite + @moq/qmux + ws only (no code of ours). argv[2] is JSON:
+//  { mode: "flood", port, streamId, sessions, subsPerSession, announcesPerSession }
+//      many sessions, each with many subscriptions (valid, unserved and unknown) and announce interests.
+//  { mode: "stall", port, streamId, sessions }
+//      sessions that subscribe to chunks from seq 0 and then stop reading the socket.
+//  { mode: "oversize-server", streamId, frameBytes, intervalMs }
+//      a listener that answers a chunks subscription with frames of frameBytes each.
+// Prints {"type":"ready", ...} then {"type":"done", ...} (client modes).
+import { createServer } from "node:http";
+import { Broadcast, Connection, Path } from "@moq/lite";
+import Session, { selectSubprotocol } from "@moq/qmux";
+import WebSocket, { WebSocketServer } from "ws";
+
+Promise.withResolvers ??= function () {
+  let resolve, reject;
+  const promise = new Promise((a, b) => { resolve = a; reject = b; });
+  return { promise, resolve, reject };
+};
+Set.prototype.difference ??= function (other) {
+  return new Set([...this].filter((v) => !other.has(v)));
+};
+for (const m of ["debug", "log", "info", "warn", "error"]) console[m] = () => {};
+process.on("unhandledRejection", () => {});
+globalThis.WebSocket ??= WebSocket;
+const emit = (o) => process.stdout.write(JSON.stringify(o) + "\n");
+const o = JSON.parse(process.argv[2]);
+process.stdin.resume();
+process.stdin.on("end", () => process.exit(0));
+
+async function open(port) {
+  const ws = new WebSocket(`ws://127.0.0.1:${port}/moq`, ["qmux-02.moq-lite-04"]);
+  ws.on("error", () => {});
+  // Adopt the socket inside the upgrade event, before qmux's first frame can arrive unheard.
+  const session = await new Promise((resolve, reject) => {
+    ws.once("upgrade", () => resolve(new Session(ws)));
+    ws.once("unexpected-response", (_q, res) => reject(new Error(`HTTP ${res.statusCode}`)));
+    ws.once("error", reject);
+  });
+  await session.ready;
+  const conn = await Connection.connect(new URL(`http://127.0.0.1:${port}/moq`), { transport: session });
+  return { ws, session, conn };
+}
+
+if (o.mode === "flood") {
+  emit({ type: "ready" });
+  let opened = 0, refused = 0, subs = 0;
+  const held = [];
+  await Promise.all(
+    Array.from({ length: o.sessions }, async () => {
+      try {
+        const s = await open(o.port);
+        opened++;
+        held.push(s);
+        const b = s.conn.consume(Path.from(`ec/${o.streamId}`));
+        const other = s.conn.consume(Path.from(`ec/no-such-stream`));
+        for (let i = 0; i < o.subsPerSession; i++) {
+          // Valid names use the small manifests track: the point is many subscriptions, not bandwidth.
+          const name = i % 3 === 0 ? "manifests?from=0" : i % 3 === 1 ? "bogus-track" : "manifests";
+          (i % 5 === 4 ? other : b).subscribe(name, 0);
+          subs++;
+        }
+        for (let i = 0; i < o.announcesPerSession; i++) s.conn.announced(Path.from("ec"));
+      } catch {
+        refused++;
+      }
+    }),
+  );
+  emit({ type: "done", opened, refused, subs });
+} else if (o.mode === "stall") {
+  emit({ type: "ready" });
+  let opened = 0;
+  const held = [];
+  for (let i = 0; i < o.sessions; i++) {
+    const s = await open(o.port);
+    held.push(s);
+    s.conn.consume(Path.from(`ec/${o.streamId}`)).subscribe("chunks?from=0", 0);
+    opened++;
+  }
+  // Give the subscriptions a moment to reach the node, then stop reading: TCP backs up.
+  await new Promise((r) => setTimeout(r, 200));
+  for (const s of held) s.ws._socket.pause();
+  emit({ type: "done", opened });
+} else if (o.mode === "oversize-server") {
+  const big = new Uint8Array(o.frameBytes);
+  const http = createServer();
+  const wss = new WebSocketServer({
+    noServer: true,
+    handleProtocols: (offered) =>
+      selectSubprotocol([...offered], { protocols: ["moq-lite-04"], versions: { "moq-lite-04": null } }) ?? false,
+  });
+  let served = 0;
+  http.on("upgrade", (req, socket, head) =>
+    wss.handleUpgrade(req, socket, head, async (ws) => {
+      ws.on("error", () => {});
+      try {
+        const session = Session.accept(ws);
+        await session.ready;
+        const conn = await Connection.accept(session, new URL("http://x/moq"));
+        const b = new Broadcast();
+        conn.publish(Path.from(`ec/${o.streamId}`), b);
+        for (;;) {
+          const req = await b.requested();
+          if (!req) break;
+          void (async () => {
+            for (let seq = 0; ; seq++) {
+              const g = req.track.appendGroup();
+              g.writeFrame(big);
+              g.close();
+              served++;
+              await new Promise((r) => setTimeout(r, o.intervalMs ?? 20));
+              if (req.track.state.closed.peek()) return;
+            }
+          })();
+        }
+      } catch {}
+    }),
+  );
+  http.listen(0, "127.0.0.1", () => emit({ type: "ready", port: http.address().port }));
+  setInterval(() => emit({ type: "progress", served }), 500);
+}
