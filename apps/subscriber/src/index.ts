@@ -58,6 +58,8 @@ export interface SubscriberOptions {
   maxObjectBytes?: number;
   log: Logger;
   signal?: AbortSignal;
+  /** Called once at start with the live counters object (it keeps changing; read it, don't write it). */
+  onStats?: (stats: SubscriberStats) => void;
   /** Called after each segment is in place (for latency probes and UIs). */
   onSegment?: (info: { seq: number; segmentName: string; mediaSequence: number }) => void;
 }
@@ -72,6 +74,7 @@ export interface SubscriberResult {
 export async function runSubscriber(opts: SubscriberOptions): Promise<SubscriberResult> {
   const log = opts.log;
   const stats = newSubscriberStats(opts.streamId);
+  opts.onStats?.(stats);
   const manifestPeer = opts.remoteManifests ?? opts.remotes[0];
   if (!manifestPeer) throw new Error("no remote to subscribe to");
   if (opts.requireManifest && !opts.subscribeManifests) throw new Error("--require-manifest needs --subscribe-manifests");
@@ -120,6 +123,7 @@ export async function runSubscriber(opts: SubscriberOptions): Promise<Subscriber
         stats.bytesWritten += c.bytes.length;
         stats.mediaSeconds += c.durationTicks / 90_000;
         if (c.discontinuity) stats.discontinuities++;
+        stats.lastSegment = { seq: c.seq, name: w.segmentName, writtenAtMs: Date.now(), durationTicks: c.durationTicks };
         log.debug("segment written", { seq: c.seq, segment: w.segmentName, mediaSequence: w.mediaSequence });
         opts.onSegment?.({ seq: c.seq, segmentName: w.segmentName, mediaSequence: w.mediaSequence });
         if (opts.stopAfterMs !== undefined && stats.mediaSeconds * 1000 >= opts.stopAfterMs) {

@@ -38,6 +38,8 @@ export interface SubscriberStats {
   bytesWritten: number;
   mediaSeconds: number;
   peers: Record<string, PeerStats>;
+  /** The newest segment in place: with writtenAtMs, a UI can show how far behind live it is. */
+  lastSegment?: { seq: number; name: string; writtenAtMs: number; durationTicks: number };
   /** Why the run ended (exit reason), once it has. */
   result?: { ok: boolean; reason: string };
 }
