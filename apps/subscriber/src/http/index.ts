@@ -1,0 +1,18 @@
+/**
+ * `@ec/subscriber/http`: watch a subscriber at work. {@link startWatchServer} serves its HLS
+ * directory, a page that plays it with hls.js and shows the live counters, and those counters as
+ * JSON (`/api/stats`) and Server-Sent Events (`/api/events`). Loopback unless told otherwise.
+ *
+ * ```ts
+ * let live: SubscriberStats | undefined;
+ * const watch = await startWatchServer({ listen: "127.0.0.1:8080", hlsDir: "./hls", stats: () => live });
+ * console.log(watch.url);
+ * await runSubscriber({ ...opts, hlsDir: "./hls", onStats: (s) => (live = s) });
+ * await watch.close();
+ * ```
+ */
+export { startWatchServer, type WatchServer, type WatchServerOptions } from "./server.js";
+export { WatchServerError, type WatchServerErrorCode } from "./errors.js";
+export { parseWatchListen, DEFAULT_WATCH_HOST, type WatchListen } from "./listen.js";
+export type { WatchSnapshot } from "./snapshot.js";
+export type { ThroughputSample } from "./throughput.js";
