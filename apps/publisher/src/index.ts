@@ -21,7 +21,15 @@ export { deriveEpoch } from "./epoch.js";
 
 export type PublisherSource =
   | { kind: "file"; path: string; realtime: boolean; speed?: number }
-  | { kind: "hdhr"; host: string; channel: string; durationS?: number; retry?: { minDelayMs?: number; maxDelayMs?: number; maxAttempts?: number } };
+  | {
+      kind: "hdhr";
+      host: string;
+      channel: string;
+      durationS?: number;
+      /** A read that waits this long for the tuner counts as a stall (default 10 000); the stream is reopened. */
+      stallTimeoutMs?: number;
+      retry?: { minDelayMs?: number; maxDelayMs?: number; maxAttempts?: number };
+    };
 
 export interface PublisherOptions {
   source: PublisherSource;
@@ -99,7 +107,7 @@ export async function startPublisher(opts: PublisherOptions): Promise<Publisher>
       const src = opts.source;
       chunks = retryingTunerStream({
         open: (firstSeq) =>
-          chunkStream(openStream(src.host, src.channel, { durationS: src.durationS, signal: stop.signal }), {
+          chunkStream(openStream(src.host, src.channel, { durationS: src.durationS, stallTimeoutMs: src.stallTimeoutMs, signal: stop.signal }), {
             chunkMs: opts.chunkMs,
             firstSeq,
           }),

@@ -14,11 +14,13 @@ import type { Logger } from "@ec/moq-transport";
 import { HlsSink } from "@ec/hls-sink";
 import { ObjectFeed } from "./object-feed.js";
 import { SegmentOrderer } from "./segment-orderer.js";
+import { readResumePoint, writeResumePoint } from "./resume.js";
 import { bump, describeCounts, newSubscriberStats, peerStats } from "./stats.js";
 import type { SubscriberStats } from "./stats.js";
 
 export type { SubscriberStats, PeerStats } from "./stats.js";
 export { SegmentOrderer } from "./segment-orderer.js";
+export { RESUME_FILE } from "./resume.js";
 
 export interface SubscriberOptions {
   /** Object peers (EndpointAddr), in order of preference. */
@@ -53,7 +55,10 @@ export interface SubscriberOptions {
    * `backfill` of them still in the relay's window (default 3, what HLS players like to buffer).
    */
   backfill?: number;
-  /** Rejections from one object peer before it is dropped. */
+  /**
+   * Rejected objects from one object peer before it is dropped (default 3). The first one already
+   * demotes it: the feed moves to another relay if there is one.
+   */
   junkThreshold?: number;
   maxObjectBytes?: number;
   log: Logger;
@@ -93,12 +98,16 @@ export async function runSubscriber(opts: SubscriberOptions): Promise<Subscriber
   });
   const orderer = new SegmentOrderer({ gapTimeoutMs: 6000, maxBuffered: 16 });
   const sink = await HlsSink.open({ dir: opts.hlsDir, windowSegments: opts.hlsWindow, mode: opts.hlsWindow === 0 ? "event" : "live" });
+  // Restarted on a directory a run of ours was writing: continue right after its last segment.
+  const resume = readResumePoint(opts.hlsDir, opts.streamId, sink.lastSeq);
   const junkThreshold = opts.junkThreshold ?? 3;
   const maxObjectBytes = opts.maxObjectBytes ?? 32 * 1024 * 1024;
 
   const backfill = Math.max(1, opts.backfill ?? 3);
   /** Where the object subscription starts before anything is written (set from the first manifest of an epoch). */
   let startSeq: number | undefined;
+  /** The highest chunk seq a verified manifest of the current epoch lists. */
+  let vouchedUpTo: number | undefined;
   let firstManifest!: () => void;
   const firstManifestSeen = new Promise<void>((r) => (firstManifest = r));
 
@@ -122,8 +131,14 @@ export async function runSubscriber(opts: SubscriberOptions): Promise<Subscriber
         stats.segments++;
         stats.bytesWritten += c.bytes.length;
         stats.mediaSeconds += c.durationTicks / 90_000;
-        if (c.discontinuity) stats.discontinuities++;
+        // What the playlist got: the sink also marks PTS jumps the orderer cannot see (a tuner gap).
+        if (w.discontinuity) stats.discontinuities++;
         stats.lastSegment = { seq: c.seq, name: w.segmentName, writtenAtMs: Date.now(), durationTicks: c.durationTicks };
+        try {
+          writeResumePoint(opts.hlsDir, { streamId: opts.streamId, epoch: c.epoch, seq: c.seq });
+        } catch (err) {
+          log.warn("cannot record the resume point", { error: (err as Error).message });
+        }
         log.debug("segment written", { seq: c.seq, segment: w.segmentName, mediaSequence: w.mediaSequence });
         opts.onSegment?.({ seq: c.seq, segmentName: w.segmentName, mediaSequence: w.mediaSequence });
         if (opts.stopAfterMs !== undefined && stats.mediaSeconds * 1000 >= opts.stopAfterMs) {
@@ -151,13 +166,16 @@ export async function runSubscriber(opts: SubscriberOptions): Promise<Subscriber
     writeReleased();
   };
 
-  const reject = (peer: string, seq: number, reason: string) => {
+  const reject = (peer: string, seq: number | undefined, reason: string) => {
     bump(stats.objects.rejected, reason);
     const ps = peerStats(stats, peer, "objects");
     bump(ps.rejected, reason);
     log.warn("object rejected", { peer, seq, reason });
-    const junk = Object.values(ps.rejected).reduce((a, b) => a + b, 0);
-    if (junk >= junkThreshold && opts.remotes.length > 1) feed.drop(peer, `served ${junk} rejected objects (${describeCounts(ps.rejected)})`);
+    // "stale" is an object older than anything still vouched for: late, not refuted. Everything
+    // else is evidence the peer serves what the signer never said.
+    if (reason === "stale" || feed === undefined) return;
+    const verdict = feed.penalize(peer, reason);
+    ps.junk = (ps.junk ?? 0) + (verdict === "already-dropped" ? 0 : 1);
   };
 
   const drainPending = () => {
@@ -183,6 +201,17 @@ export async function runSubscriber(opts: SubscriberOptions): Promise<Subscriber
     if (check.status === "accept") return accept(seq, bytes, peer, check.entry, check.epoch);
     if (check.status === "reject") return reject(peer, seq, check.reason);
     if (!opts.requireManifest) return accept(seq, bytes, peer, undefined, opts.epoch!);
+    // Far beyond anything the signer has vouched for: no honest relay runs that far ahead of the
+    // leader (it publishes each manifest before the object). Not held (it would only push honest
+    // objects out of the pen) and the relay is left for another, but not scored as junk: it may
+    // be ahead of a manifest peer that is itself behind.
+    if (vouchedUpTo !== undefined && seq > vouchedUpTo + UNVOUCHED_AHEAD) {
+      bump(stats.objects.rejected, "unvouched-ahead");
+      bump(ps.rejected, "unvouched-ahead");
+      if (!ps.demoted?.startsWith("unvouched")) log.warn("object rejected", { peer, seq, reason: "unvouched-ahead", vouchedUpTo });
+      if (feed?.activePeer === peer) feed.demote(peer, `unvouched-ahead: seq ${seq}, vouched up to ${vouchedUpTo}`);
+      return;
+    }
     // No manifest vouches for it yet: hold it (bounded), untouched.
     pending.add(seq, bytes, peer);
     stats.objects.pending = pending.size;
@@ -226,10 +255,28 @@ export async function runSubscriber(opts: SubscriberOptions): Promise<Subscriber
           const entries = res.manifest.entries;
           const last = entries[entries.length - 1]!.seq;
           startSeq = Math.max(entries[0]!.seq, last - backfill + 1);
+          if (stats.epoch === undefined && resume && resume.epoch === res.manifest.epoch && resume.seq + 1 >= entries[0]!.seq && resume.seq + 1 <= last + 1) {
+            startSeq = resume.seq + 1;
+            log.info("resuming the playlist after its last segment", { seq: resume.seq, epoch: resume.epoch });
+          }
           firstManifest();
-          if (stats.epoch !== undefined) log.warn("epoch changed: the leader restarted", { from: stats.epoch, to: res.manifest.epoch });
+          const changed = stats.epoch !== undefined;
+          if (changed) log.warn("epoch changed: the leader restarted", { from: stats.epoch, to: res.manifest.epoch });
           stats.epoch = res.manifest.epoch;
+          // The old run's seqs mean nothing in the new epoch: resubscribe from the new start.
+          if (changed) feed?.restart("epoch changed");
         }
+        // A window that never advances: a stuck (or lying) manifest source.
+        if (res.newEntries.length === 0) {
+          stats.manifests.stalled = (stats.manifests.stalled ?? 0) + 1;
+          if (stats.manifests.stalled === STALL_WARN_AFTER) {
+            log.warn("manifests are not advancing: no new chunk vouched for", { peer: manifestPeer, manifests: stats.manifests.stalled, lastSeq: res.manifest.seq });
+          }
+        } else {
+          stats.manifests.stalled = 0;
+        }
+        const newest = res.manifest.entries[res.manifest.entries.length - 1]?.seq;
+        if (newest !== undefined && (res.epochChanged || vouchedUpTo === undefined || newest > vouchedUpTo)) vouchedUpTo = newest;
         drainPending();
       }
     } catch (err) {
@@ -239,6 +286,8 @@ export async function runSubscriber(opts: SubscriberOptions): Promise<Subscriber
     }
   };
 
+  // Assigned below; reject() and the manifest loop refer to it before.
+  let feed: ObjectFeed | undefined;
   const onPeerEvent = (peer: string, role: "manifests" | "objects", type: string, detail?: string) => {
     const ps = peerStats(stats, peer, role);
     if (type === "connected") {
@@ -255,20 +304,32 @@ export async function runSubscriber(opts: SubscriberOptions): Promise<Subscriber
       log.warn("peer dropped", { peer, role, reason: detail });
     } else if (type === "auth-failed") {
       log.error("peer identity check failed", { peer, role, detail });
+    } else if (type === "demoted") {
+      ps.demotions = (ps.demotions ?? 0) + 1;
+      ps.demoted = detail;
+      log.warn("peer demoted", { peer, role, reason: detail });
+    } else if (type === "restarted") {
+      ps.restarts = (ps.restarts ?? 0) + 1;
+      log.warn("peer restarted: its sequence numbers started over", { peer, role });
+    } else if (type === "refused-frame") {
+      reject(peer, undefined, "oversize");
     }
   };
 
-  const feed = new ObjectFeed({
+  const objectFeed = new ObjectFeed({
     remotes: opts.remotes,
     allowInsecure: opts.allowInsecure ?? false,
     streamId: opts.streamId,
     signal: stop.signal,
     log,
     maxFrameBytes: maxObjectBytes,
-    resumeFrom: () => orderer.nextSeq ?? startSeq,
+    dropAfter: junkThreshold,
+    // Within the epoch being written, the next seq the writer needs; after an epoch change, the new start.
+    resumeFrom: () => (orderer.currentEpoch === stats.epoch ? (orderer.nextSeq ?? startSeq) : startSeq),
     onObject: ({ seq, bytes, peer }) => onObject(seq, bytes, peer),
     onPeerEvent: (peer, type, detail) => onPeerEvent(peer, "objects", type, detail),
   });
+  feed = objectFeed;
 
   // ---- periodic: gap timeouts, progress, stats file ----
   const writeStats = () => {
@@ -294,7 +355,7 @@ export async function runSubscriber(opts: SubscriberOptions): Promise<Subscriber
         objectsAccepted: stats.objects.accepted,
         objectsRejected: describeCounts(stats.objects.rejected),
         pending: stats.objects.pending,
-        objectPeer: feed.activePeer,
+        objectPeer: objectFeed.activePeer,
       });
     }
   }, 1000);
@@ -314,7 +375,7 @@ export async function runSubscriber(opts: SubscriberOptions): Promise<Subscriber
   // With manifests required, objects are asked for once a manifest says where the stream is:
   // that first manifest decides the start seq, and nothing is held that could not be vouched for.
   const feedDone = (opts.requireManifest ? Promise.race([firstManifestSeen, new Promise<void>((r) => stop.signal.addEventListener("abort", () => r(), { once: true }))]) : Promise.resolve())
-    .then(() => (stop.signal.aborted ? undefined : feed.run()))
+    .then(() => (stop.signal.aborted ? undefined : objectFeed.run()))
     .catch((err: unknown) => finish(false, (err as Error).message));
   const manifestsDone = opts.subscribeManifests ? manifestLoop() : Promise.resolve();
   await new Promise<void>((resolve) => {
@@ -341,6 +402,12 @@ export async function runSubscriber(opts: SubscriberOptions): Promise<Subscriber
   return { ...result!, stats };
 }
 
+/** How far (in chunks) past the newest vouched seq an object may be and still be held for its manifest. */
+const UNVOUCHED_AHEAD = 16;
+
+/** Accepted manifests in a row with no new entry before the window counts as stalled. */
+const STALL_WARN_AFTER = 5;
+
 /** The most useful one-line reason a run made no (or too little) progress. */
 function whyStuck(stats: SubscriberStats, manifestPeer: string): string {
   if (stats.manifests.accepted === 0) {
@@ -350,8 +417,12 @@ function whyStuck(stats: SubscriberStats, manifestPeer: string): string {
     const ps = stats.peers[manifestPeer];
     return ps?.connects ? `no manifest received from ${manifestPeer}` : `manifest peer ${manifestPeer} unreachable`;
   }
-  if (stats.objects.accepted === 0) {
-    return `no object accepted; rejected: ${describeCounts(stats.objects.rejected)}; unvouched evicted: ${stats.objects.evictedUnvouched}`;
+  const rejected = Object.keys(stats.manifests.rejected).length ? `; manifests rejected: ${describeCounts(stats.manifests.rejected)}` : "";
+  if ((stats.manifests.stalled ?? 0) >= STALL_WARN_AFTER) {
+    return `manifests from ${manifestPeer} stopped advancing: the last ${stats.manifests.stalled} vouched for no new chunk; ${stats.mediaSeconds.toFixed(1)} s written`;
   }
-  return `only ${stats.mediaSeconds.toFixed(1)} s of verified media written`;
+  if (stats.objects.accepted === 0) {
+    return `no object accepted; rejected: ${describeCounts(stats.objects.rejected)}; unvouched evicted: ${stats.objects.evictedUnvouched}${rejected}`;
+  }
+  return `only ${stats.mediaSeconds.toFixed(1)} s of verified media written${rejected}`;
 }

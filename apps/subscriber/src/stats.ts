@@ -16,6 +16,14 @@ export interface PeerStats {
   duplicates: number;
   /** Set when this peer was dropped (junk, failed identity check); the reason. */
   dropped?: string;
+  /** Rejected objects held against this peer (its junk score; `dropAfter` of them drop it). */
+  junk?: number;
+  /** Times this peer was demoted (moved behind the others) for serving junk. */
+  demotions?: number;
+  /** Why it was last demoted. */
+  demoted?: string;
+  /** Times the peer was seen to restart (its sequence numbers started over). */
+  restarts?: number;
 }
 
 export interface SubscriberStats {
@@ -24,7 +32,12 @@ export interface SubscriberStats {
   signer?: string;
   signerPinned: boolean;
   epoch?: string;
-  manifests: { accepted: number; rejected: Record<string, number> };
+  manifests: {
+    accepted: number;
+    rejected: Record<string, number>;
+    /** Accepted manifests in a row that vouched for no new chunk (a window that is not advancing). */
+    stalled?: number;
+  };
   objects: {
     accepted: number;
     rejected: Record<string, number>;
@@ -69,6 +82,9 @@ export function peerStats(stats: SubscriberStats, peer: string, role: PeerRole):
     accepted: 0,
     rejected: {},
     duplicates: 0,
+    junk: 0,
+    demotions: 0,
+    restarts: 0,
   });
 }
 

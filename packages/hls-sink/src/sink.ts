@@ -159,6 +159,15 @@ export class HlsSink {
     );
   }
 
+  /**
+   * The seq of the last chunk in the playlist — written by this sink or, after a reopen, by the
+   * run before it (from the playlist's continuity comment) — or undefined when unknown. A writer
+   * restarted on the same directory resumes after it.
+   */
+  get lastSeq(): number | undefined {
+    return this.#continuity?.lastSeq;
+  }
+
   /** A snapshot of this sink's counters. */
   get stats(): HlsSinkStats {
     return { ...this.#stats, mediaSecondsWritten: this.#ticksWritten / TICKS_PER_SECOND };

@@ -14,7 +14,13 @@ export interface TrackItem {
 
 /** Lifecycle events of a subscription, for logs and status displays. */
 export interface SubscribeEvent {
-  type: "connected" | "disconnected" | "reconnecting" | "auth-failed" | "error";
+  /**
+   * `restarted`: after a reconnect the peer's newest group is behind (or, at the same seq, differs
+   * from) the last one delivered, so the peer started a new sequence space (it restarted). The
+   * iteration forgets what it delivered and continues with the peer's whole window, so the next
+   * seqs yielded can be lower than earlier ones.
+   */
+  type: "connected" | "disconnected" | "reconnecting" | "auth-failed" | "error" | "restarted";
   /** The peer, as an EndpointAddr string. */
   remote: string;
   /** One line of detail; never contains key material. */
@@ -52,8 +58,12 @@ const SEEN_SPAN = 4096;
  * Subscribes to track `track` of stream `streamId` on peer `remote`.
  *
  * Yields groups in arrival order (ascending for one publisher in practice) and never the same seq
- * twice in one iteration: after a dropped session it reconnects with backoff and resubscribes from the
- * last delivered seq + 1. Ends without throwing when `signal` aborts or the consumer stops iterating.
+ * twice in one run of the peer: after a dropped session it reconnects with backoff and resubscribes
+ * from the last delivered seq + 1. On reconnecting it first looks at the peer's live edge: a peer
+ * whose newest group is behind what was delivered (or the same seq with other bytes) has restarted,
+ * and the iteration starts over with its window (a `restarted` event says so) instead of waiting,
+ * perhaps forever, for seqs of the old run. Ends without throwing when `signal` aborts or the
+ * consumer stops iterating.
  *
  * @throws TransportError `bad-endpoint` / `bad-stream-id` / `bad-argument` at once for bad options;
  *   `auth-failed` as soon as the peer's identity does not match (never retried); `not-served` when the
@@ -112,9 +122,11 @@ async function* runInner(addr: EndpointAddr, o: SubscribeOptions, signal: AbortS
 
   // Dedupe: the highest seq delivered, and every seq delivered within SEEN_SPAN below it.
   let last = -1;
+  let lastFrame: Uint8Array | undefined;
+  let floor = o.fromSeq;
   const seen = new Set<number>();
   const fresh = (seq: number): boolean => {
-    if (o.fromSeq !== undefined && seq < o.fromSeq) return false;
+    if (floor !== undefined && seq < floor) return false;
     if (seen.has(seq) || seq < last - SEEN_SPAN) return false;
     seen.add(seq);
     if (seq > last) last = seq;
@@ -152,6 +164,14 @@ async function* runInner(addr: EndpointAddr, o: SubscribeOptions, signal: AbortS
       let why = "session ended";
       try {
         const broadcast = d.conn.consume(path);
+        if (last >= 0 && (await peerRestarted(broadcast, o.track, last, lastFrame, signal))) {
+          // A new run of the peer: its seqs start over. Forget the old run and take its window.
+          emit("restarted", `newest group is behind seq ${last} delivered before`);
+          last = -1;
+          lastFrame = undefined;
+          seen.clear();
+          floor = 0;
+        }
         // moq-lite closes tracks when the session ends, but a subscription started on a session
         // that is already gone would wait forever: track the session's end once, here.
         let dead = false;
@@ -169,7 +189,7 @@ async function* runInner(addr: EndpointAddr, o: SubscribeOptions, signal: AbortS
           if (idle > 0) await sleep(Math.min(minDelay * 2 ** (idle - 1), maxDelay), signal);
           let delivered = 0;
           if (dead) break;
-          const from = last >= 0 ? last + 1 : o.fromSeq;
+          const from = last >= 0 ? last + 1 : floor;
           const track = broadcast.subscribe(wireTrackName(o.track, from), 0);
           current = track;
           let paused = false;
@@ -200,6 +220,7 @@ async function* runInner(addr: EndpointAddr, o: SubscribeOptions, signal: AbortS
               failures = 0;
               delay = minDelay;
               delivered++;
+              if (g.sequence === last) lastFrame = frame;
               yield { seq: g.sequence, bytes: frame };
             }
           } finally {
@@ -228,6 +249,41 @@ async function* runInner(addr: EndpointAddr, o: SubscribeOptions, signal: AbortS
     if (err instanceof Aborted) return;
     throw err;
   }
+}
+
+/**
+ * Whether the peer behind `broadcast` is a new run: its live edge (the newest group it holds, or
+ * the first it publishes) is below `last`, or is `last` with other bytes. A node never goes back
+ * within one run (its store refuses seqs at or below what it evicted), so either means a restart.
+ */
+async function peerRestarted(
+  broadcast: { subscribe(name: string, priority: number): { recvGroup(): Promise<{ sequence: number; readFrame(): Promise<Uint8Array | undefined>; close(): void } | undefined>; close(): void } },
+  track: TrackName,
+  last: number,
+  lastFrame: Uint8Array | undefined,
+  signal: AbortSignal,
+): Promise<boolean> {
+  const probe = broadcast.subscribe(wireTrackName(track, undefined), 0);
+  try {
+    const g = await abortable(probe.recvGroup(), signal);
+    if (!g) return false;
+    try {
+      if (g.sequence < last) return true;
+      if (g.sequence > last || !lastFrame) return false;
+      const frame = await abortable(g.readFrame(), signal);
+      return frame !== undefined && !sameBytes(frame, lastFrame);
+    } finally {
+      g.close();
+    }
+  } finally {
+    probe.close();
+  }
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function abortable<T>(p: Promise<T>, signal?: AbortSignal): Promise<T> {

@@ -1,11 +1,13 @@
 import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
+import { createServer } from "node:net";
 import { mkdirSync, rmSync, existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { encodeKeyFile, generateSigningKey, publicKeyToHex } from "@ec/manifest";
 import { createFakeHdhr, fixturePath } from "@ec/hdhr-capture";
+import { parseWatchListen } from "@ec/subscriber/http";
 import { UsageError } from "../flags.js";
 import { CommandError, LOG_FLAGS, loggerFrom, onStopSignal, writeFileAtomic } from "../common.js";
 import type { Command } from "../command.js";
@@ -22,19 +24,42 @@ export const demo: Command = {
     "encrypted chunk objects; a subscriber takes manifests from the leader and objects from the relay,",
     "verifies every object, and writes HLS.",
     "Each node is a separate ec-node process on loopback.",
+    "Open the printed watch URL to see the stream play and the counters move; Ctrl-C stops everything.",
   ].join("\n"),
-  usage: "ec-node demo [--out ./demo-out] [--duration 20s]",
+  usage: "ec-node demo [--out ./demo-out] [--duration 20s] [--serve-http 127.0.0.1:8080|off]",
   flags: {
     out: { kind: "string", value: "<dir>", help: "where keys, HLS and stats go (its hls/ is replaced)", default: "demo-out" },
-    duration: { kind: "duration", value: "<dur>", help: "stop after this much verified media", default: "20s" },
+    duration: { kind: "duration", value: "<dur>", help: "stop after this much verified media (default: run until Ctrl-C)" },
+    "serve-http": {
+      kind: "string",
+      value: "<host:port|off>",
+      help: "serve the watch page (player + live counters) here; a free port if this one is busy; off: none",
+      default: "127.0.0.1:8080",
+    },
     input: { kind: "string", value: "<file.ts>", help: "recording for the fake tuner (default: the bundled H.264/AAC fixture)" },
     ...LOG_FLAGS,
   },
   async run(flags) {
     const log = loggerFrom(flags, "demo");
     const out = resolve(flags.out as string);
-    const durationMs = flags.duration as number;
-    if (durationMs < 2000) throw new UsageError("--duration must be at least 2s");
+    const durationMs = flags.duration as number | undefined;
+    if (durationMs !== undefined && durationMs < 2000) throw new UsageError("--duration must be at least 2s");
+    const serveHttp = flags["serve-http"] as string;
+    let watchListen: string | undefined;
+    if (serveHttp !== "off") {
+      let where;
+      try {
+        where = parseWatchListen(serveHttp);
+      } catch (err) {
+        throw new UsageError(`--serve-http: ${(err as Error).message}`);
+      }
+      // A second demo (or anything else on 8080) should not stop this one: take any free port then.
+      watchListen = serveHttp;
+      if (where.port !== 0 && !(await portIsFree(where.host, where.port))) {
+        log.info("watch port busy; using a free one", { wanted: serveHttp });
+        watchListen = `${where.host.includes(":") ? `[${where.host}]` : where.host}:0`;
+      }
+    }
     const input = (flags.input as string | undefined) ?? fixturePath("h264-aac-1s-gop.ts");
     if (!existsSync(input)) throw new UsageError(`--input ${input}: no such file`);
     const hlsDir = join(out, "hls");
@@ -63,19 +88,26 @@ export const demo: Command = {
       log.info("relay (objects only)", { endpoint: relayAddr });
       const statsPath = join(out, "stats.json");
       const sub = startNode("subscriber", [
-        "moq-subscribe", "--remote", relayAddr, "--remote-manifests", leaderAddr, "--trusted-key", pk,
-        "--hls-dir", hlsDir, "--hls-window", "0", "--stop-after", `${durationMs}ms`, "--stats-json", statsPath, ...common,
+        "moq-subscribe", "--remote", relayAddr, "--remote-manifests", leaderAddr, "--trusted-key", pk, "--hls-dir", hlsDir,
+        // A bounded run keeps every segment (an event playlist to replay); an open-ended one a live window.
+        ...(durationMs !== undefined ? ["--hls-window", "0", "--stop-after", `${durationMs}ms`] : ["--hls-window", "10"]),
+        ...(watchListen !== undefined ? ["--serve-http", watchListen] : []),
+        "--stats-json", statsPath, ...common,
       ], children);
+      // With --serve-http the subscriber's first stdout line is the page's URL.
+      const watchUrl = watchListen !== undefined ? await sub.endpoint : undefined;
       process.stdout.write(
         [
           "",
           `every.channel demo: fake tuner -> leader (manifests) + relay (objects) -> subscriber`,
+          ...(watchUrl ? [`  watch:     ${watchUrl}   (open in a browser)`] : []),
           `  HLS:       ${join(hlsDir, "index.m3u8")}`,
           `  play:      ffplay ${join(hlsDir, "index.m3u8")}   (or any HLS player)`,
           `  counters:  ${statsPath}`,
           `  leader:    ${leaderAddr}`,
           `  relay:     ${relayAddr}`,
           `  signer:    ${pk}`,
+          durationMs !== undefined ? `  stops after ${Math.round(durationMs / 1000)} s of verified media (Ctrl-C stops sooner)` : "  running until Ctrl-C",
           "",
         ].join("\n") + "\n",
       );
@@ -118,4 +150,13 @@ function startNode(role: string, args: string[], children: ChildProcess[]) {
   });
   endpoint.catch(() => {});
   return { proc, endpoint, exit };
+}
+
+/** Whether `host:port` can be bound right now (the port is probed, then released). */
+function portIsFree(host: string, port: number): Promise<boolean> {
+  return new Promise((resolveFree) => {
+    const probe = createServer();
+    probe.once("error", () => resolveFree(false));
+    probe.listen(port, host, () => probe.close(() => resolveFree(true)));
+  });
 }

@@ -22,6 +22,7 @@ export const moqPublish: Command = {
     hdhr: { kind: "string", value: "<host[:port]>", help: "capture live from this HDHomeRun (or hdhr-sim)" },
     channel: { kind: "string", value: "<GuideNumber>", help: "with --hdhr: the channel" },
     duration: { kind: "duration", value: "<s>", help: "with --hdhr: stop after this long" },
+    "stall-timeout": { kind: "duration", value: "<dur>", help: "with --hdhr: no data for this long is a stall; the stream is reopened with backoff", default: "10s" },
     "stream-id": { kind: "string", value: "<id>", help: "stream id (default hdhr-<DeviceID>-<GuideNumber> or the file name)" },
     listen: { kind: "string", value: "<host:port>", help: "moq-lite listen address", default: "127.0.0.1:0" },
     "endpoint-file": { kind: "string", value: "<path>", help: "also write this node's EndpointAddr here" },
@@ -122,7 +123,9 @@ function sourceFrom(flags: ParsedFlags): PublisherSource {
     const channel = flags.channel as string | undefined;
     if (!channel) throw new UsageError("--hdhr needs --channel <GuideNumber>");
     const durationMs = flags.duration as number | undefined;
-    return { kind: "hdhr", host: hdhr, channel, durationS: durationMs === undefined ? undefined : Math.ceil(durationMs / 1000) };
+    const stallTimeoutMs = flags["stall-timeout"] as number;
+    if (!(stallTimeoutMs >= 100)) throw new UsageError("--stall-timeout must be at least 100ms");
+    return { kind: "hdhr", host: hdhr, channel, durationS: durationMs === undefined ? undefined : Math.ceil(durationMs / 1000), stallTimeoutMs };
   }
   throw new UsageError("missing a source: --input <file.ts> or --hdhr <host> --channel <n>");
 }

@@ -1,4 +1,7 @@
 import { runSubscriber } from "@ec/subscriber";
+import type { SubscriberStats } from "@ec/subscriber";
+import { parseWatchListen, startWatchServer } from "@ec/subscriber/http";
+import type { WatchServer } from "@ec/subscriber/http";
 import { parseEndpointAddr } from "@ec/moq-transport";
 import { UsageError } from "../flags.js";
 import { CommandError, LOG_FLAGS, SECRET_FLAGS, loggerFrom, onStopSignal, parseTrustedKey, streamSecretFrom, validateStreamId } from "../common.js";
@@ -11,8 +14,9 @@ export const moqSubscribe: Command = {
     "Manifests come from one peer, encrypted objects from another (or several, with failover).",
     "An object is decrypted and written to HLS only when a verified manifest from a trusted signer lists its hash.",
     "Exit 0 once --stop-after of verified media is written (or on SIGINT/SIGTERM); non-zero with the reason otherwise.",
+    "--serve-http serves a page that plays the HLS and shows the live counters; its URL is printed on stdout.",
   ].join("\n"),
-  usage: "ec-node moq-subscribe --remote <EndpointAddr> [--remote-manifests <EndpointAddr>] --stream-id <id> --trusted-key <hex> --hls-dir <dir> [--stop-after 30s]",
+  usage: "ec-node moq-subscribe --remote <EndpointAddr> [--remote-manifests <EndpointAddr>] --stream-id <id> --trusted-key <hex> --hls-dir <dir> [--stop-after 30s] [--serve-http 127.0.0.1:8080]",
   flags: {
     remote: { kind: "string", value: "<EndpointAddr>", help: "object peer; repeat for failover across relays", repeatable: true },
     "remote-manifests": { kind: "string", value: "<EndpointAddr>", help: "manifest peer (default: the first --remote)" },
@@ -30,6 +34,9 @@ export const moqSubscribe: Command = {
     "stats-json": { kind: "string", value: "<path>", help: "counters (accepted, rejected by reason, per peer), rewritten every second" },
     epoch: { kind: "string", value: "<id>", help: "with --require-manifest=false: the epoch to open objects with" },
     "chunk-ms": { kind: "int", value: "<ms>", help: "with --require-manifest=false: nominal segment length", default: 2000 },
+    "max-object-bytes": { kind: "int", value: "<bytes>", help: "largest object taken from a relay; bigger frames are refused unread and count as junk", default: 32 * 1024 * 1024 },
+    "junk-threshold": { kind: "int", value: "<n>", help: "rejected objects from one relay before it is dropped (the first demotes it)", default: 3 },
+    "serve-http": { kind: "string", value: "<host:port>", help: "serve the HLS and a live page (player + counters) here; a bare port binds 127.0.0.1, other interfaces must be named" },
     ...LOG_FLAGS,
   },
   async run(flags) {
@@ -42,6 +49,14 @@ export const moqSubscribe: Command = {
         parseEndpointAddr(r, { allowInsecure });
       } catch (err) {
         throw new UsageError(`bad EndpointAddr ${JSON.stringify(r)}: ${(err as Error).message}`);
+      }
+    }
+    const serveHttp = flags["serve-http"] as string | undefined;
+    if (serveHttp !== undefined) {
+      try {
+        parseWatchListen(serveHttp);
+      } catch (err) {
+        throw new UsageError(`--serve-http: ${(err as Error).message}`);
       }
     }
     const requireManifest = flags["require-manifest"] as boolean;
@@ -58,7 +73,22 @@ export const moqSubscribe: Command = {
     const hlsWindow = flags["hls-window"] as number;
     if (hlsWindow < 0) throw new UsageError("--hls-window must be >= 0");
     if ((flags.backfill as number) < 1) throw new UsageError("--backfill must be >= 1");
+    if ((flags["max-object-bytes"] as number) < 1024) throw new UsageError("--max-object-bytes must be >= 1024");
+    if ((flags["junk-threshold"] as number) < 1) throw new UsageError("--junk-threshold must be >= 1");
+    const hlsDir = flags["hls-dir"] as string;
     const stop = onStopSignal();
+    let live: SubscriberStats | undefined;
+    let watch: WatchServer | undefined;
+    if (serveHttp !== undefined) {
+      try {
+        watch = await startWatchServer({ listen: serveHttp, hlsDir, stats: () => live, log });
+      } catch (err) {
+        throw new CommandError((err as Error).message);
+      }
+      // stdout carries what a script reads: the page's URL.
+      process.stdout.write(watch.url + "\n");
+      log.info("watch page", { url: watch.url });
+    }
     let res;
     try {
       res = await runSubscriber({
@@ -70,7 +100,7 @@ export const moqSubscribe: Command = {
         requireManifest,
         trustedKeys,
         streamSecret: streamSecretFrom(flags),
-        hlsDir: flags["hls-dir"] as string,
+        hlsDir,
         hlsWindow,
         stopAfterMs,
         timeoutMs,
@@ -78,11 +108,16 @@ export const moqSubscribe: Command = {
         backfill: flags.backfill as number,
         epoch: flags.epoch as string | undefined,
         chunkMs: flags["chunk-ms"] as number,
+        maxObjectBytes: flags["max-object-bytes"] as number,
+        junkThreshold: flags["junk-threshold"] as number,
         log,
         signal: stop.signal,
+        onStats: (s) => (live = s),
       });
     } catch (err) {
       throw new CommandError((err as Error).message);
+    } finally {
+      await watch?.close();
     }
     const s = res.stats;
     const summary = {
