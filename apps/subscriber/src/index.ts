@@ -298,6 +298,9 @@ export async function runSubscriber(opts: SubscriberOptions): Promise<Subscriber
       ps.connected = false;
       ps.disconnects++;
       log.warn("peer disconnected", { peer, role, detail });
+    } else if (type === "left") {
+      // Our choice (failover, demotion), not the peer's: no longer connected, not counted as a disconnect.
+      ps.connected = false;
     } else if (type === "dropped") {
       ps.connected = false;
       ps.dropped = detail;

@@ -18,7 +18,8 @@ export interface FeedObject {
 }
 
 /** What happened to a peer, for stats and logs. */
-export type FeedPeerEvent = "connected" | "disconnected" | "dropped" | "demoted" | "restarted" | "refused-frame";
+/** `left`: the feed stopped using this peer (failover, demotion); not a disconnect by the peer. */
+export type FeedPeerEvent = "connected" | "disconnected" | "left" | "dropped" | "demoted" | "restarted" | "refused-frame";
 
 export interface ObjectFeedOptions {
   remotes: string[];
@@ -179,6 +180,7 @@ export class ObjectFeed {
       } finally {
         signal.removeEventListener("abort", onAbort);
         this.current = undefined;
+        this.opts.onPeerEvent(peer, "left");
       }
       if (restartedPeer) await this.pause(3000);
       else if (!ctl.signal.aborted && this.preference.length > 1 && this.preference[0] === peer) {

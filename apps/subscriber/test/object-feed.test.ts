@@ -59,6 +59,10 @@ describe("ObjectFeed scoring", () => {
     expect(events.filter(([p, t]) => p === a.endpoint && t === "demoted")).toHaveLength(1);
     expect(events.find(([, t]) => t === "demoted")![2]).toMatch(/hash-mismatch.*1 of 3/);
     expect(feed.preference).toEqual([b.endpoint, a.endpoint]);
+    // The feed says it left A (so its "connected" flag drops) after demoting it, before B connected.
+    const leftA = events.findIndex(([p, t]) => p === a.endpoint && t === "left");
+    expect(leftA).toBeGreaterThan(events.findIndex(([p, t]) => p === a.endpoint && t === "demoted"));
+    expect(leftA).toBeLessThan(events.findIndex(([p, t]) => p === b.endpoint && t === "connected"));
   });
 
   it("drops a peer at dropAfter rejections; the run fails, naming why, when no peer is left", async () => {
