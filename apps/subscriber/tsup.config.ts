@@ -1,11 +1,4 @@
-import { defineConfig } from "tsup";
+import { packageBuild } from "../../tsup.shared.js";
 
-export default defineConfig({
-  // `http` is the watch server, a separate entry so `runSubscriber` users do not load it.
-  entry: { index: "src/index.ts", http: "src/http/index.ts" },
-  format: ["esm"],
-  dts: true,
-  sourcemap: true,
-  clean: true,
-  target: "es2022",
-});
+// `http` is the watch server, a separate entry so `runSubscriber` users do not load it.
+export default packageBuild({ index: "src/index.ts", http: "src/http/index.ts" });
