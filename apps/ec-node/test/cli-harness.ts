@@ -43,7 +43,20 @@ export interface RunningCli {
 
 /** Starts a long-running `ec-node` subcommand. */
 export function startCli(args: string[]): RunningCli {
-  const proc = spawn(process.execPath, [CLI, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  return startNodeScript(CLI, args, { label: `ec-node ${args[0]}` });
+}
+
+/**
+ * Starts `node <script> args…`. `stop()` sends `stopSignal` (SIGTERM by default, SIGKILL after 5 s);
+ * `stdin: "pipe"` keeps stdin open for scripts that exit when it closes.
+ */
+export function startNodeScript(
+  script: string,
+  args: string[],
+  opts: { label?: string; cwd?: string; stdin?: "ignore" | "pipe"; stopSignal?: NodeJS.Signals } = {},
+): RunningCli {
+  const label = opts.label ?? script;
+  const proc = spawn(process.execPath, [script, ...args], { stdio: [opts.stdin ?? "ignore", "pipe", "pipe"], cwd: opts.cwd });
   let stdout = "";
   let stderr = "";
   proc.stderr!.on("data", (d) => (stderr += d));
@@ -54,7 +67,7 @@ export function startCli(args: string[]): RunningCli {
     const rl = createInterface({ input: proc.stdout! });
     rl.once("line", (l) => resolve(l.trim()));
     proc.stdout!.on("data", (d) => (stdout += d));
-    void exit.then((r) => reject(new Error(`ec-node ${args[0]} exited (${r.code ?? r.signal}) before printing: ${r.stderr.slice(-2000)}`)));
+    void exit.then((r) => reject(new Error(`${label} exited (${r.code ?? r.signal}) before printing: ${r.stderr.slice(-2000)}`)));
   });
   firstLine.catch(() => {});
   return {
@@ -64,7 +77,7 @@ export function startCli(args: string[]): RunningCli {
     stderr: () => stderr,
     async stop() {
       if (proc.exitCode === null && proc.signalCode === null) {
-        proc.kill("SIGTERM");
+        proc.kill(opts.stopSignal ?? "SIGTERM");
         const t = setTimeout(() => proc.kill("SIGKILL"), 5000);
         await exit;
         clearTimeout(t);

@@ -2,9 +2,7 @@
  * Shared plumbing for the attack and fault suites: real `ec-node` processes and hostile peers
  * on loopback, the recording's expected chunks, and readers for what the subscriber wrote.
  */
-import { spawn } from "node:child_process";
 import { execFileSync } from "node:child_process";
-import { createInterface } from "node:readline";
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,7 +10,7 @@ import { fileURLToPath } from "node:url";
 import { Parser } from "m3u8-parser";
 import { TsChunker, fixturePath } from "@ec/hdhr-capture";
 import type { TsChunk } from "@ec/hdhr-capture";
-import { CLI, runCli, startCli } from "../cli-harness.js";
+import { CLI, runCli, startCli, startNodeScript } from "../cli-harness.js";
 import type { CliResult, RunningCli } from "../cli-harness.js";
 
 export { runCli };
@@ -45,30 +43,7 @@ export class Procs {
    */
   script(name: string, args: string[], cwd = fileURLToPath(new URL("..", import.meta.url))): RunningCli {
     const path = name.startsWith("/") ? name : fileURLToPath(new URL(`./${name}`, import.meta.url));
-    const proc = spawn(process.execPath, [path, ...args], { stdio: ["pipe", "pipe", "pipe"], cwd });
-    let stdout = "";
-    let stderr = "";
-    proc.stderr!.on("data", (d) => (stderr += d));
-    const exit = new Promise<CliResult>((resolve) => proc.on("exit", (code, signal) => setImmediate(() => resolve({ code, signal, stdout, stderr }))));
-    const firstLine = new Promise<string>((resolve, reject) => {
-      const rl = createInterface({ input: proc.stdout! });
-      rl.once("line", (l) => resolve(l.trim()));
-      proc.stdout!.on("data", (d) => (stdout += d));
-      void exit.then((r) => reject(new Error(`${name} exited (${r.code ?? r.signal}) before printing: ${r.stderr.slice(-2000)}`)));
-    });
-    firstLine.catch(() => {});
-    const r: RunningCli = {
-      proc,
-      firstLine,
-      exit,
-      stderr: () => stderr,
-      async stop() {
-        if (proc.exitCode === null && proc.signalCode === null) {
-          proc.kill("SIGKILL");
-          await exit;
-        }
-      },
-    };
+    const r = startNodeScript(path, args, { label: name, cwd, stdin: "pipe", stopSignal: "SIGKILL" });
     this.list.push(r);
     return r;
   }
