@@ -6,34 +6,20 @@
  * Memory stays bounded — the subscriber's peak RSS against a twin subscriber that is not flooded,
  * the relay's RSS against its own level before the flood — and the honest stream is served whole.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { rmSync } from "node:fs";
+import { describe, expect, it } from "vitest";
 import { join } from "node:path";
-import type { TsChunk } from "@ec/hdhr-capture";
 import {
-  MOQ_HOSTILE, MOQ_PKG, Procs, expectedChunks, keysIn, publishArgs, readStats, sampleRss, segmentChunkIndexes, tempDir, tryStats, waitFor,
+  meshSuite, MOQ_HOSTILE, MOQ_PKG, publishArgs, readStats, sampleRss, segmentChunkIndexes, tryStats, waitFor,
 } from "./procs/mesh.js";
 
 const STREAM = "atk-flood";
 const MiB = 1024 * 1024;
-let dir: string;
-let keys: Awaited<ReturnType<typeof keysIn>>;
-let chunks: TsChunk[];
-const procs = new Procs();
-
-beforeAll(async () => {
-  dir = tempDir("ec-atk-flood-");
-  keys = await keysIn(dir);
-  chunks = expectedChunks();
-});
-afterEach(() => procs.stopAll());
-afterAll(async () => {
-  await procs.stopAll();
-  rmSync(dir, { recursive: true, force: true });
-});
+const suite = meshSuite("ec-atk-flood-");
+const { procs } = suite;
 
 describe("attack: floods", () => {
   it("objects with no manifest, subscriptions and announces by the thousand: memory bounded, honest peers served", async () => {
+    const { dir, keys, chunks } = suite;
     const opts = { speed: 1.5, startupDelayMs: 2500 };
     const leader = procs.cli(publishArgs(STREAM, ["--publish-manifests", "--signing-key", keys.leaderKey, "--publish-chunks=false"], opts));
     const relay = procs.cli(publishArgs(STREAM, [], opts));

@@ -4,33 +4,19 @@
  * subscriber must notice the restart (not wait for seqs of the old run), resume once they are
  * back, and mark the switch with one `#EXT-X-DISCONTINUITY` — not a corrupt or stuck stream.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { rmSync } from "node:fs";
+import { describe, expect, it } from "vitest";
 import { join } from "node:path";
-import type { TsChunk } from "@ec/hdhr-capture";
 import {
-  Procs, expectedChunks, keysIn, publishArgs, readPlaylist, readStats, runCli, segmentChunkIndexes, tempDir, tryStats, videoStartSeconds, waitFor,
+  meshSuite, publishArgs, readPlaylist, readStats, runCli, segmentChunkIndexes, tryStats, videoStartSeconds, waitFor,
 } from "./procs/mesh.js";
 
 const STREAM = "fault-restart";
-let dir: string;
-let keys: Awaited<ReturnType<typeof keysIn>>;
-let chunks: TsChunk[];
-const procs = new Procs();
-
-beforeAll(async () => {
-  dir = tempDir("ec-fault-restart-");
-  keys = await keysIn(dir);
-  chunks = expectedChunks();
-});
-afterEach(() => procs.stopAll());
-afterAll(async () => {
-  await procs.stopAll();
-  rmSync(dir, { recursive: true, force: true });
-});
+const suite = meshSuite("ec-fault-restart-");
+const { procs } = suite;
 
 describe("fault: the leader restarts with a new epoch", () => {
   it("the subscriber resumes from the new run's first chunk after one discontinuity", async () => {
+    const { dir, keys, chunks } = suite;
     const leaderNode = join(dir, "leader-node.key");
     const relayNode = join(dir, "relay-node.key");
     await Promise.all([runCli(["keygen", "--out", leaderNode]), runCli(["keygen", "--out", relayNode])]);

@@ -4,33 +4,19 @@
  * no discontinuity, every segment the next chunk of the recording, and each segment's first video
  * PTS equal to the previous one's plus its EXTINF.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { rmSync } from "node:fs";
+import { describe, expect, it } from "vitest";
 import { join } from "node:path";
-import type { TsChunk } from "@ec/hdhr-capture";
 import {
-  Procs, expectedChunks, keysIn, publishArgs, readPlaylist, readStats, runCli, segmentChunkIndexes, tempDir, tryStats, videoStartSeconds, waitFor,
+  meshSuite, publishArgs, readPlaylist, readStats, runCli, segmentChunkIndexes, tryStats, videoStartSeconds, waitFor,
 } from "./procs/mesh.js";
 
 const STREAM = "fault-kill";
-let dir: string;
-let keys: Awaited<ReturnType<typeof keysIn>>;
-let chunks: TsChunk[];
-const procs = new Procs();
-
-beforeAll(async () => {
-  dir = tempDir("ec-fault-kill-");
-  keys = await keysIn(dir);
-  chunks = expectedChunks();
-});
-afterEach(() => procs.stopAll());
-afterAll(async () => {
-  await procs.stopAll();
-  rmSync(dir, { recursive: true, force: true });
-});
+const suite = meshSuite("ec-fault-kill-");
+const { procs } = suite;
 
 describe("fault: the active object relay is killed mid-stream", () => {
   it("fails over to the second --remote with no gap and no duplicate", async () => {
+    const { dir, keys, chunks } = suite;
     const opts = { speed: 1.5, startupDelayMs: 2000 };
     const leader = procs.cli(publishArgs(STREAM, ["--publish-manifests", "--signing-key", keys.leaderKey, "--publish-chunks=false"], opts));
     const relayA = procs.cli(publishArgs(STREAM, [], opts));

@@ -4,34 +4,21 @@
  * after the restart the playlist continues: same numbering, the next chunk after the last one
  * written, no duplicate, and (because it really is the next chunk) no discontinuity.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { readFileSync, rmSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { TsChunk } from "@ec/hdhr-capture";
 import { RESUME_FILE } from "@ec/subscriber";
 import {
-  Procs, chunkIndexOf, expectedChunks, filesIn, keysIn, publishArgs, readPlaylist, readStats, runCli, segmentChunkIndexes, tempDir, tryStats, videoStartSeconds, waitFor,
+  chunkIndexOf, filesIn, meshSuite, publishArgs, readPlaylist, readStats, runCli, segmentChunkIndexes, tryStats, videoStartSeconds, waitFor,
 } from "./procs/mesh.js";
 
 const STREAM = "fault-subrestart";
-let dir: string;
-let keys: Awaited<ReturnType<typeof keysIn>>;
-let chunks: TsChunk[];
-const procs = new Procs();
-
-beforeAll(async () => {
-  dir = tempDir("ec-fault-subrestart-");
-  keys = await keysIn(dir);
-  chunks = expectedChunks();
-});
-afterEach(() => procs.stopAll());
-afterAll(async () => {
-  await procs.stopAll();
-  rmSync(dir, { recursive: true, force: true });
-});
+const suite = meshSuite("ec-fault-subrestart-");
+const { procs } = suite;
 
 describe("fault: the subscriber is killed and restarted on the same --hls-dir", () => {
   it("the playlist continues with the next chunk; nothing half-written, nothing repeated", async () => {
+    const { dir, keys, chunks } = suite;
     const opts = { speed: 1, startupDelayMs: 2000 };
     const leader = procs.cli(publishArgs(STREAM, ["--publish-manifests", "--signing-key", keys.leaderKey, "--publish-chunks=false"], opts));
     const relay = procs.cli(publishArgs(STREAM, [], opts));

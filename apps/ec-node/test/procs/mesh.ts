@@ -3,7 +3,8 @@
  * on loopback, the recording's expected chunks, and readers for what the subscriber wrote.
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { afterAll, afterEach, beforeAll } from "vitest";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -63,6 +64,34 @@ export async function keysIn(dir: string): Promise<{ leaderKey: string; leaderPk
 
 export function tempDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export interface MeshSuite {
+  /** The suite's temp dir (set in beforeAll). */
+  dir: string;
+  keys: Awaited<ReturnType<typeof keysIn>>;
+  /** The chunks every honest publisher makes from {@link RECORDING}. */
+  chunks: TsChunk[];
+  procs: Procs;
+}
+
+/**
+ * The usual suite around a mesh: a temp dir with keys and the expected chunks before all tests,
+ * every process stopped after each test, the dir removed after all. Read the fields inside tests.
+ */
+export function meshSuite(prefix: string): MeshSuite {
+  const suite = { dir: "", chunks: [], procs: new Procs() } as unknown as MeshSuite;
+  beforeAll(async () => {
+    suite.dir = tempDir(prefix);
+    suite.keys = await keysIn(suite.dir);
+    suite.chunks = expectedChunks();
+  });
+  afterEach(() => suite.procs.stopAll());
+  afterAll(async () => {
+    await suite.procs.stopAll();
+    rmSync(suite.dir, { recursive: true, force: true });
+  });
+  return suite;
 }
 
 /** `moq-publish` arguments for the recording, paced at `speed`. */
