@@ -16,7 +16,31 @@ export interface BenchRow {
   baseline?: number;
   /** Goal for value/baseline, printed for the reader; never enforced. */
   goalRatio?: number;
+  /** A goal that is not a ratio, e.g. "p99 < 50 ms"; printed for the reader, never enforced. */
+  goal?: string;
   note?: string;
+  /** Extra figures behind the row (percentiles, counts, samples), kept in the `--json` output. */
+  detail?: Record<string, number | string | boolean>;
+}
+
+/**
+ * True for a shorter run (`pnpm bench --quick` or `EC_BENCH_QUICK=1`): benches that take
+ * minutes scale their durations down and say so in their notes.
+ */
+export function quickRun(): boolean {
+  const v = process.env.EC_BENCH_QUICK;
+  return v !== undefined && v !== "" && v !== "0";
+}
+
+/**
+ * The p-th percentile (0..100) of `values` by the nearest-rank method: always one of the
+ * measured values, never an interpolation between two. NaN for an empty list.
+ */
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.ceil((Math.min(100, Math.max(0, p)) / 100) * sorted.length);
+  return sorted[Math.max(0, rank - 1)]!;
 }
 
 export interface Measured {

@@ -1,0 +1,246 @@
+/**
+ * Child processes for the mesh benches: `ec-node` commands and the raw `@moq/lite` helpers, each a
+ * real process on loopback whose JSON output lines (the CLI's `--log-format json` logs on stderr,
+ * the helpers' records on stdout) are collected with their timestamps.
+ *
+ * Every process started here is registered in a {@link ProcGroup}; a bench stops its group in a
+ * `finally`, and a process-exit hook SIGKILLs anything still alive, so a failed or interrupted run
+ * never leaves a node serving on a port.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+/** The built `ec-node` binary (`pnpm build` makes it). */
+export const CLI = fileURLToPath(new URL("../../dist/cli.js", import.meta.url));
+
+/** A helper script in `bench/procs/`. */
+export function procScript(name: string): string {
+  return fileURLToPath(new URL(`../procs/${name}`, import.meta.url));
+}
+
+/** One JSON line a child printed: its parsed fields, and `at` = its `ts` (ms since the epoch). */
+export interface LogLine {
+  at: number;
+  msg?: string;
+  type?: string;
+  [field: string]: unknown;
+}
+
+const alive = new Set<ChildProcess>();
+process.once("exit", () => {
+  for (const p of alive) p.kill("SIGKILL");
+});
+// Ctrl-C or a kill: exit through the 'exit' hooks (children killed, scratch directory removed).
+process.once("SIGINT", () => process.exit(130));
+process.once("SIGTERM", () => process.exit(143));
+
+/** A running child process with its JSON lines. */
+export class Proc {
+  readonly child: ChildProcess;
+  /** Every JSON line seen so far, from stdout and stderr, in arrival order. */
+  readonly lines: LogLine[] = [];
+  /** Non-JSON output, kept (bounded) to explain a failure. */
+  #text = "";
+  #stdoutFirst: Promise<string>;
+  #waiters: Array<() => void> = [];
+  #closed = false;
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Date.now() just before spawn. */
+  readonly spawnedAt: number;
+
+  constructor(
+    readonly label: string,
+    command: string,
+    args: string[],
+    opts: { env?: NodeJS.ProcessEnv; stdin?: boolean } = {},
+  ) {
+    this.spawnedAt = Date.now();
+    this.child = spawn(command, args, {
+      stdio: [opts.stdin ? "pipe" : "ignore", "pipe", "pipe"],
+      env: { ...process.env, ...opts.env },
+    });
+    alive.add(this.child);
+    // A failed spawn, or a command written to a child that just exited, must not crash the bench.
+    this.child.on("error", (err) => (this.#text += `${err.message}\n`));
+    this.child.stdin?.on("error", () => {});
+    let resolveFirst!: (l: string) => void;
+    let rejectFirst!: (e: Error) => void;
+    this.#stdoutFirst = new Promise((res, rej) => {
+      resolveFirst = res;
+      rejectFirst = rej;
+    });
+    this.#stdoutFirst.catch(() => {});
+    let sawFirst = false;
+    this.#collect(this.child.stdout!, (line) => {
+      if (!sawFirst) {
+        sawFirst = true;
+        resolveFirst(line);
+      }
+    });
+    this.#collect(this.child.stderr!, () => {});
+    // 'close' (not 'exit'): it comes after the pipes are drained, so every line the child printed
+    // before it ended has been seen.
+    this.exited = new Promise((resolve) =>
+      this.child.once("close", (code, signal) => {
+        alive.delete(this.child);
+        this.#closed = true;
+        rejectFirst(new Error(`${label} exited (${code ?? signal}) before printing anything: ${this.tail()}`));
+        this.#wake();
+        resolve({ code, signal });
+      }),
+    );
+  }
+
+  get pid(): number {
+    return this.child.pid!;
+  }
+
+  get running(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** The first stdout line (an EndpointAddr for `moq-publish`, a JSON record for the helpers). */
+  firstLine(timeoutMs = 30_000): Promise<string> {
+    return withTimeout(this.#stdoutFirst, timeoutMs, `${this.label}: nothing on stdout`);
+  }
+
+  /** Resolves with the first line matching `pred` (already seen or future); rejects on exit or timeout. */
+  async waitFor(pred: (l: LogLine) => boolean, timeoutMs: number, what: string): Promise<LogLine> {
+    const deadline = Date.now() + timeoutMs;
+    let from = 0;
+    for (;;) {
+      for (; from < this.lines.length; from++) if (pred(this.lines[from]!)) return this.lines[from]!;
+      if (this.#closed) throw new Error(`${this.label} exited while waiting for ${what}: ${this.tail()}`);
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`${this.label}: timed out after ${timeoutMs} ms waiting for ${what}`);
+      await new Promise<void>((r) => {
+        const t = setTimeout(r, Math.min(left, 1000));
+        this.#waiters.push(() => {
+          clearTimeout(t);
+          r();
+        });
+      });
+    }
+  }
+
+  /** Lines with the CLI log message `msg` (or helper record type `msg`). */
+  all(msg: string): LogLine[] {
+    return this.lines.filter((l) => l.msg === msg || l.type === msg);
+  }
+
+  /** Writes one line on the child's stdin (helpers take commands there). */
+  send(line: string): void {
+    this.child.stdin?.write(line + "\n");
+  }
+
+  /** The last lines of output, for an error message. */
+  tail(): string {
+    const last = this.lines.slice(-4).map((l) => JSON.stringify(l));
+    return [this.#text.slice(-600), ...last].filter(Boolean).join(" | ").slice(-1500);
+  }
+
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves once the process is gone. */
+  async stop(graceMs = 5000): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+    if (this.running) {
+      this.child.kill("SIGTERM");
+      const t = setTimeout(() => this.child.kill("SIGKILL"), graceMs);
+      const r = await this.exited;
+      clearTimeout(t);
+      return r;
+    }
+    return this.exited;
+  }
+
+  #collect(stream: NodeJS.ReadableStream, onLine: (line: string) => void): void {
+    let buf = "";
+    stream.setEncoding("utf8");
+    stream.on("data", (d: string) => {
+      buf += d;
+      let i: number;
+      while ((i = buf.indexOf("\n")) >= 0) {
+        const line = buf.slice(0, i).trim();
+        buf = buf.slice(i + 1);
+        if (!line) continue;
+        onLine(line);
+        if (line.startsWith("{")) {
+          try {
+            const o = JSON.parse(line) as Record<string, unknown>;
+            const at = typeof o.ts === "string" ? Date.parse(o.ts) : typeof o.ts === "number" ? o.ts : Date.now();
+            this.lines.push({ ...o, at });
+          } catch {
+            this.#text = (this.#text + line + "\n").slice(-4000);
+          }
+        } else {
+          this.#text = (this.#text + line + "\n").slice(-4000);
+        }
+      }
+      this.#wake();
+    });
+  }
+
+  #wake(): void {
+    for (const w of this.#waiters.splice(0)) w();
+  }
+}
+
+let profiles = 0;
+
+/** The processes of one bench; `stopAll()` in a `finally`. */
+export class ProcGroup {
+  readonly #procs: Proc[] = [];
+
+  /**
+   * Starts `ec-node <args>` with JSON logs on stderr at `logLevel`. With `EC_BENCH_PROFILE=<dir>`,
+   * each process also writes a V8 CPU profile there when it exits (`<label>-<time>-<n>.cpuprofile`;
+   * summarise with `pnpm tsx apps/ec-node/bench/profile-summary.ts <dir>`).
+   */
+  cli(label: string, args: string[], logLevel: "debug" | "info" = "info"): Proc {
+    const profileDir = process.env.EC_BENCH_PROFILE;
+    const node = profileDir ? ["--cpu-prof", "--cpu-prof-dir", profileDir, "--cpu-prof-name", `${label}-${Date.now()}-${++profiles}.cpuprofile`] : [];
+    return this.add(new Proc(label, process.execPath, [...node, CLI, ...args, "--log-format", "json", "--log-level", logLevel]));
+  }
+
+  /** Starts a helper from `bench/procs/` with a JSON argument (stdin open for commands). */
+  helper(label: string, script: string, arg: unknown): Proc {
+    return this.add(new Proc(label, process.execPath, [procScript(script), JSON.stringify(arg)], { stdin: true }));
+  }
+
+  /** Adopts a process started elsewhere, so `stopAll()` stops it too. */
+  add(p: Proc): Proc {
+    this.#procs.push(p);
+    return p;
+  }
+
+  /** Stops every process of the group (SIGTERM, then SIGKILL after 5 s). */
+  async stopAll(): Promise<void> {
+    await Promise.all(this.#procs.splice(0).map((p) => p.stop()));
+  }
+}
+
+/** `p`, or a rejection naming `what` after `ms`. */
+export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let t: NodeJS.Timeout | undefined;
+  return Promise.race([
+    p,
+    new Promise<never>((_, reject) => {
+      t = setTimeout(() => reject(new Error(`${what} (timed out after ${ms} ms)`)), ms);
+    }),
+  ]).finally(() => clearTimeout(t));
+}
+
+/** Resolves after `ms`. */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** Runs `ec-node <args>` to completion and returns its stdout; throws with its stderr on failure. */
+export async function cliOnce(args: string[], timeoutMs = 30_000): Promise<string> {
+  const p = new Proc(`ec-node ${args[0]}`, process.execPath, [CLI, ...args]);
+  let out = "";
+  p.child.stdout!.on("data", (d: string) => (out += d));
+  const t = setTimeout(() => p.child.kill("SIGKILL"), timeoutMs);
+  const { code, signal } = await p.exited;
+  clearTimeout(t);
+  if (code !== 0) throw new Error(`ec-node ${args.join(" ")} failed (${code ?? signal}): ${p.tail()}`);
+  return out.trim();
+}
