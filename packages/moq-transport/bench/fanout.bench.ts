@@ -11,17 +11,10 @@ import Session, { selectSubprotocol } from "@moq/qmux";
 import WebSocket, { WebSocketServer } from "ws";
 import { type BenchRow, measure, pseudoRandomBytes } from "../../../scripts/bench-lib.js";
 import { MoqNode, subscribeTrack } from "../src/index.js";
+// What our dialer configures, so the baseline differs only by our layer, not by flow control.
+import { DIAL_CONFIG } from "../src/dial.js";
 
 const OBJECT = 2 * 1024 * 1024;
-// What our dialer configures (src/dial.ts), so the baseline differs only by our layer.
-const DIAL_CONFIG = {
-  maxStreamsBidi: 16n,
-  maxStreamsUni: 32n,
-  maxData: 16n * 1024n * 1024n,
-  maxStreamDataUni: 4n * 1024n * 1024n,
-  maxStreamDataBidiLocal: 64n * 1024n,
-  maxStreamDataBidiRemote: 64n * 1024n,
-};
 const payload = pseudoRandomBytes(OBJECT);
 
 /** Waits until every subscriber has seen seq. */

@@ -26,7 +26,7 @@ export interface DialOptions {
 }
 
 /** qmux receive windows for a subscriber: generous enough for 2 MiB objects, still bounded. */
-const DIAL_CONFIG = {
+export const DIAL_CONFIG = {
   maxStreamsBidi: 16n,
   maxStreamsUni: 32n,
   maxData: 16n * 1024n * 1024n,
