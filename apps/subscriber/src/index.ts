@@ -166,10 +166,22 @@ export async function runSubscriber(opts: SubscriberOptions): Promise<Subscriber
     writeReleased();
   };
 
-  const reject = (peer: string, seq: number | undefined, reason: string) => {
+  /** Counts a rejected object, overall and against its peer; returns the peer's stats. */
+  const countRejection = (peer: string, reason: string) => {
     bump(stats.objects.rejected, reason);
     const ps = peerStats(stats, peer, "objects");
     bump(ps.rejected, reason);
+    return ps;
+  };
+
+  /** Mirrors the holding pen's size and evictions into the stats. */
+  const notePending = () => {
+    stats.objects.pending = pending.size;
+    stats.objects.evictedUnvouched = pending.stats.evicted;
+  };
+
+  const reject = (peer: string, seq: number | undefined, reason: string) => {
+    const ps = countRejection(peer, reason);
     log.warn("object rejected", { peer, seq, reason });
     // "stale" is an object older than anything still vouched for: late, not refuted. Everything
     // else is evidence the peer serves what the signer never said.
@@ -180,12 +192,11 @@ export async function runSubscriber(opts: SubscriberOptions): Promise<Subscriber
 
   const drainPending = () => {
     const accepted = pending.takeVouched(verifier, (r) => reject(r.peer ?? "?", r.seq, r.reason));
-    stats.objects.evictedUnvouched = pending.stats.evicted;
     for (const a of accepted) {
       if (orderer.has(a.epoch, a.seq)) continue;
       accept(a.seq, a.bytes, a.peer ?? "?", a.entry, a.epoch);
     }
-    stats.objects.pending = pending.size;
+    notePending();
   };
 
   const onObject = (seq: number, bytes: Uint8Array, peer: string) => {
@@ -206,16 +217,14 @@ export async function runSubscriber(opts: SubscriberOptions): Promise<Subscriber
     // objects out of the pen) and the relay is left for another, but not scored as junk: it may
     // be ahead of a manifest peer that is itself behind.
     if (vouchedUpTo !== undefined && seq > vouchedUpTo + UNVOUCHED_AHEAD) {
-      bump(stats.objects.rejected, "unvouched-ahead");
-      bump(ps.rejected, "unvouched-ahead");
+      countRejection(peer, "unvouched-ahead");
       if (!ps.demoted?.startsWith("unvouched")) log.warn("object rejected", { peer, seq, reason: "unvouched-ahead", vouchedUpTo });
       if (feed?.activePeer === peer) feed.demote(peer, `unvouched-ahead: seq ${seq}, vouched up to ${vouchedUpTo}`);
       return;
     }
     // No manifest vouches for it yet: hold it (bounded), untouched.
     pending.add(seq, bytes, peer);
-    stats.objects.pending = pending.size;
-    stats.objects.evictedUnvouched = pending.stats.evicted;
+    notePending();
   };
 
   // ---- manifests ----
@@ -396,7 +405,7 @@ export async function runSubscriber(opts: SubscriberOptions): Promise<Subscriber
     if (result?.ok) result = { ok: false, reason: `cannot finish HLS: ${(err as Error).message}` };
   }
   stats.result = result!;
-  stats.objects.pending = pending.size;
+  notePending();
   try {
     writeStats();
   } catch (err) {
