@@ -57,3 +57,12 @@ export {
   type RejectedPendingObject,
   type VouchedObject,
 } from "./pending.js";
+export {
+  GATE_REJECT_REASONS,
+  ObjectGate,
+  type GateManifestResult,
+  type GateRejectReason,
+  type GateStats,
+  type GateVerdict,
+  type ObjectGateOptions,
+} from "./object-gate.js";

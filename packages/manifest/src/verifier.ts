@@ -309,6 +309,12 @@ export class ManifestVerifier {
     return { ok: true, manifest: m, newEntries, epochChanged };
   }
 
+  /** The entry a verified manifest of the current epoch vouches for at chunk `seq`, if remembered. */
+  entry(seq: number): ManifestEntry | undefined {
+    const e = this.#vouched.get(seq);
+    return e === undefined ? undefined : copyEntry(e);
+  }
+
   /**
    * Whether `objectBytes` is exactly the object an accepted manifest of the current epoch vouches
    * for at chunk `seq`. "unknown" means no manifest has vouched for that seq yet (hold the object,
