@@ -15,12 +15,12 @@ import { chunkStream, openStream, pacedChunks, HdhrError } from "@ec/hdhr-captur
 import type { TsChunk } from "@ec/hdhr-capture";
 import { MoqNode } from "@ec/moq-transport";
 import type { Logger, NodeIdentity, StreamServer } from "@ec/moq-transport";
-import { deriveEpoch } from "./epoch.js";
+import { deriveEpoch } from "@ec/stream-rules";
 import { retryingTunerStream } from "./tuner-source.js";
 import { runFollower } from "./follower.js";
 import type { FollowOptions, FollowerStats } from "./follower.js";
 
-export { deriveEpoch } from "./epoch.js";
+export { deriveEpoch } from "@ec/stream-rules";
 export { FollowError, type FollowOptions, type FollowerStats } from "./follower.js";
 
 export type PublisherSource =

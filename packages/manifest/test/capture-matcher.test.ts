@@ -25,7 +25,7 @@ describe("CaptureMatcher", () => {
     expect(m.addEntries("e", [entry(1), entry(2), entry(3)])).toEqual([]);
     const [o] = m.addChunk({ firstPts: 2 * T, bytes: chunk(2), aligned: true });
     expect(o).toMatchObject({ kind: "publish", seq: 102, epoch: "e" });
-    expect(o!.kind === "publish" && o.object).toEqual(seal({ epoch: "e", seq: 102 }, chunk(2)));
+    expect(o?.kind === "publish" && o.object).toEqual(seal({ epoch: "e", seq: 102 }, chunk(2)));
     expect(show(m.addChunk({ firstPts: 3 * T, bytes: chunk(3, 9), aligned: true }))).toEqual(["hash-mismatch 3"]);
     expect(m.stats).toMatchObject({ captured: 2, published: 1, mismatched: { "hash-mismatch": 1 }, held: 0, firstPublished: { seq: 102, firstPts: 2 * T } });
   });
