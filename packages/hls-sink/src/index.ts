@@ -15,7 +15,7 @@ export { SegmentWriter } from "./segment-writer.js";
 export type { SegmentWriterOptions, SegmentWriterCounters, WriterChunk, WrittenSegment, PushVerdict } from "./segment-writer.js";
 export { SegmentOrderer } from "./segment-orderer.js";
 export type { OrderedChunk, ReleasedChunk, OfferVerdict, SkippedGap, SegmentOrdererOptions } from "./segment-orderer.js";
-export { RESUME_FILE, readResumePoint } from "./resume-point.js";
+export { RESUME_FILE } from "./resume-point.js";
 export type { ResumePoint, ResumeRecord } from "./resume-point.js";
 export { chooseStart } from "./start-point.js";
 export type { LiveWindow, StartDecision } from "./start-point.js";
