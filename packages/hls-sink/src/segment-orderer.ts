@@ -36,13 +36,13 @@ export interface ReleasedChunk extends OrderedChunk {
 
 /**
  * What {@link SegmentOrderer.add} did with a chunk:
- * - `held`: taken; it is released once every seq before it is released or skipped.
+ * - `accepted`: taken; it is released once every seq before it is released or skipped.
  * - `duplicate`: that seq of that epoch is already held or was already released.
  * - `late`: below the write position but never released: before the start, or in a gap that
  *   was already skipped.
  * - `old-epoch`: from an epoch the orderer has left (epochs never come back).
  */
-export type OfferVerdict = "held" | "duplicate" | "late" | "old-epoch";
+export type OfferVerdict = "accepted" | "duplicate" | "late" | "old-epoch";
 
 /** A run of seqs given up on by {@link SegmentOrderer.release} or jumped over by {@link SegmentOrderer.startAt}. */
 export interface SkippedGap {
@@ -166,7 +166,7 @@ export class SegmentOrderer {
     if (this.#next !== undefined && seq < this.#next) return this.#wasReleased(seq) ? "duplicate" : "late";
     if (this.#held.has(seq)) return "duplicate";
     this.#held.set(seq, chunk);
-    return "held";
+    return "accepted";
   }
 
   /** Takes the chunks that can be written at time `now` (ms), in order. */

@@ -48,9 +48,9 @@ describe("SegmentWriter: ordering and counters", () => {
   it("writes chunks pushed in any order as segments in seq order, counting in ticks", async () => {
     const w = await open();
     w.startAt("e1", 0);
-    expect(w.push(chunk(2))).toBe("held");
-    expect(w.push(chunk(0))).toBe("held");
-    expect(w.push(chunk(1))).toBe("held");
+    expect(w.push(chunk(2))).toBe("accepted");
+    expect(w.push(chunk(0))).toBe("accepted");
+    expect(w.push(chunk(1))).toBe("accepted");
     await w.idle();
     expect(written.map((s) => [s.seq, s.segmentName, s.discontinuity])).toEqual([
       [0, "00000.ts", false],
@@ -90,13 +90,13 @@ describe("SegmentWriter: start-up order (issue 14 item 4)", () => {
   it("N+2 first does not set the start: N and N+1 are waited for and written, not dropped", async () => {
     const w = await open();
     w.startAt("e1", 10);
-    expect(w.push(chunk(12))).toBe("held");
+    expect(w.push(chunk(12))).toBe("accepted");
     await w.idle();
     expect(written).toEqual([]);
     expect(w.nextSeq).toBe(10);
     expect(w.has("e1", 10)).toBe(false);
-    expect(w.push(chunk(10))).toBe("held");
-    expect(w.push(chunk(11))).toBe("held");
+    expect(w.push(chunk(10))).toBe("accepted");
+    expect(w.push(chunk(11))).toBe("accepted");
     await w.idle();
     expect(written.map((s) => [s.seq, s.discontinuity])).toEqual([[10, false], [11, false], [12, false]]);
     expect(w.counters.duplicates).toBe(0);
