@@ -121,13 +121,14 @@ export class SegmentOrderer {
    * discontinuity if anything was released before). In the current epoch it only moves forward:
    * a start at or below the write position is ignored; one above it skips ahead (held chunks
    * below it are dropped, and a discontinuity follows if anything was released in the epoch).
-   * Returns the held chunks it dropped (for counting).
+   * Returns how many held chunks it dropped (below the start, or of the epoch it left).
    */
   startAt(epoch: string, seq: number): number {
     if (!Number.isSafeInteger(seq) || seq < 0) throw new RangeError(`start seq must be a non-negative integer, got ${String(seq)}`);
+    let dropped = 0;
     if (epoch !== this.#epoch) {
       if (this.#leftEpochs.includes(epoch)) return 0;
-      this.#switchEpoch(epoch);
+      dropped += this.#switchEpoch(epoch);
     } else if (this.#next !== undefined && seq <= this.#next) {
       return 0;
     }
@@ -141,7 +142,6 @@ export class SegmentOrderer {
     }
     this.#next = seq;
     this.#waitingSince = undefined;
-    let dropped = 0;
     for (const s of [...this.#held.keys()]) {
       if (s < seq) {
         this.#held.delete(s);
@@ -153,7 +153,7 @@ export class SegmentOrderer {
 
   /**
    * Offers a chunk (see {@link OfferVerdict}). A chunk of an epoch other than the current one
-   * (and not one already left) switches to that epoch; until {@link startAt} names its start,
+   * (and not one already left) switches to that epoch, dropping what was held of the old one; until {@link startAt} names its start,
    * the orderer waits `gapTimeoutMs` from the first chunk for lower seqs, then starts at the
    * lowest held. Call {@link release} afterwards to take whatever became writable.
    */
@@ -227,7 +227,9 @@ export class SegmentOrderer {
     return g;
   }
 
-  #switchEpoch(epoch: string): void {
+  /** Switches to `epoch`; returns how many held chunks of the old one were dropped. */
+  #switchEpoch(epoch: string): number {
+    const dropped = this.#held.size;
     if (this.#epoch !== undefined) {
       this.#leftEpochs.push(this.#epoch);
       if (this.#leftEpochs.length > LEFT_EPOCHS_KEPT) this.#leftEpochs.shift();
@@ -240,6 +242,7 @@ export class SegmentOrderer {
     this.#waitingSince = undefined;
     this.#releasedInEpoch = false;
     this.#skipped = [];
+    return dropped;
   }
 
   #noteSkipped(from: number, to: number): void {

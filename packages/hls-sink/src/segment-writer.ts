@@ -81,8 +81,11 @@ export interface SegmentWriterCounters {
   oldEpoch: number;
   /** Times the epoch changed after something was written or held. */
   epochChanges: number;
-  /** Chunks still held behind a gap when the writer closed (not written). */
-  discardedAtClose: number;
+  /**
+   * Chunks accepted but never written: held when their epoch was left, below a later start, or
+   * still behind a gap at close.
+   */
+  discarded: number;
 }
 
 /**
@@ -135,7 +138,7 @@ export class SegmentWriter {
     late: 0,
     oldEpoch: 0,
     epochChanges: 0,
-    discardedAtClose: 0,
+    discarded: 0,
   };
   /** The last segment written, by this run or (after a trusted resume) the one before. */
   #lastWritten: { epoch: string; seq: number } | undefined;
@@ -232,7 +235,7 @@ export class SegmentWriter {
     if (this.#closing || this.#failure) return;
     const before = this.#orderer.currentEpoch;
     const held = this.#orderer.heldCount;
-    this.#counters.late += this.#orderer.startAt(epoch, seq);
+    this.#counters.discarded += this.#orderer.startAt(epoch, seq);
     if (before !== undefined && this.#orderer.currentEpoch !== before && (held > 0 || this.#lastSegment)) this.#counters.epochChanges++;
     this.#releaseNow();
   }
@@ -249,8 +252,13 @@ export class SegmentWriter {
     if (this.#failure) return "failed";
     const before = this.#orderer.currentEpoch;
     const hadAnything = this.#orderer.heldCount > 0 || this.#lastSegment !== undefined;
+    const heldBefore = this.#orderer.heldCount;
     const verdict = this.#orderer.add(chunk);
-    if (before !== undefined && this.#orderer.currentEpoch !== before && hadAnything) this.#counters.epochChanges++;
+    if (before !== undefined && this.#orderer.currentEpoch !== before) {
+      // The switch dropped whatever was held of the old epoch.
+      this.#counters.discarded += heldBefore;
+      if (hadAnything) this.#counters.epochChanges++;
+    }
     if (verdict === "duplicate") this.#counters.duplicates++;
     else if (verdict === "late") this.#counters.late++;
     else if (verdict === "old-epoch") this.#counters.oldEpoch++;
@@ -265,7 +273,7 @@ export class SegmentWriter {
 
   /**
    * Stops taking chunks, writes those already released in order, discards those still held
-   * behind a gap (counted in `discardedAtClose`), then closes the sink: `endList: true` (the
+   * behind a gap (counted in `discarded`), then closes the sink: `endList: true` (the
    * default) ends the playlist, `false` leaves it live for a later run to continue. Idempotent.
    * @throws HlsSinkError from the final playlist write (a failure of an earlier segment write
    *   is reported through `onError`/`failure`, not here).
@@ -273,7 +281,7 @@ export class SegmentWriter {
   close(opts: { endList?: boolean } = {}): Promise<void> {
     this.#closing ??= (async () => {
       this.#stopTimer();
-      this.#counters.discardedAtClose = this.#orderer.heldCount;
+      this.#counters.discarded += this.#orderer.heldCount;
       await this.idle();
       await this.sink.close({ endList: opts.endList ?? true });
     })();

@@ -177,6 +177,28 @@ describe("SegmentWriter: epochs", () => {
   });
 });
 
+describe("SegmentWriter: chunks taken but never written are counted", () => {
+  it("held when their epoch is left, or below a start decided after they arrived", async () => {
+    const w = await open();
+    w.push(chunk(12));
+    w.push(chunk(13));
+    w.startAt("e1", 13); // 12 was held before the start was known
+    await w.idle();
+    expect(written.map((s) => s.seq)).toEqual([13]);
+    w.push(chunk(15)); // held behind the missing 14
+    w.startAt("e2", 0);
+    expect(w.counters.discarded).toBe(2);
+    expect(w.counters.epochChanges).toBe(1);
+    w.push(chunk(5, "e2")); // held behind the missing start
+    w.push(chunk(1, "e3")); // a chunk of a newer epoch switches on its own
+    expect(w.counters.discarded).toBe(3);
+    expect(w.counters.epochChanges).toBe(2);
+    expect(w.heldCount).toBe(1);
+    await w.close();
+    expect(w.counters.discarded).toBe(4);
+  });
+});
+
 describe("SegmentWriter: resume after a restart", () => {
   it("a restarted writer resumes right after the last segment: no gap, no duplicate, no discontinuity", async () => {
     const a = await open();
@@ -266,7 +288,7 @@ describe("SegmentWriter: failures and closing", () => {
     for (const s of [0, 1, 3, 4]) w.push(chunk(s));
     await w.close({ endList: false });
     expect(written.map((s) => s.seq)).toEqual([0, 1]);
-    expect(w.counters.discardedAtClose).toBe(2);
+    expect(w.counters.discarded).toBe(2);
     expect(w.push(chunk(2))).toBe("closed");
     expect(clock.pending).toBe(0);
     const m = await parseWithM3u8Parser(join(dir, "index.m3u8"));
