@@ -116,14 +116,17 @@ const DEFAULT_MAX_BUFFERED = 16;
  * await writer.close({ endList: true });
  */
 export class SegmentWriter {
-  /** The sink underneath (for `dir`, `playlistPath`, `lastSeq`). Write through the writer only. */
-  readonly sink: HlsSink;
+  /** The output directory. */
+  readonly dir: string;
+  /** Full path of the playlist file. */
+  readonly playlistPath: string;
   /**
    * Where an earlier run on this directory stopped, when its record agrees with the playlist;
    * pass it to {@link chooseStart} for the first manifest window.
    */
   readonly resumePoint: ResumePoint | undefined;
 
+  readonly #sink: HlsSink;
   readonly #opts: SegmentWriterOptions;
   readonly #clock: WriterClock;
   readonly #orderer: SegmentOrderer;
@@ -155,7 +158,9 @@ export class SegmentWriter {
   private constructor(opts: SegmentWriterOptions, sink: HlsSink, resume: ResumePoint | undefined, orderer: SegmentOrderer) {
     this.#opts = opts;
     this.#clock = opts.clock ?? systemClock;
-    this.sink = sink;
+    this.#sink = sink;
+    this.dir = sink.dir;
+    this.playlistPath = sink.playlistPath;
     this.resumePoint = resume;
     this.#orderer = orderer;
     this.#lastWritten = resume ? { epoch: resume.epoch, seq: resume.seq } : undefined;
@@ -283,7 +288,7 @@ export class SegmentWriter {
       this.#stopTimer();
       this.#counters.discarded += this.#orderer.heldCount;
       await this.idle();
-      await this.sink.close({ endList: opts.endList ?? true });
+      await this.#sink.close({ endList: opts.endList ?? true });
     })();
     return this.#closing;
   }
@@ -341,13 +346,13 @@ export class SegmentWriter {
     const epochBreak = prev ? prev.epoch !== c.epoch : this.#unknownPredecessor;
     // The record goes first: after a crash at any later point it names this segment or, as
     // `previous`, the one the playlist still ends with.
-    await writeResumeRecord(this.#opts.fs ?? nodeFs, this.sink.dir, {
+    await writeResumeRecord(this.#opts.fs ?? nodeFs, this.#sink.dir, {
       streamId: this.#opts.streamId,
       epoch: c.epoch,
       seq: c.seq,
       ...(prev ? { previous: prev } : {}),
     });
-    const w = await this.sink.write({
+    const w = await this.#sink.write({
       seq: c.seq,
       firstPts: c.firstPts,
       durationTicks: c.durationTicks,
