@@ -235,8 +235,11 @@ export class SegmentWriter {
    * Where the stream starts in `epoch` (see {@link SegmentOrderer.startAt}): the writer waits for
    * `seq` with the gap timeout rather than starting at the first chunk to arrive. Call it once
    * per epoch, when the first manifest of the epoch is verified, before pushing its chunks.
+   * @throws HlsSinkError `bad-chunk` for a malformed epoch or seq (a caller bug).
    */
   startAt(epoch: string, seq: number): void {
+    checkEpoch(epoch);
+    if (!Number.isSafeInteger(seq) || seq < 0) throw new HlsSinkError("bad-chunk", `start seq must be a non-negative integer, got ${String(seq)}`);
     if (this.#closing || this.#failure) return;
     const before = this.#orderer.currentEpoch;
     const held = this.#orderer.heldCount;
@@ -252,7 +255,7 @@ export class SegmentWriter {
    */
   push(chunk: WriterChunk): PushVerdict {
     validateChunk(chunk);
-    if (typeof chunk.epoch !== "string" || chunk.epoch === "") throw new HlsSinkError("bad-chunk", "epoch must be a non-empty string");
+    checkEpoch(chunk.epoch);
     if (this.#closing) return "closed";
     if (this.#failure) return "failed";
     const before = this.#orderer.currentEpoch;
@@ -388,6 +391,15 @@ export class SegmentWriter {
     this.#queue.length = 0;
     this.#stopTimer();
     if (this.#opts.onError) callHook(this.#opts.onError, this.#failure);
+  }
+}
+
+// What a resume record can hold (resume-point.ts reads no longer epoch back).
+const MAX_EPOCH_CHARS = 256;
+
+function checkEpoch(epoch: unknown): asserts epoch is string {
+  if (typeof epoch !== "string" || epoch.length === 0 || epoch.length > MAX_EPOCH_CHARS) {
+    throw new HlsSinkError("bad-chunk", `epoch must be a string of 1 to ${MAX_EPOCH_CHARS} characters`);
   }
 }
 

@@ -309,6 +309,9 @@ describe("SegmentWriter: failures and closing", () => {
     const w = await open();
     expect(() => w.push({ ...chunk(0), bytes: new Uint8Array(5) })).toThrow(HlsSinkError);
     expect(() => w.push({ ...chunk(0), epoch: "" })).toThrow(HlsSinkError);
+    expect(() => w.push({ ...chunk(0), epoch: "x".repeat(257) })).toThrow(HlsSinkError);
+    expect(() => w.startAt("e1", -1)).toThrow(HlsSinkError);
+    expect(() => w.startAt("", 0)).toThrow(HlsSinkError);
     await expect(open({ streamId: "" })).rejects.toMatchObject({ code: "bad-options" });
     await expect(open({ gapTimeoutMs: -1 })).rejects.toMatchObject({ code: "bad-options" });
     await expect(open({ maxBuffered: 0 })).rejects.toMatchObject({ code: "bad-options" });
