@@ -62,6 +62,8 @@ export interface CaptureMatcherStats {
   held: number;
   /** The first chunk published, if any. */
   firstPublished?: { seq: number; firstPts: number };
+  /** The first captured chunk that began on the canonical grid (where a capture converges). */
+  firstAligned?: { firstPts: number };
 }
 
 const PTS_MODULO = 2 ** 33;
@@ -97,6 +99,7 @@ export class CaptureMatcher {
   #publishedCount = 0;
   readonly #mismatched: Partial<Record<CaptureMismatchReason, number>> = {};
   #first: { seq: number; firstPts: number } | undefined;
+  #firstAlignedPts: number | undefined;
 
   /** Throws `invalid-argument` for unusable options. */
   constructor(opts: CaptureMatcherOptions) {
@@ -117,6 +120,7 @@ export class CaptureMatcher {
   get stats(): CaptureMatcherStats {
     const s: CaptureMatcherStats = { captured: this.#captured, published: this.#publishedCount, mismatched: { ...this.#mismatched }, held: this.#held.size };
     if (this.#first) s.firstPublished = { ...this.#first };
+    if (this.#firstAlignedPts !== undefined) s.firstAligned = { firstPts: this.#firstAlignedPts };
     return s;
   }
 
@@ -158,6 +162,7 @@ export class CaptureMatcher {
     if (!isUint(chunk?.firstPts, PTS_MODULO - 1)) throw new ManifestError("invalid-argument", "firstPts must be an integer in 0 ..= 2^33 - 1");
     if (!isBytes(chunk.bytes)) throw new ManifestError("invalid-argument", "bytes must be a Uint8Array");
     this.#captured++;
+    if (chunk.aligned) this.#firstAlignedPts ??= chunk.firstPts;
     const now = this.#decide(chunk);
     if (now === null) return [];
     if (now) return [now];

@@ -54,6 +54,10 @@ describe("CaptureMatcher", () => {
     expect(show(m.addChunk({ firstPts: 1 * T, bytes: chunk(1, 4), aligned: false }))).toEqual(["unaligned-start 1"]);
     // An unaligned chunk that happens to start on the leader's cut still matches.
     expect(show(m.addChunk({ firstPts: 2 * T, bytes: chunk(2), aligned: false }))).toEqual(["pub 102"]);
+    expect(m.stats.firstAligned).toBeUndefined();
+    m.addChunk({ firstPts: 3 * T, bytes: chunk(3), aligned: true });
+    m.addChunk({ firstPts: 4 * T, bytes: chunk(4), aligned: true });
+    expect(m.stats.firstAligned).toEqual({ firstPts: 3 * T });
   });
 
   it("bounds what it holds and says what it pushed out", () => {
