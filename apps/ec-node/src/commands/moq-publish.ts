@@ -1,9 +1,10 @@
 import { existsSync } from "node:fs";
+import { parseAdvertiseAddr } from "@ec/moq-transport";
 import { startPublisher } from "@ec/publisher";
 import type { PublisherSource } from "@ec/publisher";
 import { UsageError } from "../flags.js";
 import type { ParsedFlags } from "../flags.js";
-import { CommandError, LOG_FLAGS, SECRET_FLAGS, loggerFrom, onStopSignal, readKeyFile, streamSecretFrom, validateStreamId, writeFileAtomic } from "../common.js";
+import { CommandError, LOG_FLAGS, addrFlag, SECRET_FLAGS, loggerFrom, onStopSignal, readKeyFile, streamSecretFrom, validateStreamId, writeFileAtomic } from "../common.js";
 import type { Command } from "../command.js";
 
 export const moqPublish: Command = {
@@ -25,6 +26,7 @@ export const moqPublish: Command = {
     "stall-timeout": { kind: "duration", value: "<dur>", help: "with --hdhr: no data for this long is a stall; the stream is reopened with backoff", default: "10s" },
     "stream-id": { kind: "string", value: "<id>", help: "stream id (default hdhr-<DeviceID>-<GuideNumber> or the file name)" },
     listen: { kind: "string", value: "<host:port>", help: "moq-lite listen address", default: "127.0.0.1:0" },
+    advertise: { kind: "string", value: "<host:port>", help: "host:port written into the EndpointAddr (when listening on 0.0.0.0 or behind a port forward)" },
     "endpoint-file": { kind: "string", value: "<path>", help: "also write this node's EndpointAddr here" },
     "node-key": { kind: "string", value: "<path>", help: "node identity key file (default: a fresh identity each start)" },
     "chunk-ms": { kind: "int", value: "<ms>", help: "target chunk length", default: 2000 },
@@ -58,6 +60,7 @@ export const moqPublish: Command = {
     if (windowChunks < 1 || windowChunks > 1024) throw new UsageError("--window must be between 1 and 1024");
     const epoch = flags.epoch as string | undefined;
     if (epoch !== undefined && !/^[A-Za-z0-9._-]{1,64}$/.test(epoch)) throw new UsageError("--epoch: 1-64 letters, digits, '.', '_' or '-'");
+    const advertise = addrFlag("advertise", flags.advertise as string | undefined, parseAdvertiseAddr);
     const stop = onStopSignal();
     let publisher;
     try {
@@ -65,6 +68,7 @@ export const moqPublish: Command = {
         source,
         streamId,
         listen: flags.listen as string,
+        advertise,
         identity,
         chunkMs,
         streamSecret: streamSecretFrom(flags),
