@@ -16,7 +16,7 @@ afterEach(async () => {
 
 /** A leader's signed manifests over objects of random bytes, chained, one manifest per chunk. */
 function leaderOf(key: SigningKey, epoch = "ep1") {
-  let prev = new Uint8Array(32);
+  let prev: Uint8Array = new Uint8Array(32);
   const objects: Uint8Array[] = [];
   const manifests: Uint8Array[] = [];
   return {
