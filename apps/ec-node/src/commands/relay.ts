@@ -79,7 +79,7 @@ export const relay: Command = {
       throw new CommandError(`cannot start: ${(err as Error).message}`);
     }
     const writeStats = () => {
-      if (statsPath) writeFileAtomic(statsPath, JSON.stringify({ ...r.stats, node: r.node.stats }, null, 2) + "\n");
+      if (statsPath) writeFileAtomic(statsPath, JSON.stringify({ endpoint: r.endpoint, ...r.stats, node: r.node.stats }, null, 2) + "\n");
     };
     writeStats();
     const timer = setInterval(writeStats, 1000);
