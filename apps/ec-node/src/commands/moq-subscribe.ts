@@ -60,6 +60,7 @@ export const moqSubscribe: Command = {
         throw new UsageError(`--serve-http: ${(err as Error).message}`);
       }
     }
+    if ((flags["relay-stats"] as string[]).length > 0 && serveHttp === undefined) throw new UsageError("--relay-stats goes with --serve-http (it shows relay hops on the watch page)");
     const requireManifest = flags["require-manifest"] as boolean;
     const subscribeManifests = flags["subscribe-manifests"] as boolean;
     if (requireManifest && !subscribeManifests) throw new UsageError("--require-manifest needs manifests: drop --subscribe-manifests=false");
