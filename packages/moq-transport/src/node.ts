@@ -210,6 +210,15 @@ export class MoqNode {
     return served;
   }
 
+  /**
+   * Closes every peer session (the listener stays up). Peers that reconnect see the node's current
+   * state: after a served stream restarted (e.g. a relay following its leader into a new epoch),
+   * their subscriptions notice that its seqs started over instead of waiting for old ones.
+   */
+  disconnectAll(reason: string): void {
+    for (const s of [...this.#sessions]) this.#dropSession(s, reason);
+  }
+
   /** Closes every session and the listener. */
   async close(): Promise<void> {
     if (this.#closed) return;

@@ -24,6 +24,8 @@ export interface UpstreamPeerStats {
   dropped?: string;
   /** The last connection error or disconnect, one line. */
   lastError?: string;
+  /** Times the peer was seen to restart (its seqs started over: a new run, a new epoch). */
+  restarts: number;
 }
 
 /** Options of {@link UpstreamObjects}. */
@@ -58,6 +60,10 @@ export class UpstreamObjects {
   readonly #dropAfter: number;
   readonly #peers = new Map<string, { stats: UpstreamPeerStats; ctl: AbortController }>();
   readonly #abort = new AbortController();
+  /** Peers paused after a restart, waiting for the new epoch's manifest (or a timeout). */
+  readonly #waiting = new Set<() => void>();
+  /** Bumped by {@link epochChanged}: a restart seen after the new epoch's manifest needs no pause. */
+  #epochGen = 0;
 
   constructor(opts: UpstreamObjectsOptions) {
     if (opts.remotes.length === 0) throw new TransportError("bad-argument", "at least one upstream object peer is needed");
@@ -69,7 +75,7 @@ export class UpstreamObjects {
       this.#abort.signal.addEventListener("abort", () => ctl.abort(), { once: true });
       this.#peers.set(remote, {
         ctl,
-        stats: { connected: false, connects: 0, disconnects: 0, received: 0, accepted: 0, duplicates: 0, rejected: {}, junk: 0 },
+        stats: { connected: false, connects: 0, disconnects: 0, received: 0, accepted: 0, duplicates: 0, rejected: {}, junk: 0, restarts: 0 },
       });
     }
   }
@@ -125,14 +131,55 @@ export class UpstreamObjects {
     await Promise.all([...this.#peers.keys()].map((peer) => this.#runPeer(peer)));
   }
 
+  /** A manifest of a new epoch was accepted: peers paused after a restart resubscribe now. */
+  epochChanged(): void {
+    this.#epochGen++;
+    for (const wake of [...this.#waiting]) wake();
+  }
+
   /** Ends every subscription. */
   close(): void {
     this.#abort.abort();
   }
 
+  /** Waits until {@link epochChanged}, `ms`, or the peer is stopped. */
+  #pause(ms: number, signal: AbortSignal): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(t);
+        signal.removeEventListener("abort", done);
+        this.#waiting.delete(done);
+        resolve();
+      };
+      const t = setTimeout(done, ms);
+      signal.addEventListener("abort", done, { once: true });
+      this.#waiting.add(done);
+    });
+  }
+
   async #runPeer(peer: string): Promise<void> {
+    const { ctl } = this.#peers.get(peer)!;
+    while (!ctl.signal.aborted) {
+      const gen = this.#epochGen;
+      const restarted = await this.#subscribeOnce(peer);
+      if (!restarted) return;
+      if (this.#epochGen !== gen) continue; // the new epoch's manifest is already in
+      // The peer started a new run: its objects belong to an epoch no manifest here vouches for
+      // yet, and judged against the old epoch's entries they would look like junk from an honest
+      // peer. Leave it until the new epoch's manifest is in (or RESTART_PAUSE_MS), then take its
+      // whole window again.
+      await this.#pause(RESTART_PAUSE_MS, ctl.signal);
+    }
+  }
+
+  /** One subscription to `peer`; resolves true when it ended because the peer restarted. */
+  async #subscribeOnce(peer: string): Promise<boolean> {
     const { stats, ctl } = this.#peers.get(peer)!;
     const o = this.#o;
+    const attempt = new AbortController();
+    const stop = () => attempt.abort();
+    ctl.signal.addEventListener("abort", stop, { once: true });
+    let restarted = false;
     try {
       const items = subscribeTrack({
         remote: peer,
@@ -140,7 +187,7 @@ export class UpstreamObjects {
         streamId: o.streamId,
         track: "chunks",
         fromSeq: 0,
-        signal: ctl.signal,
+        signal: attempt.signal,
         maxFrameBytes: o.maxFrameBytes,
         reconnect: { minDelayMs: 200, maxDelayMs: 2000 },
         onEvent: (e) => {
@@ -151,21 +198,32 @@ export class UpstreamObjects {
             if (e.type === "disconnected" && stats.connected) stats.disconnects++;
             if (e.type !== "error") stats.connected = false;
             if (e.detail) stats.lastError = e.detail;
+          } else if (e.type === "restarted") {
+            stats.restarts++;
+            restarted = true;
+            o.log.info("upstream restarted; waiting for the new epoch's manifest", { peer, detail: e.detail });
+            attempt.abort();
           }
           o.log.debug("upstream event", { peer, type: e.type, detail: e.detail });
           o.onEvent?.(peer, e);
         },
       });
       for await (const { seq, bytes } of items) {
-        if (ctl.signal.aborted) break;
+        if (attempt.signal.aborted) break;
         stats.received++;
         o.onObject(seq, bytes, peer);
       }
     } catch (err) {
-      if (ctl.signal.aborted) return;
+      if (attempt.signal.aborted) return restarted && !ctl.signal.aborted;
       const e = err as TransportError;
       // auth-failed and not-served are final: this peer can never serve this stream's objects.
       this.#drop(peer, e.code === "auth-failed" ? `identity check failed: ${e.message}` : e.message);
+    } finally {
+      ctl.signal.removeEventListener("abort", stop);
     }
+    return restarted && !ctl.signal.aborted;
   }
 }
+
+/** How long a restarted upstream is left alone at most while the new epoch's manifest is awaited. */
+const RESTART_PAUSE_MS = 3000;

@@ -182,11 +182,14 @@ export async function createVerifyingRelay(opts: VerifyingRelayOptions): Promise
       if (result.epochChanged && epoch !== undefined && epoch !== m.epoch) {
         // The leader restarted: its seqs start over, and the window would refuse them as old.
         // Serve the stream afresh; downstream subscribers see a restarted peer and follow.
+        // Dropping the sessions makes downstream peers reconnect and see the seqs start over.
         log.warn("new epoch: served window reset", { from: epoch, to: m.epoch });
         server.close();
+        node.disconnectAll("new epoch");
         server = node.serve(opts.streamId, { manifests: serveManifests, chunks: serveChunks, window: opts.window });
         counts.epochResets++;
       }
+      if (result.epochChanged) upstreams.epochChanged();
       epoch = m.epoch;
       if (serveManifests) {
         // Verbatim: the signed bytes as received, at the manifest's own signed seq.

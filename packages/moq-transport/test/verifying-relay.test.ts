@@ -191,6 +191,59 @@ describe("createVerifyingRelay", () => {
     expect(r2.state).toBe("failed");
   });
 
+  it("follows a restart into a new epoch: resets its window, blames no one, and downstream sees the new run", async () => {
+    const key = generateSigningKey();
+    const ids = { leader: generateNodeIdentity(), objs: generateNodeIdentity() };
+    const start = async (id: ReturnType<typeof generateNodeIdentity>, listen: string, serve: { manifests: boolean; chunks: boolean }) => {
+      const n = await MoqNode.listen({ listen, identity: id });
+      return { node: n, server: n.serve(STREAM, { ...serve, window: { maxGroups: 64 } }) };
+    };
+    const run1 = leaderOf(key, "ep1");
+    let leader = await start(ids.leader, "127.0.0.1:0", { manifests: true, chunks: false });
+    let objs = await start(ids.objs, "127.0.0.1:0", { manifests: false, chunks: true });
+    const [lAddr, oAddr] = [leader.node.endpoint, objs.node.endpoint];
+    const r = await relay({ streamId: STREAM, gate: gateFor([key.publicKey]), manifests: lAddr, objects: [oAddr] });
+    for (let i = 0; i < 8; i++) {
+      const c = run1.next();
+      leader.server.publish("manifests", c.seq, c.manifest);
+      objs.server.publish("chunks", c.seq, c.object);
+    }
+    await until("run 1 forwarded", () => r.stats.objectsForwarded === 8);
+    // A downstream subscriber that has seen run 1 up to seq 7.
+    const ac = new AbortController();
+    cleanup.push(async () => ac.abort());
+    const seen: Array<{ seq: number; bytes: Uint8Array }> = [];
+    void (async () => {
+      for await (const it of subscribeTrack({ remote: r.endpoint, streamId: STREAM, track: "chunks", fromSeq: 0, signal: ac.signal, reconnect: { minDelayMs: 50 } })) seen.push(it);
+    })().catch(() => {});
+    await until("downstream has run 1", () => seen.length === 8);
+
+    // Both upstreams restart on the same addresses as a new run: seqs start over at 0. The objects
+    // come back first, before any manifest of the new epoch can vouch for them.
+    await Promise.all([leader.node.close(), objs.node.close()]);
+    objs = await start(ids.objs, oAddr.split("@")[1]!, { manifests: false, chunks: true });
+    leader = await start(ids.leader, lAddr.split("@")[1]!, { manifests: true, chunks: false });
+    cleanup.push(() => objs.node.close(), () => leader.node.close());
+    const run2 = leaderOf(key, "ep2");
+    const c2 = [0, 1, 2, 3].map(() => run2.next());
+    for (const c of c2) objs.server.publish("chunks", c.seq, c.object);
+    await until("the objects upstream seen to restart", () => r.stats.upstreams[oAddr]!.restarts >= 1);
+    for (const c of c2) leader.server.publish("manifests", c.seq, c.manifest);
+    await until("run 2 forwarded", () => r.stats.objectsForwarded === 12);
+    expect(r.stats.epochResets).toBe(1);
+    expect(r.stats.epoch).toBe("ep2");
+    const up = r.stats.upstreams[oAddr]!;
+    expect(up.junk).toBe(0);
+    expect(up.dropped).toBeUndefined();
+    expect(r.stats.gate.objects.blamed).toBe(0);
+    // Downstream: run 2's objects, seq 0..3, byte for byte (it noticed the restart rather than waiting for seq 8).
+    await until("downstream has run 2", () => seen.length === 12);
+    seen.slice(8).forEach((it, i) => {
+      expect(it.seq).toBe(i);
+      expect(same(it.bytes, run2.objects[i]!)).toBe(true);
+    });
+  });
+
   it("refuses bad options before listening", async () => {
     const gate = gateFor([generateSigningKey().publicKey]);
     const ok = `ecmoq://${Buffer.from(generateNodeIdentity().publicKey).toString("hex")}@127.0.0.1:4443`;
