@@ -98,9 +98,9 @@ describe("ec-node relay", () => {
     const res = await runCli(subscribeArgs(suite, [addrR1], addrR1, hls, subStats), { timeoutMs: 60_000 });
     expect(res.code, res.stderr.slice(-3000)).toBe(0);
     // Let R1 see enough junk to judge every junk peer.
-    await waitFor("junk judged", () => {
+    await waitFor("every junk peer dropped", () => {
       const r = tryStats(r1Stats);
-      return r !== undefined && junk.every((j) => Object.keys(r.upstreams[j.addr]?.rejected ?? {}).length > 0);
+      return r !== undefined && junk.every((j) => r.upstreams[j.addr]?.dropped !== undefined);
     });
     await r1.stop();
 
@@ -111,8 +111,12 @@ describe("ec-node relay", () => {
       expect(u.duplicates, `${j.mode}: no copy of it verified`).toBe(0);
       for (const reason of Object.keys(u.rejected)) expect(["hash-mismatch", "size-mismatch"], j.mode).toContain(reason);
     }
-    // Random and other-stream junk is refuted by current manifests: blamed, and dropped at the threshold.
-    for (const j of junk.filter((x) => x.mode !== "replay")) expect(r.upstreams[j.addr].junk, j.mode).toBeGreaterThanOrEqual(1);
+    // Each kind of junk is refuted by current manifests: blamed, demoted, and dropped at the threshold (3), with why.
+    for (const j of junk) {
+      expect(r.upstreams[j.addr].junk, j.mode).toBe(3);
+      expect(r.upstreams[j.addr].dropped, j.mode).toMatch(/served 3 objects a current manifest refutes \(last: (hash|size)-mismatch\)/);
+    }
+    expect(r.gate.objects.blamed).toBe(9);
     expect(r.upstreams[addrR0].accepted).toBe(r.objectsForwarded);
     expect(r.objectsForwarded).toBeGreaterThanOrEqual(8);
     expect(res.stderr).not.toMatch(/object rejected/);
