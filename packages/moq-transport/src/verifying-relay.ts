@@ -235,7 +235,13 @@ export async function createVerifyingRelay(opts: VerifyingRelayOptions): Promise
   let reason = `waiting for manifests from ${opts.manifests}`;
   function assess(): [VerifyingRelayState, string] {
     if (failure) return ["failed", failure.message];
-    if (gate.manifestsCurrent) return ["verifying", `verified manifests from ${opts.manifests}, epoch ${gate.epoch}`];
+    if (gate.manifestsCurrent) {
+      // Manifests are fine; say so too when no object upstream is connected (nothing to forward).
+      const ups = Object.entries(upstreams.stats).filter(([, u]) => u.dropped === undefined);
+      const idle = ups.length > 0 && ups.every(([, u]) => !u.connected);
+      const why = idle ? `; no object upstream connected (${ups.map(([p, u]) => `${p}: ${u.lastError ?? "connecting"}`).join("; ")})` : "";
+      return ["verifying", `verified manifests from ${opts.manifests}, epoch ${gate.epoch}${why}`];
+    }
     const g = gate.stats.manifests;
     const rejected = Object.entries(g.rejected).filter(([, n]) => (n ?? 0) > 0).map(([r, n]) => `${n} ${r}`).join(", ");
     if (g.accepted > 0) return ["stale", `no current manifest from ${opts.manifests} (newest verified one is too old)${rejected ? `; rejected: ${rejected}` : ""}`];
