@@ -6,7 +6,8 @@
  * are deterministic, so a leader that publishes only manifests and a relay that publishes only
  * objects, fed the same recording, agree byte for byte.
  */
-import { createReadStream } from "node:fs";
+import { createReadStream, mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { hashObject, signManifest } from "@ec/manifest";
 import type { ManifestEntry, SigningKey } from "@ec/manifest";
 import { deriveStreamKey, sealChunk } from "@ec/chunk-crypto";
@@ -14,10 +15,13 @@ import { chunkStream, openStream, pacedChunks, HdhrError } from "@ec/hdhr-captur
 import type { TsChunk } from "@ec/hdhr-capture";
 import { MoqNode } from "@ec/moq-transport";
 import type { Logger, NodeIdentity, StreamServer } from "@ec/moq-transport";
-import { deriveEpoch } from "./epoch.js";
+import { deriveEpoch } from "@ec/stream-rules";
 import { retryingTunerStream } from "./tuner-source.js";
+import { runFollower } from "./follower.js";
+import type { FollowOptions, FollowerStats } from "./follower.js";
 
-export { deriveEpoch } from "./epoch.js";
+export { deriveEpoch } from "@ec/stream-rules";
+export { FollowError, type FollowOptions, type FollowerStats } from "./follower.js";
 
 export type PublisherSource =
   | { kind: "file"; path: string; realtime: boolean; speed?: number }
@@ -47,6 +51,13 @@ export interface PublisherOptions {
   signingKey?: SigningKey;
   /** Wait this long after listening before reading the source (lets subscribers connect first). */
   startupDelayMs?: number;
+  /**
+   * Follow a leader: publish the leader's objects from this node's own capture (only those whose
+   * hash the leader signed), with the leader's epoch and seqs. Implies chunks only, no signing.
+   */
+  follow?: FollowOptions;
+  /** Write each captured chunk's plaintext to `<dir>/<seq>-<firstPts>.ts` (a debugging aid; this capture's own numbering). */
+  dumpChunksDir?: string;
   /** Override the content-derived epoch (a live tuner has no shared start to derive one from). */
   epoch?: string;
   /** How many recent entries each manifest lists, and how many groups each track keeps. */
@@ -65,6 +76,8 @@ export interface PublisherStats {
   objectBytes: number;
   mediaSeconds: number;
   tunerRetries: number;
+  /** With `follow`: what the follower matched, published and why it did not publish the rest. */
+  follow?: FollowerStats;
 }
 
 export interface Publisher {
@@ -83,17 +96,19 @@ const ZERO_HASH = new Uint8Array(32);
 export async function startPublisher(opts: PublisherOptions): Promise<Publisher> {
   if (opts.publishManifests && !opts.signingKey) throw new Error("publishing manifests needs a signing key");
   if (!opts.publishManifests && !opts.publishChunks) throw new Error("nothing to publish: neither manifests nor chunks");
+  if (opts.follow && (opts.publishManifests || opts.epoch !== undefined)) throw new Error("a follower publishes the leader's objects: no signing key, no epoch of its own");
   const windowChunks = opts.windowChunks ?? 32;
   const ttlMs = opts.manifestTtlMs ?? 120_000;
   const log = opts.log;
   const node = await MoqNode.listen({ listen: opts.listen, advertise: opts.advertise, identity: opts.identity, log });
-  const server: StreamServer = node.serve(opts.streamId, {
-    manifests: opts.publishManifests,
-    chunks: opts.publishChunks,
-    window: { maxGroups: windowChunks, maxBytes: 256 * 1024 * 1024 },
-  });
+  const trackWindow = { maxGroups: windowChunks, maxBytes: 256 * 1024 * 1024 };
+  // A follower serves the leader's objects once it knows the leader's epoch (runFollower serves them).
+  const server: StreamServer | undefined = opts.follow
+    ? undefined
+    : node.serve(opts.streamId, { manifests: opts.publishManifests, chunks: opts.publishChunks, window: trackWindow });
   const key = deriveStreamKey({ streamId: opts.streamId, secret: opts.streamSecret });
   const stats: PublisherStats = { chunks: 0, manifests: 0, objectBytes: 0, mediaSeconds: 0, tunerRetries: 0 };
+  if (opts.follow) stats.follow = { captured: 0, published: 0, mismatched: {}, held: 0, manifests: { accepted: 0, rejected: {} }, leaderRestarts: 0 };
   const stop = new AbortController();
   const onAbort = () => stop.abort();
   opts.signal?.addEventListener("abort", onAbort, { once: true });
@@ -120,6 +135,30 @@ export async function startPublisher(opts: PublisherOptions): Promise<Publisher>
       });
     }
 
+    if (opts.dumpChunksDir) chunks = dumpChunks(chunks, opts.dumpChunksDir);
+    if (opts.follow) {
+      await runFollower({
+        chunks,
+        follow: opts.follow,
+        streamId: opts.streamId,
+        key,
+        node,
+        window: trackWindow,
+        log,
+        signal: stop.signal,
+        stats: stats.follow!,
+        abortCapture: () => stop.abort(),
+        onPublish: (info) => {
+          stats.chunks++;
+          stats.objectBytes += info.objectBytes;
+          stats.mediaSeconds += info.durationTicks / 90_000;
+          opts.onChunk?.(info);
+        },
+      });
+      log.info("input ended", { ...stats, mediaSeconds: round1(stats.mediaSeconds) });
+      return;
+    }
+    const srv = server!;
     let epoch = opts.epoch;
     let manifestSeq = 0;
     let prevHash: Uint8Array = ZERO_HASH;
@@ -146,11 +185,11 @@ export async function startPublisher(opts: PublisherOptions): Promise<Publisher>
         );
         prevHash = manifest.hash;
         // The manifest goes out before the object it vouches for, so subscribers rarely hold objects.
-        server.publish("manifests", manifestSeq, manifest.bytes);
+        srv.publish("manifests", manifestSeq, manifest.bytes);
         manifestSeq++;
         stats.manifests++;
       }
-      if (opts.publishChunks) server.publish("chunks", chunk.seq, object);
+      if (opts.publishChunks) srv.publish("chunks", chunk.seq, object);
       stats.chunks++;
       stats.objectBytes += object.length;
       stats.mediaSeconds += chunk.durationTicks / 90_000;
@@ -176,10 +215,21 @@ export async function startPublisher(opts: PublisherOptions): Promise<Publisher>
     async close() {
       stop.abort();
       await done.catch(() => {});
-      server.close();
+      server?.close();
       await node.close();
     },
   };
+}
+
+/** Passes chunks through, writing each one's plaintext to `<dir>/<seq>.ts` first (atomically). */
+async function* dumpChunks(chunks: AsyncIterable<TsChunk>, dir: string): AsyncGenerator<TsChunk> {
+  mkdirSync(dir, { recursive: true });
+  for await (const c of chunks) {
+    const name = join(dir, `${String(c.seq).padStart(6, "0")}-${c.firstPts}.ts`);
+    writeFileSync(`${name}.tmp`, c.bytes);
+    renameSync(`${name}.tmp`, name);
+    yield c;
+  }
 }
 
 function round1(n: number): number {

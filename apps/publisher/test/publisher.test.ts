@@ -2,7 +2,7 @@ import { describe, expect, it, afterEach } from "vitest";
 import { readFileSync } from "node:fs";
 import { createFakeHdhr, fixturePath, TsChunker, HdhrError } from "@ec/hdhr-capture";
 import type { FakeHdhr, TsChunk } from "@ec/hdhr-capture";
-import { deriveEpoch } from "../src/epoch.js";
+import { deriveEpoch } from "@ec/stream-rules";
 import { retryingTunerStream } from "../src/tuner-source.js";
 import { chunkStream, openStream } from "@ec/hdhr-capture";
 

@@ -20,18 +20,13 @@ export const TAG_BYTES = 16;
 /** Length of the ChaCha20 nonce (RFC 8439), taken from the front of the tag. */
 export const NONCE_BYTES = 12;
 
-/** Bytes an object adds to its plaintext: version + tag = 17. */
-export const OBJECT_OVERHEAD_BYTES = 1 + TAG_BYTES;
-
 /**
- * Largest plaintext {@link sealChunk} accepts: 32 MiB. A 2-second chunk of an 8K broadcast
- * (~100 Mbit/s) is ~25 MB, so real chunks fit with room; anything larger is refused on both
- * sides so a hostile peer cannot make a node buffer or hash an unbounded object.
+ * Bytes an object adds to its plaintext (version + tag = 17), the largest plaintext
+ * {@link sealChunk} accepts (32 MiB) and the largest object {@link openChunk} accepts: the
+ * stream's shared size rules (docs/protocol/rules.md), which every node must agree on. A test
+ * checks that this format's framing (1 + {@link TAG_BYTES}) is the overhead those rules assume.
  */
-export const MAX_CHUNK_BYTES = 32 * 1024 * 1024;
-
-/** Largest object {@link openChunk} accepts: {@link MAX_CHUNK_BYTES} + framing. */
-export const MAX_OBJECT_BYTES = MAX_CHUNK_BYTES + OBJECT_OVERHEAD_BYTES;
+export { MAX_CHUNK_BYTES, MAX_OBJECT_BYTES, OBJECT_OVERHEAD_BYTES } from "@ec/stream-rules";
 
 /** Length of both derived keys (ChaCha20 key, HMAC-SHA256 key). */
 export const KEY_BYTES = 32;

@@ -1,4 +1,4 @@
-import { utf8Strict } from "./bytes.js";
+import { isEpoch, isSeq, streamIdProblem } from "@ec/stream-rules";
 import { FORMAT_VERSION } from "./constants.js";
 import { ChunkCryptoError } from "./errors.js";
 import { AD_LABEL } from "./labels.js";
@@ -8,7 +8,7 @@ import { AD_LABEL } from "./labels.js";
  * so an object only opens under exactly the context it was sealed with.
  */
 export interface ChunkContext {
-  /** Stream id; must equal the id the key was derived for. 1..255 UTF-8 bytes. */
+  /** Stream id; must equal the id the key was derived for. The one stream-id rule (docs/protocol/rules.md). */
   streamId: string;
   /** Capture epoch: 1..64 characters of `[A-Za-z0-9._-]`. */
   epoch: string;
@@ -16,20 +16,14 @@ export interface ChunkContext {
   seq: number;
 }
 
-/** Longest stream id in UTF-8 bytes (its length prefix is one byte). */
-export const MAX_STREAM_ID_BYTES = 255;
-
-const EPOCH_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
+/** Longest stream id: the shared rule's (its length prefix in the AD is one byte). */
+export { MAX_STREAM_ID_BYTES } from "@ec/stream-rules";
 
 /** The stream id as bytes, or a `bad-context` error naming what is wrong (never its value). */
 export function streamIdBytes(streamId: unknown): Uint8Array {
-  if (typeof streamId !== "string") throw new ChunkCryptoError("bad-context", "stream id must be a string");
-  const bytes = utf8Strict(streamId);
-  if (bytes === undefined) throw new ChunkCryptoError("bad-context", "stream id is not well-formed Unicode");
-  if (bytes.length < 1 || bytes.length > MAX_STREAM_ID_BYTES) {
-    throw new ChunkCryptoError("bad-context", `stream id must be 1..${MAX_STREAM_ID_BYTES} UTF-8 bytes, got ${bytes.length}`);
-  }
-  return bytes;
+  const problem = streamIdProblem(streamId);
+  if (problem !== undefined) throw new ChunkCryptoError("bad-context", `stream id ${problem}`);
+  return new TextEncoder().encode(streamId as string);
 }
 
 /**
@@ -39,8 +33,8 @@ export function streamIdBytes(streamId: unknown): Uint8Array {
  * size  field
  * 32    AD_LABEL "every.channel/chunk-crypto/v1/ad" (ASCII)
  * 1     format version (0x01)
- * 1     L = stream id length in bytes (1..255)
- * L     stream id, UTF-8
+ * 1     L = stream id length in bytes (1..128)
+ * L     stream id (ASCII)
  * 1     E = epoch length (1..64)
  * E     epoch, ASCII [A-Za-z0-9._-]
  * 8     seq, unsigned big-endian
@@ -59,10 +53,10 @@ export function associatedData(key: { streamId: string; streamIdBytes: Uint8Arra
   if (ctx.streamId !== key.streamId) {
     throw new ChunkCryptoError("bad-context", "context stream id differs from the key's stream id");
   }
-  if (typeof epoch !== "string" || !EPOCH_PATTERN.test(epoch)) {
+  if (!isEpoch(epoch)) {
     throw new ChunkCryptoError("bad-context", "epoch must be 1..64 characters of [A-Za-z0-9._-]");
   }
-  if (typeof seq !== "number" || !Number.isSafeInteger(seq) || seq < 0) {
+  if (!isSeq(seq)) {
     throw new ChunkCryptoError("bad-context", "seq must be a safe non-negative integer");
   }
   const streamId = key.streamIdBytes;

@@ -9,6 +9,7 @@ import {
   sealChunk,
   type StreamKey,
 } from "../src/index.js";
+import { TAG_BYTES } from "../src/constants.js";
 import { BACKENDS, expectChunkError, hex } from "./helpers.js";
 
 const ctx = { streamId: "wcbd-hd", epoch: "e1", seq: 7 };
@@ -154,11 +155,15 @@ describe("bad keys and options", () => {
   });
 
   it("malformed stream ids: bad-context", () => {
-    for (const streamId of ["", "s".repeat(256), "é".repeat(128), "\ud83d", 7, null]) {
+    for (const streamId of ["", "s".repeat(129), "é".repeat(10), "\ud83d", "a b", "-tv", "a/b", 7, null]) {
       expectChunkError(() => deriveStreamKey({ streamId: streamId as string }), "bad-context");
     }
-    expect(deriveStreamKey({ streamId: "s".repeat(255) }).streamId.length).toBe(255);
+    expect(deriveStreamKey({ streamId: "s".repeat(128) }).streamId.length).toBe(128);
     expectChunkError(() => deriveStreamKey(null as never), "bad-context");
+  });
+
+  it("the object framing is the overhead the shared size rules assume", () => {
+    expect(1 + TAG_BYTES).toBe(OBJECT_OVERHEAD_BYTES);
   });
 
   it("unknown backend name: bad-key", () => {

@@ -1,5 +1,5 @@
 import { HlsSinkError } from "./errors.js";
-import { PTS_MODULUS } from "./timestamps.js";
+import { PTS_MODULUS, TICKS_PER_SECOND } from "./timestamps.js";
 
 /** One verified, decrypted chunk: a run of whole 188-byte MPEG-TS packets starting at a keyframe. */
 export interface HlsChunk {
@@ -20,7 +20,7 @@ export interface HlsChunk {
 const TS_PACKET = 188;
 const TS_SYNC = 0x47;
 // Longest accepted segment: an hour. Anything longer is a unit mix-up, not media.
-const MAX_DURATION_TICKS = 3600 * 90_000;
+const MAX_DURATION_TICKS = 3600 * TICKS_PER_SECOND;
 
 function bad(message: string): HlsSinkError {
   return new HlsSinkError("bad-chunk", message);

@@ -1,21 +1,20 @@
-/** MPEG-TS presentation timestamps tick at 90 kHz. */
-export const TICKS_PER_SECOND = 90_000;
+/**
+ * HLS-side time helpers. The 90 kHz tick, the 33-bit PTS wrap and PTS arithmetic are the
+ * stream's shared rules (`@ec/stream-rules`, docs/protocol/rules.md), imported, not redefined.
+ */
+import { PTS_MODULO, ptsDelta, TICKS_PER_SECOND } from "@ec/stream-rules";
+
+export { ptsAdd, TICKS_PER_SECOND } from "@ec/stream-rules";
 
 /** PTS is a 33-bit counter that wraps about every 26.5 hours. */
-export const PTS_MODULUS = 2 ** 33;
-
-/** `(a + b) mod 2^33`, for PTS arithmetic. */
-export function ptsAdd(a: number, b: number): number {
-  return (a + b) % PTS_MODULUS;
-}
+export const PTS_MODULUS = PTS_MODULO;
 
 /**
- * Signed shortest distance from `from` to `to` on the 33-bit PTS circle, in (-2^32, 2^32].
+ * Signed shortest distance from `from` to `to` on the 33-bit PTS circle (the shared `ptsDelta`).
  * So a stream that wraps from 2^33-1 to 0 is 1 tick later, not 26 hours earlier.
  */
 export function ptsDistance(from: number, to: number): number {
-  const d = (((to - from) % PTS_MODULUS) + PTS_MODULUS) % PTS_MODULUS;
-  return d > PTS_MODULUS / 2 ? d - PTS_MODULUS : d;
+  return ptsDelta(to, from);
 }
 
 /**

@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { HlsSink, type HlsChunk } from "../src/index.js";
+import { HlsSink, SegmentWriter, type HlsChunk } from "../src/index.js";
 import { countVideoFrames, decodeFully, ffprobeJson, makeH264Chunks } from "./helpers/ffmpeg-fixture.js";
 import { listed, parseWithM3u8Parser } from "./helpers/playlist.js";
 import { tempDir } from "./helpers/tmp.js";
@@ -98,6 +98,27 @@ describe("ffprobe reads what the sink writes", () => {
       // check instead that every frame of every written chunk decodes (30 per 1 s chunk).
       const written = [0, 1, 3, 0, 1].map((i) => chunks[i]!);
       expect(await countVideoFrames(playlist)).toBe(written.reduce((n, c) => n + Math.round(c.durationTicks / 3000), 0));
+    } finally {
+      await out.cleanup();
+    }
+  });
+
+  it("SegmentWriter: chunks pushed in scrambled order come out as the original stream, decoding without errors", async () => {
+    const out = await tempDir();
+    try {
+      const writer = await SegmentWriter.open({ dir: out.path, streamId: "fixture", windowSegments: 0 });
+      writer.startAt("e1", chunks[0]!.seq);
+      const scrambled = chunks.map((_, i) => i).sort((a, b) => ((a * 7) % 5) - ((b * 7) % 5) || b - a);
+      expect(scrambled).not.toEqual(chunks.map((_, i) => i));
+      for (const i of scrambled) writer.push({ ...chunks[i]!, epoch: "e1" });
+      await writer.close();
+      expect(writer.counters.segmentsWritten).toBe(chunks.length);
+      expect(writer.counters.mediaTicksWritten).toBe(chunks.reduce((n, c) => n + c.durationTicks, 0));
+      const playlist = join(out.path, "index.m3u8");
+      const m = await parseWithM3u8Parser(playlist);
+      expect(m.segments.every((s) => !s.discontinuity)).toBe(true);
+      expect(await decodeFully(playlist)).toBe("");
+      expect(await countVideoFrames(playlist)).toBe(Math.round(seconds(chunks) * 30));
     } finally {
       await out.cleanup();
     }

@@ -124,7 +124,7 @@ export function buildVectors() {
     A,
   );
   const extremes: ManifestBody = {
-    streamId: "Kanal Ω München \u{1F4FA}",
+    streamId: "K.anal_9-" + "x".repeat(119),
     epoch: "E._-9",
     seq: Number.MAX_SAFE_INTEGER,
     prevHash: expand("prev", 32),
@@ -220,8 +220,11 @@ export function buildVectors() {
     { name: "empty stream id", error: "invalid-field", bytes: raw({ streamId: new Uint8Array(0) }, [rawE(1n)]) },
     { name: "stream id 129 bytes", error: "invalid-field", bytes: raw({ streamId: new Uint8Array(129).fill(0x61) }, [rawE(1n)]) },
     { name: "stream id with a newline", error: "invalid-field", bytes: raw({ streamId: te.encode("wcbd\nhd") }, [rawE(1n)]) },
-    { name: "stream id overlong UTF-8 for '/'", error: "non-canonical", bytes: raw({ streamId: Uint8Array.of(0x61, 0xc0, 0xaf) }, [rawE(1n)]) },
-    { name: "stream id lone surrogate (CESU)", error: "non-canonical", bytes: raw({ streamId: Uint8Array.of(0xed, 0xa0, 0x80) }, [rawE(1n)]) },
+    { name: "stream id non-ASCII (é)", error: "invalid-field", bytes: raw({ streamId: te.encode("café") }, [rawE(1n)]) },
+    { name: "stream id malformed UTF-8 and a control character", error: "invalid-field", bytes: raw({ streamId: Uint8Array.of(0x61, 0xff, 0x0a) }, [rawE(1n)]) },
+    { name: "stream id starting with '-'", error: "invalid-field", bytes: raw({ streamId: te.encode("-tv") }, [rawE(1n)]) },
+    { name: "stream id overlong UTF-8 for '/'", error: "invalid-field", bytes: raw({ streamId: Uint8Array.of(0x61, 0xc0, 0xaf) }, [rawE(1n)]) },
+    { name: "stream id lone surrogate (CESU)", error: "invalid-field", bytes: raw({ streamId: Uint8Array.of(0xed, 0xa0, 0x80) }, [rawE(1n)]) },
     { name: "epoch with '/'", error: "invalid-field", bytes: raw({ epoch: te.encode("a/b") }, [rawE(1n)]) },
     { name: "epoch 65 bytes", error: "invalid-field", bytes: raw({ epoch: new Uint8Array(65).fill(0x61) }, [rawE(1n)]) },
   ];
@@ -233,7 +236,7 @@ export function buildVectors() {
     manifestJson("second-fork", signerName(secondFork), secondFork, "seq 1 again with other content: a fork of second"),
     manifestJson("by-leader-b", signerName(byOtherKey), byOtherKey, "seq 2 chained to second but signed by leader-b"),
     manifestJson("new-epoch", signerName(newEpoch), newEpoch, "epoch b, issued 10 minutes later, seq restarts at 0"),
-    manifestJson("extremes", signerName(extreme), extreme, "non-ASCII stream id; every integer at its maximum"),
+    manifestJson("extremes", signerName(extreme), extreme, "the longest stream id; every integer at its maximum"),
     manifestJson("window-11", signerName(window), window, "eleven entries, non-contiguous seqs"),
   ];
 

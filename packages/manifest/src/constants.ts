@@ -34,7 +34,7 @@ export const MAX_EPOCH_BYTES = 64;
 export const ENTRY_BYTES = 8 + HASH_BYTES + 4 + 4 + 8;
 
 /** Largest first PTS: MPEG-TS timestamps are 33-bit. */
-export const MAX_PTS = 2 ** 33 - 1;
+export { MAX_PTS } from "@ec/stream-rules";
 
 /** Largest objectSize and durationTicks (u32). */
 export const MAX_U32 = 0xffff_ffff;

@@ -66,3 +66,12 @@ export {
   type GateVerdict,
   type ObjectGateOptions,
 } from "./object-gate.js";
+export {
+  CAPTURE_MISMATCH_REASONS,
+  CaptureMatcher,
+  type CaptureMatcherOptions,
+  type CaptureMatcherStats,
+  type CaptureMismatchReason,
+  type CaptureOutcome,
+  type CapturedChunk,
+} from "./capture-matcher.js";

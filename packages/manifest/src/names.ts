@@ -1,58 +1,52 @@
 /**
- * Stream ids and epochs: the two variable-length strings of the header.
- * - stream id: 1..128 bytes of well-formed UTF-8 with no control characters (C0, DEL, C1);
- *   a leading U+FEFF is an ordinary character, never a stripped byte-order mark.
- * - epoch: 1..64 bytes of ASCII `[A-Za-z0-9._-]`.
- * Both directions are exact inverses, so each string has one byte form.
+ * Stream ids and epochs: the two variable-length strings of the header. Their rules are the
+ * stream's shared rules (`@ec/stream-rules`, docs/protocol/rules.md):
+ * - stream id: 1..128 characters of ASCII `[A-Za-z0-9._-]`, the first a letter or digit;
+ * - epoch: 1..64 characters of ASCII `[A-Za-z0-9._-]`.
+ * Both are ASCII, so each string has exactly one byte form.
  */
-import { MAX_EPOCH_BYTES, MAX_STREAM_ID_BYTES } from "./constants.js";
+import { EPOCH_PATTERN, MAX_EPOCH_BYTES, STREAM_ID_PATTERN, streamIdProblem } from "@ec/stream-rules";
 import { ManifestError, type ManifestErrorCode } from "./errors.js";
 
-const encoder = new TextEncoder();
-const strictDecoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
-const EPOCH = /^[A-Za-z0-9._-]+$/;
-
-/** UTF-8 of a stream id, or a `code` error saying what is wrong with it. */
-export function encodeStreamId(streamId: unknown, code: ManifestErrorCode): Uint8Array {
-  if (typeof streamId !== "string") throw new ManifestError(code, "streamId must be a string");
-  const bytes = encoder.encode(streamId);
-  // Lone surrogates would silently become U+FFFD; refuse instead of signing something else.
-  if (strictDecoder.decode(bytes) !== streamId) {
-    throw new ManifestError(code, "streamId must be well-formed Unicode");
-  }
-  if (bytes.length < 1 || bytes.length > MAX_STREAM_ID_BYTES) {
-    throw new ManifestError(code, `streamId must be 1..${MAX_STREAM_ID_BYTES} UTF-8 bytes, got ${bytes.length}`);
-  }
-  if (CONTROL.test(streamId)) throw new ManifestError(code, "streamId must not contain control characters");
-  return bytes;
+/** ASCII bytes of a string already known to be ASCII. */
+function ascii(s: string): Uint8Array {
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+  return out;
 }
 
-/** The stream id in `bytes` (length already checked): `non-canonical` for bad UTF-8, `invalid-field` for controls. */
+/** The bytes read back as a string, one character per byte (so any non-ASCII byte fails the patterns). */
+function latin1(bytes: Uint8Array): string {
+  let s = "";
+  for (const b of bytes) s += String.fromCharCode(b);
+  return s;
+}
+
+/** Bytes of a stream id, or a `code` error saying what is wrong with it. */
+export function encodeStreamId(streamId: unknown, code: ManifestErrorCode): Uint8Array {
+  const problem = streamIdProblem(streamId);
+  if (problem !== undefined) throw new ManifestError(code, `streamId ${problem}`);
+  return ascii(streamId as string);
+}
+
+/** The stream id in `bytes` (length already checked), `invalid-field` outside the rule. */
 export function decodeStreamId(bytes: Uint8Array): string {
-  let s: string;
-  try {
-    s = strictDecoder.decode(bytes);
-  } catch {
-    throw new ManifestError("non-canonical", "streamId is not well-formed UTF-8");
-  }
-  if (CONTROL.test(s)) throw new ManifestError("invalid-field", "streamId contains control characters");
+  const s = latin1(bytes);
+  if (!STREAM_ID_PATTERN.test(s)) throw new ManifestError("invalid-field", `streamId ${streamIdProblem(s) ?? "is invalid"}`);
   return s;
 }
 
 /** ASCII bytes of an epoch, or a `code` error. */
 export function encodeEpoch(epoch: unknown, code: ManifestErrorCode): Uint8Array {
-  if (typeof epoch !== "string") throw new ManifestError(code, "epoch must be a string");
-  if (epoch.length < 1 || epoch.length > MAX_EPOCH_BYTES || !EPOCH.test(epoch)) {
+  if (typeof epoch !== "string" || !EPOCH_PATTERN.test(epoch)) {
     throw new ManifestError(code, `epoch must be 1..${MAX_EPOCH_BYTES} characters of [A-Za-z0-9._-]`);
   }
-  return encoder.encode(epoch);
+  return ascii(epoch);
 }
 
 /** The epoch in `bytes` (length already checked), `invalid-field` outside the charset. */
 export function decodeEpoch(bytes: Uint8Array): string {
-  let s = "";
-  for (const b of bytes) s += String.fromCharCode(b);
-  if (!EPOCH.test(s)) throw new ManifestError("invalid-field", "epoch has a character outside [A-Za-z0-9._-]");
+  const s = latin1(bytes);
+  if (!EPOCH_PATTERN.test(s)) throw new ManifestError("invalid-field", "epoch has a character outside [A-Za-z0-9._-]");
   return s;
 }

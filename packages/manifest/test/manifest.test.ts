@@ -199,7 +199,10 @@ describeBothPaths("signManifest / decodeManifest", () => {
 describe("signManifest input checks", () => {
   const cases: Array<[string, Partial<ManifestBody>]> = [
     ["empty stream id", { streamId: "" }],
-    ["129-byte stream id", { streamId: "é".repeat(64) + "a" }],
+    ["129-character stream id", { streamId: "a".repeat(129) }],
+    ["non-ASCII stream id", { streamId: "café" }],
+    ["stream id starting with a dot", { streamId: ".tv" }],
+    ["stream id with a slash", { streamId: "a/b" }],
     ["stream id with a tab", { streamId: "a\tb" }],
     ["stream id with a lone surrogate", { streamId: "a\ud800b" }],
     ["non-string stream id", { streamId: 5 as unknown as string }],

@@ -32,12 +32,12 @@ function requireBuilt(): void {
 }
 
 describe("built entry point", () => {
-  it("imports nothing from node: (or any builtin), only @noble/*", () => {
+  it("imports nothing from node: (or any builtin), only @noble/* and @ec/stream-rules", () => {
     requireBuilt();
     const js = readFileSync(distJs, "utf8");
     const specifiers = [...js.matchAll(/(?:\bfrom\s*|\bimport\s*\(?\s*)["']([^"']+)["']/g)].map((m) => m[1]!);
     expect(specifiers.length).toBeGreaterThan(0);
-    for (const s of specifiers) expect(s, `import of ${s}`).toMatch(/^@noble\/(curves|hashes)\/[a-z0-9]+\.js$/);
+    for (const s of specifiers) expect(s, `import of ${s}`).toMatch(/^(@noble\/(curves|hashes)\/[a-z0-9]+\.js|@ec\/stream-rules)$/);
     expect(js).not.toMatch(/["']node:/);
     expect(js).not.toMatch(/\brequire\s*\(/);
   });
@@ -66,6 +66,9 @@ describe("packed tarball in an empty project", () => {
       requireBuilt();
       const opts = { cwd: work, timeout: 120_000, env: { ...process.env, npm_config_update_notifier: "false" } };
       await run("pnpm", ["pack", "--pack-destination", work], { ...opts, cwd: pkgDir });
+      // Its one @ec dependency, the shared rules, packed from this checkout too.
+      await run("pnpm", ["pack", "--pack-destination", work], { ...opts, cwd: join(pkgDir, "..", "stream-rules") });
+      const rulesTgz = join(work, readdirSync(work).find((f) => f.startsWith("ec-stream-rules-") && f.endsWith(".tgz"))!);
       const tarball = readdirSync(work).find((f) => f.startsWith("ec-manifest-") && f.endsWith(".tgz"));
       expect(tarball).toBeDefined();
       const { stdout: listing } = await run("tar", ["tzf", join(work, tarball!)], opts);
@@ -83,9 +86,9 @@ describe("packed tarball in an empty project", () => {
       await run("npm", ["pack", ...noble, "--pack-destination", work, "--ignore-scripts", "--cache", join(work, "npm-cache")], opts);
       const nobleTgz = readdirSync(work).filter((f) => f.startsWith("noble-") && f.endsWith(".tgz")).map((f) => join(work, f));
       try {
-        await run("npm", ["install", "--offline", ...npmArgs, ...nobleTgz, join(work, tarball!)], { ...opts, cwd: app });
+        await run("npm", ["install", "--offline", ...npmArgs, ...nobleTgz, rulesTgz, join(work, tarball!)], { ...opts, cwd: app });
       } catch {
-        await run("npm", ["install", ...npmArgs, join(work, tarball!)], { ...opts, cwd: app });
+        await run("npm", ["install", ...npmArgs, rulesTgz, join(work, tarball!)], { ...opts, cwd: app });
       }
 
       copyFileSync(join(pkgDir, "test", "vectors", "manifest-v1.json"), join(app, "manifest-v1.json"));

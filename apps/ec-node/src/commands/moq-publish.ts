@@ -1,10 +1,10 @@
 import { existsSync } from "node:fs";
 import { parseAdvertiseAddr } from "@ec/moq-transport";
-import { startPublisher } from "@ec/publisher";
-import type { PublisherSource } from "@ec/publisher";
+import { FollowError, startPublisher } from "@ec/publisher";
+import type { FollowOptions, PublisherSource } from "@ec/publisher";
 import { UsageError } from "../flags.js";
 import type { ParsedFlags } from "../flags.js";
-import { CommandError, LOG_FLAGS, addrFlag, SECRET_FLAGS, loggerFrom, onStopSignal, readKeyFile, streamSecretFrom, validateStreamId, writeFileAtomic } from "../common.js";
+import { CommandError, LOG_FLAGS, SECRET_FLAGS, addrFlag, loggerFrom, onStopSignal, parseTrustedKey, readKeyFile, streamSecretFrom, validateStreamId, writeFileAtomic } from "../common.js";
 import type { Command } from "../command.js";
 
 export const moqPublish: Command = {
@@ -15,7 +15,7 @@ export const moqPublish: Command = {
     "(--publish-manifests, the leader/signer), chunk objects (--publish-chunks, an availability relay), or both.",
     "Prints this node's EndpointAddr on stdout; subscribers pass it to --remote / --remote-manifests.",
   ].join("\n"),
-  usage: "ec-node moq-publish (--input rec.ts | --hdhr <host> --channel <n>) --stream-id <id> [--publish-manifests --signing-key leader.key] [--publish-chunks=false]",
+  usage: "ec-node moq-publish (--input rec.ts | --hdhr <host> --channel <n>) --stream-id <id> [--publish-manifests --signing-key leader.key] [--publish-chunks=false] [--follow <leader EndpointAddr> --trusted-key <hex>]",
   flags: {
     input: { kind: "string", value: "<file.ts>", help: "a TS recording (paced in real time unless --as-fast-as-possible)" },
     "as-fast-as-possible": { kind: "boolean", help: "with --input: do not pace", default: false },
@@ -36,6 +36,12 @@ export const moqPublish: Command = {
     "signing-key": { kind: "string", value: "<path>", help: "leader key file from ec-node keygen" },
     "startup-delay-ms": { kind: "int", value: "<ms>", help: "wait before ingesting (lets subscribers connect)", default: 0 },
     epoch: { kind: "string", value: "<id>", help: "override the content-derived epoch" },
+    follow: { kind: "string", value: "<EndpointAddr>", help: "follow this leader: serve its objects from our own capture, only those whose hash it signed (needs --trusted-key, --stream-id)" },
+    "trusted-key": { kind: "string", value: "<hex>", help: "with --follow: the leader's public key", repeatable: true },
+    "insecure-remote": { kind: "boolean", help: "with --follow: accept a plain host:port leader with NO identity check", default: false },
+    "follow-timeout": { kind: "duration", value: "<dur>", help: "with --follow: fail if no leader manifest verifies by then", default: "20s" },
+    "dump-chunks": { kind: "string", value: "<dir>", help: "debug: write each captured chunk's plaintext to <dir>/<seq>-<firstPts>.ts" },
+    "stats-json": { kind: "string", value: "<path>", help: "counters (chunks, follower matches and mismatches by reason), rewritten every second" },
     window: { kind: "int", value: "<chunks>", help: "entries per manifest and groups kept per track", default: 32 },
     "manifest-ttl": { kind: "duration", value: "<dur>", help: "manifest lifetime", default: "2m" },
     "exit-when-done": { kind: "boolean", help: "exit once the input is published (default: keep serving until SIGINT/SIGTERM)", default: false },
@@ -60,6 +66,8 @@ export const moqPublish: Command = {
     if (windowChunks < 1 || windowChunks > 1024) throw new UsageError("--window must be between 1 and 1024");
     const epoch = flags.epoch as string | undefined;
     if (epoch !== undefined && !/^[A-Za-z0-9._-]{1,64}$/.test(epoch)) throw new UsageError("--epoch: 1-64 letters, digits, '.', '_' or '-'");
+    const follow = followFrom(flags, publishManifests, publishChunks, epoch);
+    if (follow && !flags["stream-id"]) throw new UsageError("--follow needs --stream-id <id>: the leader's stream id");
     const advertise = addrFlag("advertise", flags.advertise as string | undefined, parseAdvertiseAddr);
     const stop = onStopSignal();
     let publisher;
@@ -77,6 +85,8 @@ export const moqPublish: Command = {
         signingKey,
         startupDelayMs: flags["startup-delay-ms"] as number,
         epoch,
+        follow,
+        dumpChunksDir: flags["dump-chunks"] as string | undefined,
         windowChunks,
         manifestTtlMs: flags["manifest-ttl"] as number,
         log,
@@ -94,20 +104,34 @@ export const moqPublish: Command = {
       chunks: publishChunks,
       source: source.kind === "file" ? source.path : `${source.host} ch ${source.channel}`,
     });
+    const statsJson = flags["stats-json"] as string | undefined;
+    const writeStats = () => {
+      if (!statsJson) return;
+      try {
+        writeFileAtomic(statsJson, JSON.stringify(publisher.stats, null, 2) + "\n");
+      } catch (err) {
+        log.warn("cannot write stats file", { error: (err as Error).message });
+      }
+    };
+    const statsTimer = statsJson ? setInterval(writeStats, 1000) : undefined;
     let failed: Error | undefined;
     await publisher.done.catch((err: Error) => {
       failed = err;
     });
-    if (failed && !stop.signal.aborted) {
+    writeStats();
+    if (failed && (!stop.signal.aborted || failed instanceof FollowError)) {
+      clearInterval(statsTimer);
       await publisher.close();
-      throw new CommandError(`source failed: ${failed.message}`);
+      throw new CommandError(failed instanceof FollowError ? failed.message : `source failed: ${failed.message}`);
     }
     if (!stop.signal.aborted && !flags["exit-when-done"]) {
       log.info("input published; still serving the window until SIGINT/SIGTERM", { chunks: publisher.stats.chunks });
       await new Promise<void>((r) => stop.signal.addEventListener("abort", () => r(), { once: true }));
     }
+    clearInterval(statsTimer);
     await publisher.close();
-    log.info("stopped", { ...publisher.stats });
+    writeStats();
+    log.info("stopped", { ...publisher.stats, follow: undefined });
     return 0;
   },
 };
@@ -132,6 +156,22 @@ function sourceFrom(flags: ParsedFlags): PublisherSource {
     return { kind: "hdhr", host: hdhr, channel, durationS: durationMs === undefined ? undefined : Math.ceil(durationMs / 1000), stallTimeoutMs };
   }
   throw new UsageError("missing a source: --input <file.ts> or --hdhr <host> --channel <n>");
+}
+
+function followFrom(flags: ParsedFlags, publishManifests: boolean, publishChunks: boolean, epoch: string | undefined): FollowOptions | undefined {
+  const leader = flags.follow as string | undefined;
+  const keys = flags["trusted-key"] as string[];
+  if (leader === undefined) {
+    if (keys.length) throw new UsageError("--trusted-key goes with --follow");
+    return undefined;
+  }
+  if (publishManifests) throw new UsageError("--follow publishes the leader's objects: it cannot also --publish-manifests");
+  if (!publishChunks) throw new UsageError("--follow serves objects: drop --publish-chunks=false");
+  if (epoch !== undefined) throw new UsageError("--follow learns the epoch from the leader: drop --epoch");
+  if (keys.length === 0) throw new UsageError("--follow needs --trusted-key <hex>: the leader's public key");
+  const timeout = flags["follow-timeout"] as number;
+  if (!(timeout >= 1000)) throw new UsageError("--follow-timeout must be at least 1s");
+  return { leader, trustedKeys: keys.map(parseTrustedKey), allowInsecure: flags["insecure-remote"] as boolean, firstManifestTimeoutMs: timeout };
 }
 
 function defaultStreamIdFor(path: string): string {

@@ -1,0 +1,108 @@
+/**
+ * Where a writer restarted on the same directory picks up. Before each segment, the writer
+ * records `{streamId, epoch, seq}` of that segment and of the last one it wrote (`previous`) in
+ * {@link RESUME_FILE}, next to the playlist. On restart the record is trusted only when one of
+ * the two is the seq the playlist itself says was written last, so a crash anywhere between the
+ * record and the playlist still resumes exactly; when neither agrees, the caller joins like a new
+ * subscriber (behind a discontinuity).
+ *
+ * Durability: the record is written atomically (temp file, fsync, rename) before the segment;
+ * the sink fsyncs the directory after the segment's rename and before the playlist's, so the
+ * record on disk is never older than the playlist.
+ */
+import { join } from "node:path";
+import { writeFileAtomically } from "./atomic-file.js";
+import { fsError } from "./errors.js";
+import type { HlsSinkFs } from "./fs.js";
+
+/**
+ * File name in the HLS directory: a dotfile, which players and the sink ignore. The same name
+ * `apps/subscriber` used before the writer moved here, so directories written by it resume.
+ */
+export const RESUME_FILE = ".ec-subscriber-resume.json";
+
+/** A segment's place in its stream: which stream, which capture run (epoch), which chunk. */
+export interface ResumePoint {
+  streamId: string;
+  epoch: string;
+  seq: number;
+}
+
+/** What {@link RESUME_FILE} holds. */
+export interface ResumeRecord extends ResumePoint {
+  /** The segment written before this one, if any: the point to resume from if this one never made it. */
+  previous?: { epoch: string; seq: number };
+}
+
+// Far above any valid record; a bigger file is not ours and is not read.
+const MAX_RECORD_BYTES = 4096;
+const MAX_EPOCH_CHARS = 256;
+
+/**
+ * The point to resume after: the recorded segment (or the one before it) whose seq is the
+ * playlist's last seq, for `streamId` only. Undefined when there is no playlist seq, no record,
+ * an unreadable or malformed record, another stream's record, or when both recorded points have
+ * that seq in different epochs (it cannot be told which one the playlist holds). Never throws
+ * for bad content; throws `HlsSinkError` only when the directory cannot be read at all.
+ */
+export async function readResumePoint(
+  fs: HlsSinkFs,
+  dir: string,
+  streamId: string,
+  playlistLastSeq: number | undefined,
+): Promise<ResumePoint | undefined> {
+  if (playlistLastSeq === undefined) return undefined;
+  const path = join(dir, RESUME_FILE);
+  let bytes: Uint8Array;
+  try {
+    const st = await fs.stat(path);
+    if (!st.isFile() || st.size > MAX_RECORD_BYTES) return undefined;
+    bytes = await fs.readFile(path);
+  } catch (err) {
+    const code = (err as { code?: unknown } | null)?.code;
+    if (code === "ENOENT" || code === "ENOTDIR") return undefined;
+    throw fsError(err, `reading ${RESUME_FILE} in ${dir}`);
+  }
+  const record = parseRecord(bytes);
+  if (!record || record.streamId !== streamId) return undefined;
+  const prev = record.previous;
+  if (prev && prev.seq === record.seq && prev.epoch !== record.epoch) return undefined;
+  if (record.seq === playlistLastSeq) return { streamId, epoch: record.epoch, seq: record.seq };
+  if (prev && prev.seq === playlistLastSeq) return { streamId, epoch: prev.epoch, seq: prev.seq };
+  return undefined;
+}
+
+/** Records `record` atomically (temp file, fsync, rename). @throws HlsSinkError */
+export async function writeResumeRecord(fs: HlsSinkFs, dir: string, record: ResumeRecord): Promise<void> {
+  const { streamId, epoch, seq, previous } = record;
+  const clean: ResumeRecord = previous ? { streamId, epoch, seq, previous: { epoch: previous.epoch, seq: previous.seq } } : { streamId, epoch, seq };
+  await writeFileAtomically(fs, dir, RESUME_FILE, new TextEncoder().encode(JSON.stringify(clean) + "\n"));
+}
+
+function parseRecord(bytes: Uint8Array): ResumeRecord | undefined {
+  let v: unknown;
+  try {
+    v = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
+  } catch {
+    return undefined;
+  }
+  if (typeof v !== "object" || v === null) return undefined;
+  const r = v as Record<string, unknown>;
+  if (typeof r.streamId !== "string" || !isEpoch(r.epoch) || !isSeq(r.seq)) return undefined;
+  const out: ResumeRecord = { streamId: r.streamId, epoch: r.epoch, seq: r.seq };
+  if (r.previous !== undefined) {
+    const p = r.previous as Record<string, unknown> | null;
+    // A malformed `previous` makes the whole record suspect.
+    if (typeof p !== "object" || p === null || !isEpoch(p.epoch) || !isSeq(p.seq)) return undefined;
+    out.previous = { epoch: p.epoch, seq: p.seq };
+  }
+  return out;
+}
+
+function isEpoch(v: unknown): v is string {
+  return typeof v === "string" && v.length > 0 && v.length <= MAX_EPOCH_CHARS;
+}
+
+function isSeq(v: unknown): v is number {
+  return Number.isSafeInteger(v) && (v as number) >= 0;
+}

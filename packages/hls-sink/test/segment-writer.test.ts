@@ -1,0 +1,320 @@
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { HlsSinkError, SegmentWriter, chooseStart, type SegmentWriterOptions, type WrittenSegment } from "../src/index.js";
+import { instrumentedFs } from "./helpers/instrumented-fs.js";
+import { ManualClock } from "./helpers/manual-clock.js";
+import { listed, parseWithM3u8Parser, segmentFiles } from "./helpers/playlist.js";
+import { checkSyntheticChunk, syntheticChunkBytes } from "./helpers/synthetic-ts.js";
+import { tempDir } from "./helpers/tmp.js";
+
+const SECOND = 90_000;
+
+/** Chunk `seq` of epoch `epoch`: a continuous stream of slightly uneven chunks (integer ticks). */
+function chunk(seq: number, epoch = "e1") {
+  return { seq, epoch, firstPts: seq * 2 * SECOND, durationTicks: 2 * SECOND + (seq % 3) - 1, bytes: syntheticChunkBytes(seq, 0.2) };
+}
+
+let dir: string;
+let cleanup: () => Promise<void>;
+let clock: ManualClock;
+let written: WrittenSegment[];
+beforeEach(async () => {
+  ({ path: dir, cleanup } = await tempDir("hls-writer-"));
+  clock = new ManualClock();
+  written = [];
+});
+afterEach(async () => {
+  await cleanup();
+});
+
+function open(over: Partial<SegmentWriterOptions> = {}): Promise<SegmentWriter> {
+  return SegmentWriter.open({ dir, streamId: "s", windowSegments: 0, gapTimeoutMs: 1000, maxBuffered: 8, clock, onSegment: (s) => written.push(s), ...over });
+}
+
+/** What the playlist on disk says, per segment: the chunk seq inside it and whether a discontinuity precedes it. */
+async function playlistSeqs(): Promise<Array<[number, boolean]>> {
+  const m = await parseWithM3u8Parser(join(dir, "index.m3u8"));
+  const out: Array<[number, boolean]> = [];
+  for (const s of m.segments) {
+    const c = checkSyntheticChunk(await readFile(join(dir, s.uri)), 0.2);
+    if ("error" in c) throw new Error(`${s.uri}: ${c.error}`);
+    out.push([c.seq, s.discontinuity === true]);
+  }
+  return out;
+}
+
+describe("SegmentWriter: ordering and counters", () => {
+  it("writes chunks pushed in any order as segments in seq order, counting in ticks", async () => {
+    const w = await open();
+    w.startAt("e1", 0);
+    expect(w.push(chunk(2))).toBe("accepted");
+    expect(w.push(chunk(0))).toBe("accepted");
+    expect(w.push(chunk(1))).toBe("accepted");
+    await w.idle();
+    expect(written.map((s) => [s.seq, s.segmentName, s.discontinuity])).toEqual([
+      [0, "00000.ts", false],
+      [1, "00001.ts", false],
+      [2, "00002.ts", false],
+    ]);
+    expect(await playlistSeqs()).toEqual([[0, false], [1, false], [2, false]]);
+    const c = w.counters;
+    expect(c.segmentsWritten).toBe(3);
+    expect(c.mediaTicksWritten).toBe(chunk(0).durationTicks + chunk(1).durationTicks + chunk(2).durationTicks);
+    expect(c.mediaTicksWritten).toBe(6 * SECOND); // -1 + 0 + 1: an exact integer, no float drift
+    expect(c.bytesWritten).toBe(chunk(0).bytes.length + chunk(1).bytes.length + chunk(2).bytes.length);
+    expect(c.discontinuities).toBe(0);
+    expect(w.lastSegment).toMatchObject({ epoch: "e1", seq: 2, segmentName: "00002.ts", mediaSequence: 2, durationTicks: chunk(2).durationTicks });
+    expect(w.nextSeq).toBe(3);
+    await w.close();
+  });
+
+  it("refuses duplicates and counts them; has() says what is not worth verifying", async () => {
+    const w = await open();
+    w.startAt("e1", 0);
+    w.push(chunk(0));
+    w.push(chunk(2));
+    expect(w.push(chunk(2))).toBe("duplicate");
+    await w.idle();
+    expect(w.push(chunk(0))).toBe("duplicate");
+    expect(w.has("e1", 0)).toBe(true);
+    expect(w.has("e1", 2)).toBe(true);
+    expect(w.has("e1", 1)).toBe(false);
+    expect(w.counters.duplicates).toBe(2);
+    expect(w.counters.segmentsWritten).toBe(1);
+    await w.close();
+  });
+});
+
+describe("SegmentWriter: start-up order (issue 14 item 4)", () => {
+  it("N+2 first does not set the start: N and N+1 are waited for and written, not dropped", async () => {
+    const w = await open();
+    w.startAt("e1", 10);
+    expect(w.push(chunk(12))).toBe("accepted");
+    await w.idle();
+    expect(written).toEqual([]);
+    expect(w.nextSeq).toBe(10);
+    expect(w.has("e1", 10)).toBe(false);
+    expect(w.push(chunk(10))).toBe("accepted");
+    expect(w.push(chunk(11))).toBe("accepted");
+    await w.idle();
+    expect(written.map((s) => [s.seq, s.discontinuity])).toEqual([[10, false], [11, false], [12, false]]);
+    expect(w.counters.duplicates).toBe(0);
+    expect(w.counters.late).toBe(0);
+    await w.close();
+  });
+});
+
+describe("SegmentWriter: gaps on its own timer", () => {
+  it("skips a missing seq when its timer fires after gapTimeoutMs, with a discontinuity; a straggler is late", async () => {
+    const w = await open();
+    w.startAt("e1", 0);
+    w.push(chunk(0));
+    w.push(chunk(2));
+    await w.idle();
+    expect(written.map((s) => s.seq)).toEqual([0]);
+    expect(clock.pending).toBe(1); // one timer, for the one deadline
+    clock.advance(999);
+    await w.idle();
+    expect(written.map((s) => s.seq)).toEqual([0]);
+    clock.advance(1);
+    await w.idle();
+    expect(written.map((s) => [s.seq, s.discontinuity])).toEqual([[0, false], [2, true]]);
+    expect(clock.pending).toBe(0);
+    expect(await playlistSeqs()).toEqual([[0, false], [2, true]]);
+    expect(w.push(chunk(1))).toBe("late");
+    const c = w.counters;
+    expect([c.gapsSkipped, c.seqsSkipped, c.late, c.discontinuities]).toEqual([1, 1, 1, 1]);
+    await w.close();
+  });
+
+  it("a gap filled before the deadline cancels the timer", async () => {
+    const w = await open();
+    w.startAt("e1", 0);
+    w.push(chunk(1));
+    expect(clock.pending).toBe(1);
+    w.push(chunk(0));
+    expect(clock.pending).toBe(0);
+    await w.idle();
+    expect(written.map((s) => [s.seq, s.discontinuity])).toEqual([[0, false], [1, false]]);
+    await w.close();
+  });
+
+  it("a start that never arrives is skipped after the timeout like any gap", async () => {
+    const w = await open();
+    w.startAt("e1", 10);
+    w.push(chunk(11));
+    clock.advance(1000);
+    await w.idle();
+    expect(written.map((s) => s.seq)).toEqual([11]);
+    expect(w.counters.seqsSkipped).toBe(1);
+    await w.close();
+  });
+});
+
+describe("SegmentWriter: epochs", () => {
+  it("a new epoch starts a new sequence behind a discontinuity; the old epoch never comes back", async () => {
+    const w = await open();
+    w.startAt("a", 5);
+    w.push(chunk(5, "a"));
+    w.push(chunk(6, "a"));
+    await w.idle();
+    w.startAt("b", 0);
+    expect(w.epoch).toBe("b");
+    expect(w.push(chunk(7, "a"))).toBe("old-epoch");
+    w.push(chunk(0, "b"));
+    w.push(chunk(1, "b"));
+    await w.idle();
+    expect(written.map((s) => [s.epoch, s.seq, s.discontinuity])).toEqual([
+      ["a", 5, false],
+      ["a", 6, false],
+      ["b", 0, true],
+      ["b", 1, false],
+    ]);
+    const c = w.counters;
+    expect([c.epochChanges, c.oldEpoch, c.discontinuities]).toEqual([1, 1, 1]);
+    await w.close();
+  });
+});
+
+describe("SegmentWriter: chunks taken but never written are counted", () => {
+  it("held when their epoch is left, or below a start decided after they arrived", async () => {
+    const w = await open();
+    w.push(chunk(12));
+    w.push(chunk(13));
+    w.startAt("e1", 13); // 12 was held before the start was known
+    await w.idle();
+    expect(written.map((s) => s.seq)).toEqual([13]);
+    w.push(chunk(15)); // held behind the missing 14
+    w.startAt("e2", 0);
+    expect(w.counters.discarded).toBe(2);
+    expect(w.counters.epochChanges).toBe(1);
+    w.push(chunk(5, "e2")); // held behind the missing start
+    w.push(chunk(1, "e3")); // a chunk of a newer epoch switches on its own
+    expect(w.counters.discarded).toBe(3);
+    expect(w.counters.epochChanges).toBe(2);
+    expect(w.heldCount).toBe(1);
+    await w.close();
+    expect(w.counters.discarded).toBe(4);
+  });
+});
+
+describe("SegmentWriter: resume after a restart", () => {
+  it("a restarted writer resumes right after the last segment: no gap, no duplicate, no discontinuity", async () => {
+    const a = await open();
+    a.startAt("e1", 0);
+    for (const s of [0, 1, 2, 3]) a.push(chunk(s));
+    await a.idle();
+    // Killed: no close(). The next run opens the same directory.
+    const b = await open();
+    expect(b.resumePoint).toEqual({ streamId: "s", epoch: "e1", seq: 3 });
+    const start = chooseStart({ epoch: "e1", firstSeq: 1, lastSeq: 7 }, { backfill: 3, resume: b.resumePoint });
+    expect(start).toEqual({ epoch: "e1", seq: 4, resumed: true });
+    b.startAt(start.epoch, start.seq);
+    // Arrival order after the restart is arbitrary: 6 first must not become the start.
+    for (const s of [6, 5, 4, 7]) b.push(chunk(s));
+    await b.idle();
+    await b.close();
+    expect(await playlistSeqs()).toEqual([0, 1, 2, 3, 4, 5, 6, 7].map((s) => [s, false]));
+    expect(b.counters.discontinuities).toBe(0);
+  });
+
+  it("a crash between the resume record and the playlist still resumes exactly", async () => {
+    // The playlist rename for seq 2 fails as if the process died there: the record names seq 2,
+    // the playlist still ends with seq 1.
+    const { fs } = instrumentedFs({ onRename: (to) => (to === "index.m3u8" && written.length === 2 ? "EIO" : undefined) });
+    const a = await open({ fs });
+    a.startAt("e1", 0);
+    for (const s of [0, 1, 2]) a.push(chunk(s));
+    await a.idle();
+    expect(a.failure?.code).toBe("io-error");
+    const b = await open();
+    expect(b.resumePoint).toEqual({ streamId: "s", epoch: "e1", seq: 1 });
+    b.startAt("e1", b.resumePoint!.seq + 1);
+    for (const s of [3, 2]) b.push(chunk(s));
+    await b.idle();
+    await b.close();
+    expect(await playlistSeqs()).toEqual([0, 1, 2, 3].map((s) => [s, false]));
+  });
+
+  it("a playlist of another stream or with no record is continued behind a discontinuity", async () => {
+    const a = await open({ streamId: "other" });
+    a.startAt("e1", 0);
+    a.push(chunk(0));
+    await a.idle();
+    const b = await open();
+    expect(b.resumePoint).toBeUndefined();
+    b.startAt("e1", 1);
+    b.push(chunk(1));
+    await b.idle();
+    await b.close();
+    expect(await playlistSeqs()).toEqual([[0, false], [1, true]]);
+  });
+});
+
+describe("SegmentWriter: failures and closing", () => {
+  it("a failed write surfaces once as a typed error, stops the writer, and leaves a consistent playlist", async () => {
+    const errors: HlsSinkError[] = [];
+    const { fs } = instrumentedFs({ onWrite: (target) => (target === "00001.ts" ? "ENOSPC" : undefined) });
+    const w = await open({ fs, onError: (e) => errors.push(e) });
+    w.startAt("e1", 0);
+    for (const s of [0, 1, 2, 3]) w.push(chunk(s));
+    await w.idle();
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toBeInstanceOf(HlsSinkError);
+    expect(errors[0]!.code).toBe("disk-full");
+    expect(w.failure).toBe(errors[0]);
+    expect(w.push(chunk(4))).toBe("failed");
+    expect(w.counters.segmentsWritten).toBe(1);
+    await w.close();
+    expect(errors).toHaveLength(1);
+    expect(await playlistSeqs()).toEqual([[0, false]]);
+    expect(await segmentFiles(dir)).toEqual(["00000.ts"]);
+  });
+
+  it("without onError a failure is only in `failure` (no unhandled rejection)", async () => {
+    const { fs } = instrumentedFs({ onSync: (target) => (target === "00000.ts" ? "EIO" : undefined) });
+    const w = await open({ fs });
+    w.startAt("e1", 0);
+    w.push(chunk(0));
+    await w.idle();
+    expect(w.failure?.code).toBe("io-error");
+    await w.close();
+  });
+
+  it("close() writes what is released, discards what waits behind a gap, and refuses more", async () => {
+    const w = await open();
+    w.startAt("e1", 0);
+    for (const s of [0, 1, 3, 4]) w.push(chunk(s));
+    await w.close({ endList: false });
+    expect(written.map((s) => s.seq)).toEqual([0, 1]);
+    expect(w.counters.discarded).toBe(2);
+    expect(w.push(chunk(2))).toBe("closed");
+    expect(clock.pending).toBe(0);
+    const m = await parseWithM3u8Parser(join(dir, "index.m3u8"));
+    expect(m.endList).toBeUndefined();
+    expect(listed(m)).toEqual(["00000.ts", "00001.ts"]);
+    await w.close(); // idempotent
+  });
+
+  it("close() ends the playlist by default", async () => {
+    const w = await open();
+    w.startAt("e1", 0);
+    w.push(chunk(0));
+    await w.close();
+    expect((await parseWithM3u8Parser(join(dir, "index.m3u8"))).endList).toBe(true);
+  });
+
+  it("a malformed chunk or bad options are a caller bug: thrown at once, typed", async () => {
+    const w = await open();
+    expect(() => w.push({ ...chunk(0), bytes: new Uint8Array(5) })).toThrow(HlsSinkError);
+    expect(() => w.push({ ...chunk(0), epoch: "" })).toThrow(HlsSinkError);
+    expect(() => w.push({ ...chunk(0), epoch: "x".repeat(257) })).toThrow(HlsSinkError);
+    expect(() => w.startAt("e1", -1)).toThrow(HlsSinkError);
+    expect(() => w.startAt("", 0)).toThrow(HlsSinkError);
+    await expect(open({ streamId: "" })).rejects.toMatchObject({ code: "bad-options" });
+    await expect(open({ gapTimeoutMs: -1 })).rejects.toMatchObject({ code: "bad-options" });
+    await expect(open({ maxBuffered: 0 })).rejects.toMatchObject({ code: "bad-options" });
+    await w.close();
+  });
+});
