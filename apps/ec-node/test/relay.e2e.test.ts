@@ -154,7 +154,7 @@ describe("ec-node relay", () => {
     expect(readPlaylist(hls).segments.map((x) => x.uri)).toEqual(idx.map((_, i) => `${String(i).padStart(5, "0")}.ts`));
   }, 90_000);
 
-  it("untrusted or unreachable manifest source: serves nothing, says why; an impostor manifest source: exit 1", async () => {
+  it("untrusted or unreachable manifest source: serves nothing, says why; an impostor or manifest-less source: exit 1", async () => {
     const { dir, keys } = suite;
     const [addrL, addrR0] = await leaderAndR0(suite);
     // Manifests signed by a key this relay does not trust.
@@ -194,6 +194,10 @@ describe("ec-node relay", () => {
     // The leader's address with another node's key: the identity check fails, which never heals.
     const impostor = await runCli(relayArgs([addrR0], ["--remote-manifests", addrL.replace(deadKey, addrR0.slice(8, 72)), "--trusted-key", keys.leaderPk]), { timeoutMs: 30_000 });
     expect(impostor.code).toBe(1);
-    expect(impostor.stderr).toMatch(/ec-node relay: manifest source .*(identity|key)/i);
+    expect(impostor.stderr).toMatch(/ec-node relay: manifest source .*failed the identity check/);
+    // A manifest source that serves no manifests (R0, objects only, as the default first --remote): exit 1, named.
+    const noManifests = await runCli(relayArgs([addrR0], ["--trusted-key", keys.leaderPk]), { timeoutMs: 30_000 });
+    expect(noManifests.code).toBe(1);
+    expect(noManifests.stderr).toMatch(/ec-node relay: manifest source .*does not serve track manifests/);
   }, 90_000);
 });
