@@ -105,3 +105,14 @@ export function validateStreamId(id: string): string {
   }
   return id;
 }
+
+/** Checks an address flag with its parser; a bad one is a usage error naming the flag. Absent passes. */
+export function addrFlag(flag: string, text: string | undefined, parse: (t: string) => unknown): string | undefined {
+  if (text === undefined) return undefined;
+  try {
+    parse(text);
+  } catch (err) {
+    throw new UsageError(`--${flag}: ${(err as Error).message}`);
+  }
+  return text;
+}

@@ -11,12 +11,13 @@ import { capture } from "./commands/capture.js";
 import { moqPublish } from "./commands/moq-publish.js";
 import { moqSubscribe } from "./commands/moq-subscribe.js";
 import { demo } from "./commands/demo.js";
+import { relay } from "./commands/relay.js";
 
 export { parseFlags, parseDuration, formatHelp, UsageError } from "./flags.js";
 export type { FlagSpec, FlagTable, ParsedFlags } from "./flags.js";
 export { createLogger } from "./log.js";
 
-export const COMMANDS: Command[] = [demo, moqPublish, moqSubscribe, keygen, hdhrSim, capture];
+export const COMMANDS: Command[] = [demo, moqPublish, moqSubscribe, relay, keygen, hdhrSim, capture];
 
 function topHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;

@@ -53,10 +53,14 @@ export function startCli(args: string[]): RunningCli {
 export function startNodeScript(
   script: string,
   args: string[],
-  opts: { label?: string; cwd?: string; stdin?: "ignore" | "pipe"; stopSignal?: NodeJS.Signals } = {},
+  opts: { label?: string; cwd?: string; stdin?: "ignore" | "pipe"; stopSignal?: NodeJS.Signals; env?: NodeJS.ProcessEnv } = {},
 ): RunningCli {
   const label = opts.label ?? script;
-  const proc = spawn(process.execPath, [script, ...args], { stdio: [opts.stdin ?? "ignore", "pipe", "pipe"], cwd: opts.cwd });
+  const proc = spawn(process.execPath, [script, ...args], {
+    stdio: [opts.stdin ?? "ignore", "pipe", "pipe"],
+    cwd: opts.cwd,
+    env: opts.env ? { ...process.env, ...opts.env } : undefined,
+  });
   let stdout = "";
   let stderr = "";
   proc.stderr!.on("data", (d) => (stderr += d));

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { decodeKeyFile, publicKeyToHex } from "@ec/manifest";
 import { runCli } from "./cli-harness.js";
 
-const COMMANDS = ["demo", "moq-publish", "moq-subscribe", "keygen", "hdhr-sim", "capture"];
+const COMMANDS = ["demo", "moq-publish", "moq-subscribe", "relay", "keygen", "hdhr-sim", "capture"];
 let dir: string;
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), "ec-cli-"));

@@ -17,12 +17,19 @@ describe("ec-node demo (the README's main job)", () => {
     expect(r.stdout).toMatch(/done: \d+ segments/);
     expect(readFileSync(playlist, "utf8")).toContain("#EXT-X-ENDLIST");
     // Each node logged under its role.
-    for (const role of ["[leader]", "[relay]", "[subscriber]"]) expect(r.stderr).toContain(role);
+    for (const role of ["[leader]", "[relay]", "[relay-hop]", "[subscriber]"]) expect(r.stderr).toContain(role);
     const stats = JSON.parse(readFileSync(join(out, "stats.json"), "utf8"));
     expect(stats.result.ok).toBe(true);
     expect(stats.mediaSeconds).toBeGreaterThanOrEqual(6);
     expect(stats.objects.rejected).toEqual({});
     expect(statSync(join(out, "leader.key")).mode & 0o777).toBe(0o600);
+    // One relay hop (ec-node relay) between the capturing relay and the subscriber: the subscriber's
+    // only peer, and it verified and forwarded every object the subscriber wrote.
+    const hop = JSON.parse(readFileSync(join(out, "relay-stats.json"), "utf8"));
+    expect(Object.keys(stats.peers)).toEqual([hop.endpoint]);
+    expect(hop.objectsForwarded).toBeGreaterThanOrEqual(stats.segments);
+    expect(hop.gate.objects.rejected).toEqual({});
+    expect(r.stdout).toContain(`hop:       ${hop.endpoint}`);
     // ffmpeg decodes the whole playlist without an error.
     execFileSync("ffmpeg", ["-v", "error", "-xerror", "-i", playlist, "-f", "null", "-"], { stdio: ["ignore", "ignore", "pipe"] });
   });

@@ -40,6 +40,8 @@ export interface PublisherOptions {
   streamId: string;
   /** `host:port` to listen on; port 0 picks a free one. */
   listen: string;
+  /** `host:port` written into the EndpointAddr instead (for listening on 0.0.0.0). */
+  advertise?: string;
   identity?: NodeIdentity;
   chunkMs: number;
   streamSecret?: Uint8Array | string;
@@ -98,7 +100,7 @@ export async function startPublisher(opts: PublisherOptions): Promise<Publisher>
   const windowChunks = opts.windowChunks ?? 32;
   const ttlMs = opts.manifestTtlMs ?? 120_000;
   const log = opts.log;
-  const node = await MoqNode.listen({ listen: opts.listen, identity: opts.identity, log });
+  const node = await MoqNode.listen({ listen: opts.listen, advertise: opts.advertise, identity: opts.identity, log });
   const trackWindow = { maxGroups: windowChunks, maxBytes: 256 * 1024 * 1024 };
   // A follower serves the leader's objects once it knows the leader's epoch (runFollower serves them).
   const server: StreamServer | undefined = opts.follow

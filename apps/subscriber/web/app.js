@@ -113,6 +113,7 @@ function render(snap) {
 
   renderPeers(s.peers);
   renderRejectedByPeer(s.peers);
+  renderRelays(snap.relays);
   $("result").textContent = s.result ? `subscriber ${s.result.ok ? "finished" : "failed"}: ${s.result.reason}` : "";
   drawChart(snap.nowMs);
 }
@@ -191,6 +192,39 @@ function renderRejectedByPeer(peers) {
     tr.append(peerCell(addr), cell(reasons), cell(`${p.role}, ${peerStatus(p)}`));
     tbody.append(tr);
   }
+}
+
+/** Relay hops in front of this subscriber (ec-node relay --stats-json files); the card shows only when there are some. */
+function renderRelays(relays) {
+  const card = $("relays");
+  if (!Array.isArray(relays) || relays.length === 0) {
+    card.hidden = true;
+    return;
+  }
+  card.hidden = false;
+  const tbody = $("relay-rows");
+  tbody.replaceChildren();
+  for (const r of relays) {
+    const tr = el("tr", r.state === "verifying" ? "" : "demoted");
+    tr.dataset.relay = r.endpoint ?? r.file;
+    const ups = r.upstreams.map((u) => `${shortAddr(u.peer)}: ${fmtInt(u.accepted)} ok, ${fmtInt(u.rejected)} rejected${u.dropped ? " (dropped)" : ""}`).join("; ");
+    const rejected = Object.entries(r.objectsRejected).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`).join(", ") || "none";
+    tr.append(
+      r.endpoint ? peerCell(r.endpoint) : cell(r.file),
+      cell(r.state),
+      cell(fmtInt(r.objectsForwarded), "num"),
+      cell(fmtInt(r.manifestsForwarded), "num"),
+      cell(rejected),
+      cell(ups || "—"),
+    );
+    tr.title = r.reason;
+    tbody.append(tr);
+  }
+}
+
+function shortAddr(addr) {
+  const m = /@(.*)$/.exec(addr);
+  return m ? m[1] : addr;
 }
 
 // ---------------------------------------------------------------- player

@@ -76,6 +76,26 @@ export function parseListenAddr(text: string): { host: string; port: number } {
   return parseHostPort(text, text, true);
 }
 
+/**
+ * Parses an advertised address `host:port` (port 1..65535, not a wildcard host): what a node
+ * listening on `0.0.0.0` writes into its EndpointAddr so that peers can dial it.
+ * @throws TransportError `bad-endpoint`.
+ */
+export function parseAdvertiseAddr(text: string): { host: string; port: number } {
+  if (typeof text !== "string" || text.length === 0) throw new TransportError("bad-endpoint", "bad advertise address: empty");
+  if (text.length > MAX_LEN) throw bad(text, `longer than ${MAX_LEN} characters`);
+  if (/\s/.test(text)) throw bad(text, "contains whitespace");
+  if (text.includes("@") || text.includes("://")) throw bad(text, "advertise a bare host:port; the key is the node's own");
+  const hp = parseHostPort(text, text, false);
+  if (isWildcardHost(hp.host)) throw bad(text, "a wildcard address cannot be dialed; advertise a reachable host");
+  return hp;
+}
+
+/** True for the any-interface addresses `0.0.0.0` and `::`, which no peer can dial. */
+export function isWildcardHost(host: string): boolean {
+  return host === "0.0.0.0" || host === "::" || host === "0:0:0:0:0:0:0:0";
+}
+
 function parseHostPort(whole: string, hp: string, allowZero: boolean): { host: string; port: number } {
   let host: string;
   let portText: string;

@@ -1,7 +1,8 @@
 /**
  * @ec/moq-transport: moq-lite nodes over WebSocket + qmux. Moves opaque manifests and chunk objects:
  * listen and serve (`MoqNode`), subscribe with identity check, reconnect and dedupe
- * (`subscribeTrack`), and an embeddable verifying relay (`createRelay`).
+ * (`subscribeTrack`), and embeddable relays: `createVerifyingRelay` (manifest-checked, through
+ * `@ec/manifest`'s ObjectGate) and the lower-level `createRelay` (your own `verify` callback).
  *
  * Importing this module installs the Node 20 polyfills `@moq/lite` needs and routes `@moq/lite`'s
  * console chatter away (set `EC_MOQ_DEBUG=1` to see it on stderr).
@@ -9,7 +10,7 @@
 import "./polyfill.js";
 import "./quiet.js";
 
-export { type EndpointAddr, ENDPOINT_SCHEME, formatEndpointAddr, parseEndpointAddr, parseListenAddr } from "./endpoint.js";
+export { type EndpointAddr, ENDPOINT_SCHEME, formatEndpointAddr, isWildcardHost, parseAdvertiseAddr, parseEndpointAddr, parseListenAddr } from "./endpoint.js";
 export { ResetCode, TransportError, type TransportErrorCode } from "./errors.js";
 export { generateNodeIdentity, type NodeIdentity, nodeIdentityFromSecretKey } from "./identity.js";
 export { type Logger, silentLogger } from "./log.js";
@@ -17,4 +18,12 @@ export { assertStreamId, broadcastPath, parseWireTrackName, TRACK_NAMES, type Tr
 export { type ListenOptions, MoqNode, type NodeLimits, type NodeStats, type ServeOptions, type StreamServer } from "./node.js";
 export { createRelay, type Relay, type RelayItem, type RelayOptions, type RelayStats, type RelayStream } from "./relay.js";
 export type { WindowLimits } from "./store.js";
+export { UpstreamObjects, type UpstreamObjectsOptions, type UpstreamPeerStats } from "./upstream-objects.js";
+export {
+  createVerifyingRelay,
+  type VerifyingRelay,
+  type VerifyingRelayOptions,
+  type VerifyingRelayState,
+  type VerifyingRelayStats,
+} from "./verifying-relay.js";
 export { type SubscribeEvent, type SubscribeOptions, subscribeTrack, type TrackItem } from "./subscribe.js";

@@ -3,7 +3,7 @@ import type { Duplex } from "node:stream";
 import { Broadcast, Connection, Group, Path, type Track } from "@moq/lite";
 import Session, { selectSubprotocol, StreamError } from "@moq/qmux";
 import { WebSocketServer, type WebSocket } from "ws";
-import { type EndpointAddr, formatEndpointAddr, parseListenAddr } from "./endpoint.js";
+import { type EndpointAddr, formatEndpointAddr, isWildcardHost, parseAdvertiseAddr, parseListenAddr } from "./endpoint.js";
 import { ResetCode, TransportError } from "./errors.js";
 import { guardTransport } from "./guard.js";
 import { fromHex, toHex } from "./hex.js";
@@ -43,6 +43,11 @@ export interface ListenOptions {
   listen?: string;
   /** The node's identity; generated when absent. */
   identity?: NodeIdentity;
+  /**
+   * `host:port` written into the node's EndpointAddr instead of the listen address: what dialers
+   * should use when the node listens on `0.0.0.0`/`[::]` or behind a port forward.
+   */
+  advertise?: string;
   limits?: NodeLimits;
   log?: Logger;
 }
@@ -156,6 +161,7 @@ export class MoqNode {
    */
   static async listen(opts: ListenOptions = {}): Promise<MoqNode> {
     const { host, port } = parseListenAddr(opts.listen ?? "127.0.0.1:0");
+    const advertised = opts.advertise === undefined ? undefined : parseAdvertiseAddr(opts.advertise);
     const identity = opts.identity ?? generateNodeIdentity();
     const limits = { ...DEFAULTS, ...definedOnly(opts.limits ?? {}) };
     for (const [k, v] of Object.entries(limits)) {
@@ -170,9 +176,12 @@ export class MoqNode {
     });
     const bound = http.address();
     const realPort = typeof bound === "object" && bound ? bound.port : port;
-    const addr: EndpointAddr = { host, port: realPort, publicKey: identity.publicKey, insecure: false };
+    const addr: EndpointAddr = { ...(advertised ?? { host, port: realPort }), publicKey: identity.publicKey, insecure: false };
     const node = new MoqNode(http, addr, identity, limits, opts.log ?? silentLogger);
-    node.#log.info("moq node listening", { endpoint: node.endpoint });
+    node.#log.info("moq node listening", { endpoint: node.endpoint, ...(advertised ? { listen: `${host}:${realPort}` } : {}) });
+    if (!advertised && isWildcardHost(host)) {
+      node.#log.warn("listening on every interface: the EndpointAddr names a wildcard host no peer can dial; set advertise", { endpoint: node.endpoint });
+    }
     return node;
   }
 
@@ -199,6 +208,15 @@ export class MoqNode {
     this.#streams.set(streamId, served);
     for (const s of this.#sessions) served.attach(s);
     return served;
+  }
+
+  /**
+   * Closes every peer session (the listener stays up). Peers that reconnect see the node's current
+   * state: after a served stream restarted (e.g. a relay following its leader into a new epoch),
+   * their subscriptions notice that its seqs started over instead of waiting for old ones.
+   */
+  disconnectAll(reason: string): void {
+    for (const s of [...this.#sessions]) this.#dropSession(s, reason);
   }
 
   /** Closes every session and the listener. */

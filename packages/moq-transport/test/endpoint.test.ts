@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { formatEndpointAddr, generateNodeIdentity, parseEndpointAddr, parseListenAddr, TransportError } from "../src/index.js";
+import { formatEndpointAddr, generateNodeIdentity, parseAdvertiseAddr, parseEndpointAddr, parseListenAddr, TransportError } from "../src/index.js";
 
 const key = generateNodeIdentity().publicKey;
 const hex = Buffer.from(key).toString("hex");
@@ -79,5 +79,20 @@ describe("EndpointAddr", () => {
     expect(parseListenAddr("127.0.0.1:0")).toEqual({ host: "127.0.0.1", port: 0 });
     expect(parseListenAddr("[::]:4443")).toEqual({ host: "::", port: 4443 });
     expect(() => parseListenAddr("4443")).toThrow(TransportError);
+  });
+
+  it("parses an advertise address: a dialable host:port, never a wildcard, a key or port 0", () => {
+    expect(parseAdvertiseAddr("relay.example.org:4443")).toEqual({ host: "relay.example.org", port: 4443 });
+    expect(parseAdvertiseAddr("[2001:db8::1]:443")).toEqual({ host: "2001:db8::1", port: 443 });
+    for (const bad of ["0.0.0.0:4443", "[::]:4443", "relay.example.org:0", "relay.example.org", `ecmoq://${hex}@h:1`, "", "a b:1"]) {
+      let err: unknown;
+      try {
+        parseAdvertiseAddr(bad);
+      } catch (e) {
+        err = e;
+      }
+      expect(err, bad).toBeInstanceOf(TransportError);
+      expect((err as TransportError).code).toBe("bad-endpoint");
+    }
   });
 });

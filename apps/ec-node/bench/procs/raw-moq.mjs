@@ -23,7 +23,7 @@ Set.prototype.difference ??= function (other) {
 // @moq/lite logs every stream through console.*; stdout is for our JSON records.
 for (const m of ["debug", "log", "info", "warn"]) console[m] = () => {};
 
-const { Broadcast, Connection, Path } = await load("@moq/lite");
+const { Broadcast, Connection, Group, Path } = await load("@moq/lite");
 const qmux = await load("@moq/qmux");
 const Session = qmux.default;
 const { selectSubprotocol } = qmux;
@@ -89,6 +89,19 @@ export function publishFrame(track, frame) {
     const g = track.appendGroup();
     g.writeFrame(frame);
     g.close();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Publishes one group of one frame at sequence `seq` (as a forwarder keeps its upstream's seqs); false when the track is gone. */
+export function publishFrameAt(track, seq, frame) {
+  try {
+    const g = new Group(seq);
+    g.writeFrame(frame);
+    g.close();
+    track.writeGroup(g);
     return true;
   } catch {
     return false;

@@ -19,10 +19,11 @@ const CHANNEL = "5.1";
 export const demo: Command = {
   name: "demo",
   summary: [
-    "Run the whole mesh on this machine and write verified HLS (fake tuner, leader, relay, subscriber).",
-    "A fake HDHomeRun serves a bundled recording; a leader publishes only signed manifests; a relay only",
-    "encrypted chunk objects; a subscriber takes manifests from the leader and objects from the relay,",
-    "verifies every object, and writes HLS.",
+    "Run the whole mesh on this machine and write verified HLS (fake tuner, leader, relays, subscriber).",
+    "A fake HDHomeRun serves a bundled recording; a leader publishes only signed manifests; a capturing relay",
+    "only encrypted chunk objects; an `ec-node relay` (no tuner) takes manifests from the leader and objects",
+    "from the capturing relay and forwards only what verifies; a subscriber takes both from that relay hop,",
+    "verifies every object again, and writes HLS. The watch page shows the hop's counters.",
     "Each node is a separate ec-node process on loopback.",
     "Open the printed watch URL to see the stream play and the counters move; Ctrl-C stops everything.",
   ].join("\n"),
@@ -85,13 +86,20 @@ export const demo: Command = {
       ], children);
       const [leaderAddr, relayAddr] = await Promise.all([leader.endpoint, relay.endpoint]);
       log.info("leader (manifests only)", { endpoint: leaderAddr, signer: pk });
-      log.info("relay (objects only)", { endpoint: relayAddr });
+      log.info("capturing relay (objects only)", { endpoint: relayAddr });
+      // One relay hop without a tuner: verifies against the leader's manifests before forwarding.
+      const hopStatsPath = join(out, "relay-stats.json");
+      const hop = startNode("relay-hop", [
+        "relay", "--remote", relayAddr, "--remote-manifests", leaderAddr, "--trusted-key", pk, "--stats-json", hopStatsPath, ...common,
+      ], children);
+      const hopAddr = await hop.endpoint;
+      log.info("relay hop (ec-node relay)", { endpoint: hopAddr });
       const statsPath = join(out, "stats.json");
       const sub = startNode("subscriber", [
-        "moq-subscribe", "--remote", relayAddr, "--remote-manifests", leaderAddr, "--trusted-key", pk, "--hls-dir", hlsDir,
+        "moq-subscribe", "--remote", hopAddr, "--remote-manifests", hopAddr, "--trusted-key", pk, "--hls-dir", hlsDir,
         // A bounded run keeps every segment (an event playlist to replay); an open-ended one a live window.
         ...(durationMs !== undefined ? ["--hls-window", "0", "--stop-after", `${durationMs}ms`] : ["--hls-window", "10"]),
-        ...(watchListen !== undefined ? ["--serve-http", watchListen] : []),
+        ...(watchListen !== undefined ? ["--serve-http", watchListen, "--relay-stats", hopStatsPath] : []),
         "--stats-json", statsPath, ...common,
       ], children);
       // With --serve-http the subscriber's first stdout line is the page's URL.
@@ -99,13 +107,14 @@ export const demo: Command = {
       process.stdout.write(
         [
           "",
-          `every.channel demo: fake tuner -> leader (manifests) + relay (objects) -> subscriber`,
+          `every.channel demo: fake tuner -> leader (manifests) + capturing relay (objects) -> relay hop -> subscriber`,
           ...(watchUrl ? [`  watch:     ${watchUrl}   (open in a browser)`] : []),
           `  HLS:       ${join(hlsDir, "index.m3u8")}`,
           `  play:      ffplay ${join(hlsDir, "index.m3u8")}   (or any HLS player)`,
           `  counters:  ${statsPath}`,
           `  leader:    ${leaderAddr}`,
-          `  relay:     ${relayAddr}`,
+          `  relay:     ${relayAddr}   (capturing, objects only)`,
+          `  hop:       ${hopAddr}   (ec-node relay, verifies then forwards; counters ${hopStatsPath})`,
           `  signer:    ${pk}`,
           durationMs !== undefined ? `  stops after ${Math.round(durationMs / 1000)} s of verified media (Ctrl-C stops sooner)` : "  running until Ctrl-C",
           "",

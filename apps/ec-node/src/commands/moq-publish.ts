@@ -1,9 +1,10 @@
 import { existsSync } from "node:fs";
+import { parseAdvertiseAddr } from "@ec/moq-transport";
 import { FollowError, startPublisher } from "@ec/publisher";
 import type { FollowOptions, PublisherSource } from "@ec/publisher";
 import { UsageError } from "../flags.js";
 import type { ParsedFlags } from "../flags.js";
-import { CommandError, LOG_FLAGS, SECRET_FLAGS, loggerFrom, onStopSignal, parseTrustedKey, readKeyFile, streamSecretFrom, validateStreamId, writeFileAtomic } from "../common.js";
+import { CommandError, LOG_FLAGS, SECRET_FLAGS, addrFlag, loggerFrom, onStopSignal, parseTrustedKey, readKeyFile, streamSecretFrom, validateStreamId, writeFileAtomic } from "../common.js";
 import type { Command } from "../command.js";
 
 export const moqPublish: Command = {
@@ -25,6 +26,7 @@ export const moqPublish: Command = {
     "stall-timeout": { kind: "duration", value: "<dur>", help: "with --hdhr: no data for this long is a stall; the stream is reopened with backoff", default: "10s" },
     "stream-id": { kind: "string", value: "<id>", help: "stream id (default hdhr-<DeviceID>-<GuideNumber> or the file name)" },
     listen: { kind: "string", value: "<host:port>", help: "moq-lite listen address", default: "127.0.0.1:0" },
+    advertise: { kind: "string", value: "<host:port>", help: "host:port written into the EndpointAddr (when listening on 0.0.0.0 or behind a port forward)" },
     "endpoint-file": { kind: "string", value: "<path>", help: "also write this node's EndpointAddr here" },
     "node-key": { kind: "string", value: "<path>", help: "node identity key file (default: a fresh identity each start)" },
     "chunk-ms": { kind: "int", value: "<ms>", help: "target chunk length", default: 2000 },
@@ -66,6 +68,7 @@ export const moqPublish: Command = {
     if (epoch !== undefined && !/^[A-Za-z0-9._-]{1,64}$/.test(epoch)) throw new UsageError("--epoch: 1-64 letters, digits, '.', '_' or '-'");
     const follow = followFrom(flags, publishManifests, publishChunks, epoch);
     if (follow && !flags["stream-id"]) throw new UsageError("--follow needs --stream-id <id>: the leader's stream id");
+    const advertise = addrFlag("advertise", flags.advertise as string | undefined, parseAdvertiseAddr);
     const stop = onStopSignal();
     let publisher;
     try {
@@ -73,6 +76,7 @@ export const moqPublish: Command = {
         source,
         streamId,
         listen: flags.listen as string,
+        advertise,
         identity,
         chunkMs,
         streamSecret: streamSecretFrom(flags),

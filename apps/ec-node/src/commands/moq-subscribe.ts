@@ -37,6 +37,7 @@ export const moqSubscribe: Command = {
     "max-object-bytes": { kind: "int", value: "<bytes>", help: "largest object taken from a relay; bigger frames are refused unread and count as junk", default: 32 * 1024 * 1024 },
     "junk-threshold": { kind: "int", value: "<n>", help: "rejected objects from one relay before it is dropped (the first demotes it)", default: 3 },
     "serve-http": { kind: "string", value: "<host:port>", help: "serve the HLS and a live page (player + counters) here; a bare port binds 127.0.0.1, other interfaces must be named" },
+    "relay-stats": { kind: "string", value: "<path>", help: "with --serve-http: show this ec-node relay's --stats-json on the page as a relay hop", repeatable: true },
     ...LOG_FLAGS,
   },
   async run(flags) {
@@ -59,6 +60,7 @@ export const moqSubscribe: Command = {
         throw new UsageError(`--serve-http: ${(err as Error).message}`);
       }
     }
+    if ((flags["relay-stats"] as string[]).length > 0 && serveHttp === undefined) throw new UsageError("--relay-stats goes with --serve-http (it shows relay hops on the watch page)");
     const requireManifest = flags["require-manifest"] as boolean;
     const subscribeManifests = flags["subscribe-manifests"] as boolean;
     if (requireManifest && !subscribeManifests) throw new UsageError("--require-manifest needs manifests: drop --subscribe-manifests=false");
@@ -81,7 +83,7 @@ export const moqSubscribe: Command = {
     let watch: WatchServer | undefined;
     if (serveHttp !== undefined) {
       try {
-        watch = await startWatchServer({ listen: serveHttp, hlsDir, stats: () => live, log });
+        watch = await startWatchServer({ listen: serveHttp, hlsDir, stats: () => live, log, relayStatsFiles: flags["relay-stats"] as string[] });
       } catch (err) {
         throw new CommandError((err as Error).message);
       }

@@ -15,4 +15,5 @@ export { startWatchServer, type WatchServer, type WatchServerOptions } from "./s
 export { WatchServerError, type WatchServerErrorCode } from "./errors.js";
 export { parseWatchListen, DEFAULT_WATCH_HOST, type WatchListen } from "./listen.js";
 export type { WatchSnapshot } from "./snapshot.js";
+export type { RelayHop } from "./relay-hops.js";
 export type { ThroughputSample } from "./throughput.js";

@@ -17,6 +17,7 @@ import { EventClients } from "./events.js";
 import { hostAllowed } from "./host-check.js";
 import { sendHlsFile, send } from "./hls-file.js";
 import { formatHttpUrl, parseWatchListen } from "./listen.js";
+import { readRelayHops } from "./relay-hops.js";
 import { routeRequest } from "./route.js";
 import { buildSnapshot } from "./snapshot.js";
 import type { WatchSnapshot } from "./snapshot.js";
@@ -40,6 +41,8 @@ export interface WatchServerOptions {
   historyMs?: number;
   /** Concurrent event streams (default 32); more get 503. */
   maxEventClients?: number;
+  /** `--stats-json` files of relays in front of this subscriber, shown on the page as relay hops. */
+  relayStatsFiles?: string[];
 }
 
 /** A running watch server. */
@@ -95,7 +98,9 @@ export async function startWatchServer(opts: WatchServerOptions): Promise<WatchS
   const assets = loadWebAssets();
   const history = new ThroughputHistory(Math.ceil(historyMs / sampleMs));
   const events = new EventClients(maxEventClients);
-  const snapshot = (since: number | undefined): WatchSnapshot => buildSnapshot(opts.stats(), Date.now(), sampleMs, history.since(since));
+  const relayFiles = opts.relayStatsFiles ?? [];
+  const snapshot = (since: number | undefined): WatchSnapshot =>
+    buildSnapshot(opts.stats(), Date.now(), sampleMs, history.since(since), relayFiles.length ? readRelayHops(relayFiles) : undefined);
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const method = req.method ?? "";

@@ -3,6 +3,7 @@
  * Layout version 1; documented in docs/protocol/watch.md.
  */
 import type { SubscriberStats } from "../stats.js";
+import type { RelayHop } from "./relay-hops.js";
 import type { ThroughputSample } from "./throughput.js";
 
 /** One view of the subscriber, as sent to the page. */
@@ -20,10 +21,18 @@ export interface WatchSnapshot {
    * events: only samples newer than the previous event's.
    */
   throughput: { sampleMs: number; samples: ThroughputSample[] };
+  /** Relay hops in front of this subscriber (from their `--stats-json`), when the server was given any. */
+  relays?: RelayHop[];
 }
 
 /** Builds a snapshot from the current counters. */
-export function buildSnapshot(stats: SubscriberStats | undefined, nowMs: number, sampleMs: number, samples: ThroughputSample[]): WatchSnapshot {
+export function buildSnapshot(
+  stats: SubscriberStats | undefined,
+  nowMs: number,
+  sampleMs: number,
+  samples: ThroughputSample[],
+  relays?: RelayHop[],
+): WatchSnapshot {
   const last = stats?.lastSegment;
   return {
     v: 1,
@@ -35,5 +44,6 @@ export function buildSnapshot(stats: SubscriberStats | undefined, nowMs: number,
       newestSegmentSeconds: last ? last.durationTicks / 90_000 : null,
     },
     throughput: { sampleMs, samples },
+    ...(relays === undefined ? {} : { relays }),
   };
 }

@@ -1,0 +1,110 @@
+import { ManifestVerifier, ObjectGate } from "@ec/manifest";
+import { createVerifyingRelay, parseAdvertiseAddr, parseEndpointAddr, parseListenAddr } from "@ec/moq-transport";
+import type { VerifyingRelay } from "@ec/moq-transport";
+import { UsageError } from "../flags.js";
+import { CommandError, LOG_FLAGS, addrFlag, loggerFrom, onStopSignal, parseTrustedKey, readKeyFile, validateStreamId, writeFileAtomic } from "../common.js";
+import type { Command } from "../command.js";
+
+export const relay: Command = {
+  name: "relay",
+  summary: [
+    "Relay a stream without a tuner: take manifests and encrypted objects from upstream peers, forward only what verifies.",
+    "Every manifest is checked against the --trusted-key signers and every object against a verified manifest before it is",
+    "stored or served; objects that arrive first wait (bounded) for their manifest. Serves `manifests` (verbatim, only verified",
+    "ones) and `chunks` to anyone downstream, late joiners from its window. Needs no stream secret (it checks ciphertext hashes).",
+    "All --remote peers are subscribed at once; the first verified copy of each seq is kept; a peer that serves objects a",
+    "current manifest refutes is demoted, then dropped after --junk-threshold. Prints this relay's EndpointAddr on stdout.",
+    "With no current trusted manifest it serves nothing and says why (log + stats state); it exits 1 only when it can never",
+    "serve: the manifest source fails its identity check or does not serve manifests, or every --remote was dropped.",
+  ].join("\n"),
+  usage:
+    "ec-node relay --stream-id <id> --remote <EndpointAddr>... [--remote-manifests <EndpointAddr>] --trusted-key <hex>... [--listen host:port] [--advertise host:port] [--endpoint-file f] [--stats-json f]",
+  flags: {
+    "stream-id": { kind: "string", value: "<id>", help: "the stream to relay", required: true },
+    remote: { kind: "string", value: "<EndpointAddr>", help: "upstream object peer (a relay or publisher serving chunks); repeat for redundancy", repeatable: true },
+    "remote-manifests": { kind: "string", value: "<EndpointAddr>", help: "upstream manifest peer (default: the first --remote)" },
+    "trusted-key": { kind: "string", value: "<hex>", help: "leader public key whose manifests are trusted (at least one)", repeatable: true },
+    listen: { kind: "string", value: "<host:port>", help: "moq-lite listen address", default: "127.0.0.1:0" },
+    advertise: { kind: "string", value: "<host:port>", help: "host:port written into the EndpointAddr (when listening on 0.0.0.0 or behind a port forward)" },
+    "endpoint-file": { kind: "string", value: "<path>", help: "also write this relay's EndpointAddr here" },
+    "node-key": { kind: "string", value: "<path>", help: "node identity key file (default: a fresh identity each start)" },
+    "stats-json": { kind: "string", value: "<path>", help: "counters (state, forwarded, rejected by reason, per upstream), rewritten every second" },
+    window: { kind: "int", value: "<groups>", help: "groups kept per track for late joiners", default: 32 },
+    "junk-threshold": { kind: "int", value: "<n>", help: "refuted objects from one upstream before it is dropped (the first demotes it)", default: 3 },
+    ...LOG_FLAGS,
+  },
+  async run(flags) {
+    const log = loggerFrom(flags, "relay");
+    const streamId = validateStreamId(flags["stream-id"] as string);
+    const remotes = flags.remote as string[];
+    if (remotes.length === 0) throw new UsageError("missing --remote <EndpointAddr>");
+    const manifestSource = (flags["remote-manifests"] as string | undefined) ?? remotes[0]!;
+    for (const r of [...remotes, manifestSource]) {
+      try {
+        parseEndpointAddr(r);
+      } catch (err) {
+        throw new UsageError(`bad EndpointAddr ${JSON.stringify(r)}: ${(err as Error).message}`);
+      }
+    }
+    const trustedKeys = (flags["trusted-key"] as string[]).map(parseTrustedKey);
+    // A relay vouches for what it forwards to many subscribers: it never trusts on first use.
+    if (trustedKeys.length === 0) throw new UsageError("missing --trusted-key <hex> (the leader's public key; a relay never trusts on first use)");
+    const listen = flags.listen as string;
+    const advertise = flags.advertise as string | undefined;
+    addrFlag("listen", listen, parseListenAddr);
+    addrFlag("advertise", advertise, parseAdvertiseAddr);
+    const window = flags.window as number;
+    if (window < 1 || window > 1024) throw new UsageError("--window must be between 1 and 1024");
+    const junkThreshold = flags["junk-threshold"] as number;
+    if (junkThreshold < 1) throw new UsageError("--junk-threshold must be >= 1");
+    const identity = flags["node-key"] ? readKeyFile(flags["node-key"] as string, "node-key") : undefined;
+    const statsPath = flags["stats-json"] as string | undefined;
+
+    const stop = onStopSignal();
+    let r: VerifyingRelay;
+    try {
+      r = await createVerifyingRelay({
+        streamId,
+        gate: new ObjectGate({ verifier: new ManifestVerifier({ streamId, trustedKeys }) }),
+        manifests: manifestSource,
+        objects: remotes,
+        window: { maxGroups: window },
+        dropAfter: junkThreshold,
+        listen,
+        advertise,
+        identity,
+        log,
+      });
+    } catch (err) {
+      throw new CommandError(`cannot start: ${(err as Error).message}`);
+    }
+    const writeStats = () => {
+      if (statsPath) writeFileAtomic(statsPath, JSON.stringify({ endpoint: r.endpoint, ...r.stats, node: r.node.stats }, null, 2) + "\n");
+    };
+    writeStats();
+    const timer = setInterval(writeStats, 1000);
+    if (flags["endpoint-file"]) writeFileAtomic(flags["endpoint-file"] as string, r.endpoint + "\n");
+    process.stdout.write(r.endpoint + "\n");
+    log.info("relaying", { endpoint: r.endpoint, streamId, manifests: manifestSource, objects: remotes.join(" ") });
+
+    let failed: Error | undefined;
+    await Promise.race([
+      r.done.catch((err: Error) => {
+        failed = err;
+      }),
+      new Promise<void>((res) => stop.signal.addEventListener("abort", () => res(), { once: true })),
+    ]);
+    clearInterval(timer);
+    writeStats();
+    await r.close();
+    const s = r.stats;
+    const summary = { manifestsForwarded: s.manifestsForwarded, objectsForwarded: s.objectsForwarded, rejected: s.gate.objects.rejected };
+    if (failed) {
+      log.error("relay stopped", { reason: failed.message, ...summary });
+      throw new CommandError(failed.message);
+    }
+    log.info("stopped", summary);
+    return 0;
+  },
+};
+
