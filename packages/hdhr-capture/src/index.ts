@@ -14,7 +14,8 @@ export { HdhrError, TsError, DiscoveryPacketError } from "./errors.js";
 export type { HdhrErrorCode, TsErrorCode, DiscoveryPacketErrorCode } from "./errors.js";
 
 export { TsChunker } from "./chunker/ts-chunker.js";
-export type { TsChunk, TsChunkerOptions, TsChunkerStats } from "./chunker/ts-chunker.js";
+export { CHUNK_BOUNDARIES } from "./chunker/ts-chunker.js";
+export type { ChunkBoundary, TsChunk, TsChunkerOptions, TsChunkerStats } from "./chunker/ts-chunker.js";
 export { chunkStream } from "./chunker/chunk-stream.js";
 export { pacedChunks } from "./chunker/paced-chunks.js";
 export type { PacedChunksOptions } from "./chunker/paced-chunks.js";
