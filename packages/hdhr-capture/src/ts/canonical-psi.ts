@@ -14,7 +14,7 @@
  * ```
  */
 import { PACKET_SIZE, PAT_PID } from "./packet.js";
-import { crc32Mpeg2 } from "./crc32-mpeg2.js";
+import { buildSection, packetizeSection } from "./psi-build.js";
 import type { Pmt } from "./psi-tables.js";
 
 /** transport_stream_id of the canonical PAT: fixed, because devices may rewrite theirs. */
@@ -47,48 +47,12 @@ export function keepDescriptors(loop: Uint8Array, keep: ReadonlySet<number>): nu
   return out;
 }
 
-/** A section (table_id through the byte before CRC_32 given as `head`), with its CRC appended. */
-function withCrc(head: number[]): Uint8Array {
-  const s = new Uint8Array(head.length + 4);
-  s.set(head);
-  const crc = crc32Mpeg2(s, 0, head.length);
-  s[head.length] = crc >>> 24;
-  s[head.length + 1] = (crc >>> 16) & 0xff;
-  s[head.length + 2] = (crc >>> 8) & 0xff;
-  s[head.length + 3] = crc & 0xff;
-  return s;
-}
-
-/** table_id(8) '1' '0' '11' section_length(12) id(16) '11' version 0 current(1) section 0 last 0. */
-function sectionHead(tableId: number, id: number, bodyLength: number): number[] {
-  const length = 5 + bodyLength + 4;
-  return [tableId, 0xb0 | (length >> 8), length & 0xff, id >> 8, id & 0xff, 0xc1, 0x00, 0x00];
-}
-
-/** TS packets carrying `section` on `pid`: pointer_field 0, then the section, then 0xFF. */
-function packetize(pid: number, section: Uint8Array): Uint8Array {
-  const payload = new Uint8Array(1 + section.length);
-  payload.set(section, 1);
-  const count = Math.ceil(payload.length / (PACKET_SIZE - 4));
-  const out = new Uint8Array(count * PACKET_SIZE).fill(0xff);
-  for (let k = 0; k < count; k++) {
-    const at = k * PACKET_SIZE;
-    out[at] = 0x47;
-    out[at + 1] = (k === 0 ? 0x40 : 0) | (pid >> 8);
-    out[at + 2] = pid & 0xff;
-    out[at + 3] = 0x10; // payload only; continuity counter set per chunk
-    out.set(payload.subarray(k * (PACKET_SIZE - 4), (k + 1) * (PACKET_SIZE - 4)), at + 4);
-  }
-  return out;
-}
-
 /**
  * The canonical header for a program (continuity counters 0): one PAT packet, then the PMT
  * packet(s). Only video and audio streams are listed.
  */
 export function canonicalHeader(pmtPid: number, pmt: Pmt): Uint8Array {
-  const pat = withCrc([
-    ...sectionHead(0x00, CANONICAL_TRANSPORT_STREAM_ID, 4),
+  const pat = buildSection(0x00, CANONICAL_TRANSPORT_STREAM_ID, 0, [
     pmt.programNumber >> 8,
     pmt.programNumber & 0xff,
     0xe0 | (pmtPid >> 8),
@@ -101,9 +65,9 @@ export function canonicalHeader(pmtPid: number, pmt: Pmt): Uint8Array {
     const info = keepDescriptors(pmt.esInfo[i]!, KEPT_ES_DESCRIPTORS);
     body.push(s.streamType, 0xe0 | (s.pid >> 8), s.pid & 0xff, 0xf0 | (info.length >> 8), info.length & 0xff, ...info);
   });
-  const pmtSection = withCrc([...sectionHead(0x02, pmt.programNumber, body.length), ...body]);
-  const patPackets = packetize(PAT_PID, pat);
-  const pmtPackets = packetize(pmtPid, pmtSection);
+  const pmtSection = buildSection(0x02, pmt.programNumber, 0, body);
+  const patPackets = packetizeSection(PAT_PID, pat);
+  const pmtPackets = packetizeSection(pmtPid, pmtSection);
   const out = new Uint8Array(patPackets.length + pmtPackets.length);
   out.set(patPackets);
   out.set(pmtPackets, patPackets.length);

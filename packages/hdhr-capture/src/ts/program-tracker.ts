@@ -48,6 +48,7 @@ export class ProgramTracker {
   #pmt = new SectionAssembler();
   #header: Uint8Array = EMPTY;
   #program: ProgramInfo | undefined;
+  #pmtTable: Pmt | undefined;
   #mediaPids = new Uint8Array(8192);
   // The last accepted sections: a repeat (the usual case, ~10 times a second) is not reparsed.
   #lastPat: Uint8Array = EMPTY;
@@ -56,6 +57,11 @@ export class ProgramTracker {
   /** The followed program, once both its PAT entry and PMT have been seen. */
   get program(): ProgramInfo | undefined {
     return this.#program;
+  }
+
+  /** The followed program's PMT as last accepted, descriptors included (copies). */
+  get pmt(): Pmt | undefined {
+    return this.#pmtTable;
   }
 
   /**
@@ -124,6 +130,7 @@ export class ProgramTracker {
     this.#programNumber = programNumber;
     this.#pmt = new SectionAssembler();
     this.#lastPmt = EMPTY;
+    this.#pmtTable = undefined;
     this.#setProgram(undefined, EMPTY);
   }
 
@@ -136,6 +143,7 @@ export class ProgramTracker {
     }
     if (pmt.programNumber !== this.#programNumber) return; // another program's PMT on a shared PID
     this.#lastPmt = r.section.slice();
+    this.#pmtTable = { ...pmt, programInfo: pmt.programInfo.slice(), esInfo: pmt.esInfo.map((d) => d.slice()) };
     const anchor =
       pmt.streams.find((s) => s.kind === "video") ?? pmt.streams.find((s) => s.kind === "audio");
     const header = canonicalHeader(this.#pmtPid, pmt);
