@@ -6,9 +6,10 @@
  * - On-air time of packet i: the clock reference (PCR on the PCR PID, else the anchor stream's
  *   DTS) of the first packet at or after i that carries one, minus the file's first; packets
  *   after the last one go with it.
- * - Loop duration L: the anchor stream's span (highest PTS - lowest PTS + one frame), so that
- *   the first frame of loop n+1 follows the last frame of loop n by one frame; at least the
- *   on-air time of the last packet plus one tick.
+ * - Loop duration L: the longest span of any timestamped stream (highest PTS or DTS - lowest +
+ *   that stream's frame duration), so that every stream's first frame of loop n+1 comes after
+ *   its last frame of loop n (the longest one by exactly one frame); at least the on-air time of
+ *   the last packet plus one tick.
  * - Loop n shifts every PCR/PTS/DTS by n × L (mod 2^33), and every continuity counter of a PID
  *   by n × (last counter + 1 - first counter) (mod 16), so loops join seamlessly.
  */
@@ -109,11 +110,9 @@ export function buildTimeline(bytes: Uint8Array, name = "input"): BroadcastTimel
   let clockRel = 0;
   let lastClock = -1;
   let pendingFrom = 0; // packets waiting for the next clock reference
-  let firstAnchorPts = -1;
-  let minRel = Infinity;
-  let maxRel = -Infinity;
-  let lastDts = -1;
-  let frame = 0;
+  // Per PID with timestamps: lowest and highest PTS/DTS relative to the first PTS seen, last DTS, frame.
+  let ref = -1;
+  const spans = new Map<number, { min: number; max: number; lastDts: number; frame: number }>();
   let scanning: { rap: TimelineRap; scanner: KeyframeScanner } | null = null;
 
   for (let i = 0; i < total; i++) {
@@ -147,10 +146,27 @@ export function buildTimeline(bytes: Uint8Array, name = "input"): BroadcastTimel
       for (let k = pendingFrom; k <= i; k++) times[k] = clockRel;
       pendingFrom = i + 1;
     }
-    // The anchor stream: span and keyframes.
-    if (pid !== anchor.pid) continue;
     const payload = payloadOffset(packets, off);
     if (payload < 0) continue;
+    if (packetStartsUnit(packets, off)) {
+      const pes = parsePesStart(packets, off, payload);
+      if (pes) {
+        if (ref < 0) ref = pes.pts;
+        const sp = spans.get(pid) ?? { min: Infinity, max: -Infinity, lastDts: -1, frame: 0 };
+        const rp = timestampDelta(pes.pts, ref);
+        const rd = timestampDelta(pes.dts, ref);
+        sp.min = Math.min(sp.min, rp, rd);
+        sp.max = Math.max(sp.max, rp, rd);
+        if (sp.lastDts >= 0) {
+          const d = timestampDelta(pes.dts, sp.lastDts);
+          if (d > 0 && d <= TICKS_PER_SECOND) sp.frame = d;
+        }
+        sp.lastDts = pes.dts;
+        spans.set(pid, sp);
+      }
+    }
+    // The anchor stream's keyframes.
+    if (pid !== anchor.pid) continue;
     if (!packetStartsUnit(packets, off)) {
       if (scanning) {
         const v = scanning.scanner.feed(packets, payload, off + PACKET_SIZE);
@@ -164,15 +180,6 @@ export function buildTimeline(bytes: Uint8Array, name = "input"): BroadcastTimel
     scanning = null;
     const pes = parsePesStart(packets, off, payload);
     if (!pes) continue;
-    if (firstAnchorPts < 0) firstAnchorPts = pes.pts;
-    const rel = timestampDelta(pes.pts, firstAnchorPts);
-    minRel = Math.min(minRel, rel);
-    maxRel = Math.max(maxRel, rel);
-    if (lastDts >= 0) {
-      const d = timestampDelta(pes.dts, lastDts);
-      if (d > 0 && d <= TICKS_PER_SECOND) frame = d;
-    }
-    lastDts = pes.dts;
     const rap: TimelineRap = { index: i, decidedAt: i, pts: pes.pts };
     if (anchor.kind === "audio" || packetIsRandomAccess(packets, off)) raps.push(rap);
     else if (canScanKeyframes(anchor.codec)) {
@@ -184,7 +191,8 @@ export function buildTimeline(bytes: Uint8Array, name = "input"): BroadcastTimel
   }
   if (clock0 < 0) throw new TsError("no-program", `${name}: no PCR or timestamped ${anchor.kind} to pace the broadcast by`);
   for (let k = pendingFrom; k < total; k++) times[k] = clockRel;
-  const span = maxRel - minRel + frame;
+  let span = 0;
+  for (const sp of spans.values()) span = Math.max(span, sp.max - sp.min + sp.frame);
   const loopTicks = Math.max(span, clockRel + 1);
   const ccStep = new Uint8Array(8192);
   for (let pid = 0; pid < 8192; pid++) if (firstCc[pid]! >= 0) ccStep[pid] = (lastCc[pid]! + 1 - firstCc[pid]! + 16) % 16;

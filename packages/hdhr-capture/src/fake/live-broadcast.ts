@@ -37,6 +37,8 @@ export interface LiveBroadcastOptions {
   now?: () => number;
   /** Called once per damage burst, when the first client receives it. */
   onDamage?: (burst: DamageBurst) => void;
+  /** Waits `ms` of wall time (or until the signal aborts). Default a timer; tests pass a virtual clock's. */
+  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
 }
 
 /** A damage burst, described so a test or an operator can tell which chunks it hit. */
@@ -91,6 +93,7 @@ export class LiveBroadcast {
   readonly speed: number;
   readonly #now: () => number;
   readonly #onDamage: ((b: DamageBurst) => void) | undefined;
+  readonly #sleep: (ms: number, signal: AbortSignal) => Promise<void>;
   readonly #psi: Uint8Array;
   readonly #reported = new Set<number>();
 
@@ -111,6 +114,7 @@ export class LiveBroadcast {
     this.speed = speed;
     this.#now = opts.now ?? Date.now;
     this.#onDamage = opts.onDamage;
+    this.#sleep = opts.sleep ?? sleep;
     this.#psi = devicePsiPackets(this.profile, timeline.program.pmtPid, timeline.pmt);
     if (!Number.isSafeInteger(Math.floor(this.nowTicks() * 4))) {
       throw new RangeError("broadcast time since the clock origin is too large at this speed: set a later clock origin");
@@ -254,10 +258,17 @@ export class LiveBroadcast {
     return out.slice(0, at);
   }
 
-  /** What a client tuning in now receives, paced by the broadcast clock, until aborted or the duration ends. */
-  async *stream(opts: LiveStreamOptions): AsyncGenerator<Uint8Array, void, undefined> {
+  /**
+   * What a client tuning in now (at the call) receives: the broadcast from the first packet on
+   * air at or after now, paced by the broadcast clock, until aborted or the duration ends.
+   */
+  stream(opts: LiveStreamOptions): AsyncGenerator<Uint8Array, void, undefined> {
+    return this.#stream(this.packetAt(this.nowTicks()), opts);
+  }
+
+  async *#stream(from: number, opts: LiveStreamOptions): AsyncGenerator<Uint8Array, void, undefined> {
     const { signal } = opts;
-    let g = this.packetAt(this.nowTicks());
+    let g = from;
     const stopAt = opts.durationTicks === undefined ? Infinity : this.onAir(g) + opts.durationTicks;
     while (!signal.aborted) {
       const now = this.nowTicks();
@@ -270,7 +281,7 @@ export class LiveBroadcast {
       }
       const next = this.onAir(g);
       if (next > stopAt) return;
-      await sleep(Math.min(MAX_SLEEP_MS, Math.max(1, (next - now) / 90 / this.speed)), signal);
+      await this.#sleep(Math.min(MAX_SLEEP_MS, Math.max(1, (next - now) / 90 / this.speed)), signal);
     }
   }
 
