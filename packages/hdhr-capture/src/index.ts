@@ -42,6 +42,14 @@ export type { DiscoveryPacket, DiscoveryReply } from "./hdhr/discovery-packet.js
 
 export { createFakeHdhr } from "./fake/fake-hdhr.js";
 export type { FakeHdhr, FakeHdhrOptions, FakeChannel } from "./fake/fake-hdhr.js";
+export { LiveBroadcast } from "./fake/live-broadcast.js";
+export type { DamageBurst, LiveBroadcastOptions, LiveStreamOptions } from "./fake/live-broadcast.js";
+export { buildTimeline } from "./fake/broadcast-timeline.js";
+export type { BroadcastTimeline, TimelineRap } from "./fake/broadcast-timeline.js";
+export { DamageSpecError, parseDamageSpec, formatDamageSpec } from "./fake/damage-spec.js";
+export type { DamageMode, DamageSpec } from "./fake/damage-spec.js";
+export { deviceProfile, MAX_DEVICE_PROFILE } from "./fake/device-profile.js";
+export type { DeviceProfile } from "./fake/device-profile.js";
 
 export { fixturePath, FIXTURES_DIR, FIXTURE_NAMES } from "./fixtures.js";
 export type { FixtureName } from "./fixtures.js";
