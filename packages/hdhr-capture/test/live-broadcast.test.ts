@@ -3,6 +3,7 @@
  * timestamps that still decode, one broadcast whatever the join time or device profile, and
  * damage that changes only the chunks it hits.
  */
+import fc from "fast-check";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -202,5 +203,38 @@ describe("damage", () => {
     const g0 = a.packetAt(a.nowTicks());
     expect(a.burstsBetween(g0, g0 + 20_000)).toEqual(b.burstsBetween(g0, g0 + 20_000));
     expect(a.burstsBetween(g0, g0 + 20_000).length).toBeGreaterThan(3);
+  });
+});
+
+describe("bad input", () => {
+  it("buildTimeline refuses non-TS, program-less and clock-less input with typed errors", () => {
+    expect(() => buildTimeline(new TextEncoder().encode("<html>" + "x".repeat(5000)), "page.html")).toThrow(expect.objectContaining({ name: "TsError", code: "not-mpeg-ts" }));
+    const ts = fixtureBytes("h264-aac-1s-gop.ts");
+    const noPsi = concatBytes(Array.from({ length: 2000 }, (_, i) => ts.subarray(i * 188, i * 188 + 188)).filter((p) => ![0, 0x1000].includes(((p[1]! & 0x1f) << 8) | p[2]!)));
+    expect(() => buildTimeline(noPsi, "nopsi.ts")).toThrow(expect.objectContaining({ code: "no-program" }));
+    // PAT + PMT only: a program, but nothing to pace it by.
+    expect(() => buildTimeline(ts.subarray(188, 3 * 188), "psi.ts")).toThrow(expect.objectContaining({ code: "no-program" }));
+  });
+
+  it("LiveBroadcast refuses bad speed, origin and profile", () => {
+    expect(() => broadcast("h264-aac-1s-gop.ts", { speed: 0 })).toThrow(RangeError);
+    expect(() => broadcast("h264-aac-1s-gop.ts", { speed: Infinity })).toThrow(RangeError);
+    expect(() => broadcast("h264-aac-1s-gop.ts", { clockOriginMs: 1.5 })).toThrow(RangeError);
+    expect(() => broadcast("h264-aac-1s-gop.ts", { deviceProfile: -1 })).toThrow(RangeError);
+    expect(() => broadcast("h264-aac-1s-gop.ts", { speed: 1000, now: () => 8.64e15 })).toThrow(/clock origin/);
+  });
+
+  it("parseDamageSpec only ever returns a valid spec or throws DamageSpecError (fuzz)", () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.string({ maxLength: 60 }), fc.constantFrom("seed=1", "seed=9,every=0.1", "seed=1,burst=10000,mode=tei")), (text) => {
+        try {
+          const s = parseDamageSpec(text);
+          expect(s.everyS >= 0.1 && s.burst >= 1 && ["tei", "drop", "mix"].includes(s.mode)).toBe(true);
+        } catch (err) {
+          expect(err).toBeInstanceOf(DamageSpecError);
+        }
+      }),
+      { numRuns: 500, seed: 21 },
+    );
   });
 });
