@@ -14,7 +14,8 @@ export { HdhrError, TsError, DiscoveryPacketError } from "./errors.js";
 export type { HdhrErrorCode, TsErrorCode, DiscoveryPacketErrorCode } from "./errors.js";
 
 export { TsChunker } from "./chunker/ts-chunker.js";
-export type { TsChunk, TsChunkerOptions, TsChunkerStats } from "./chunker/ts-chunker.js";
+export { CHUNK_BOUNDARIES } from "./chunker/ts-chunker.js";
+export type { ChunkBoundary, TsChunk, TsChunkerOptions, TsChunkerStats } from "./chunker/ts-chunker.js";
 export { chunkStream } from "./chunker/chunk-stream.js";
 export { pacedChunks } from "./chunker/paced-chunks.js";
 export type { PacedChunksOptions } from "./chunker/paced-chunks.js";
@@ -41,6 +42,14 @@ export type { DiscoveryPacket, DiscoveryReply } from "./hdhr/discovery-packet.js
 
 export { createFakeHdhr } from "./fake/fake-hdhr.js";
 export type { FakeHdhr, FakeHdhrOptions, FakeChannel } from "./fake/fake-hdhr.js";
+export { LiveBroadcast } from "./fake/live-broadcast.js";
+export type { DamageBurst, LiveBroadcastOptions, LiveStreamOptions } from "./fake/live-broadcast.js";
+export { buildTimeline } from "./fake/broadcast-timeline.js";
+export type { BroadcastTimeline, TimelineRap } from "./fake/broadcast-timeline.js";
+export { DamageSpecError, parseDamageSpec, formatDamageSpec } from "./fake/damage-spec.js";
+export type { DamageMode, DamageSpec } from "./fake/damage-spec.js";
+export { deviceProfile, MAX_DEVICE_PROFILE } from "./fake/device-profile.js";
+export type { DeviceProfile } from "./fake/device-profile.js";
 
 export { fixturePath, FIXTURES_DIR, FIXTURE_NAMES } from "./fixtures.js";
 export type { FixtureName } from "./fixtures.js";

@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { TsChunker } from "../src/chunker/ts-chunker.js";
 import { chunkStream } from "../src/chunker/chunk-stream.js";
 import { TsError } from "../src/errors.js";
-import { chunkAll, chunkBodies, concatBytes, fixtureBytes, garbageWithoutSync, pidAt } from "./helpers.js";
+import { chunkAll, chunkBodies, concatBytes, fixtureBytes, garbageWithoutSync, mediaPackets, pidAt } from "./helpers.js";
 
 const PMT_PID = 0x1000;
 const input = fixtureBytes("h264-aac-1s-gop.ts");
@@ -45,9 +45,9 @@ describe("TsChunker with damaged input", () => {
     const { chunks, stats } = chunkAll(concatBytes(parts));
     expect(stats.skippedBytes).toBe(damage);
     expect(stats.resyncs).toBeGreaterThanOrEqual(6);
-    const expected = concatBytes(kept).subarray(3 * 188);
+    const expected = mediaPackets(concatBytes(kept).subarray(3 * 188)).bytes;
     expect(Buffer.from(concatBytes(chunkBodies(chunks, PMT_PID))).equals(Buffer.from(expected))).toBe(true);
-    expect(chunks.length).toBe(6);
+    expect(chunks.length).toBe(7);
   });
 
   it("cuts at maxChunkBytes when keyframes are too far apart, keeping memory bounded", () => {
@@ -56,9 +56,10 @@ describe("TsChunker with damaged input", () => {
     expect(stats.forcedCuts).toBeGreaterThan(0);
     for (const c of chunks) expect(c.bytes.length).toBeLessThanOrEqual(max);
     // Nothing is lost: bodies (each chunk minus its one PAT and one PMT packet) still
-    // concatenate to the input after the first keyframe.
+    // concatenate to the input's media packets after the first keyframe.
     const bodies = chunks.map((c) => c.bytes.subarray(2 * 188));
-    expect(Buffer.from(concatBytes(bodies)).equals(Buffer.from(input.subarray(3 * 188)))).toBe(true);
+    expect(Buffer.from(concatBytes(bodies)).equals(Buffer.from(mediaPackets(input.subarray(3 * 188)).bytes))).toBe(true);
+    expect(chunks.filter((c) => c.boundary === "size-limit").length).toBe(stats.forcedCuts);
   });
 
   it("holds at most one chunk (plus a piece) however long the input runs", () => {
@@ -76,7 +77,7 @@ describe("TsChunker with damaged input", () => {
     }
     c.flush();
     expect(total).toBeGreaterThan(30 * 1_000_000);
-    expect(c.stats.chunks).toBe(30 * 6);
+    expect(c.stats.chunks).toBe(30 * 7);
     expect(maxHeld).toBeLessThanOrEqual(maxChunk + piece);
   });
 
@@ -88,7 +89,7 @@ describe("TsChunker with damaged input", () => {
     );
     const { chunks, stats } = chunkAll(noPsi);
     expect(chunks).toEqual([]);
-    expect(stats.droppedPackets).toBe(noPsi.length / 188);
+    expect(stats.filteredPackets).toBe(noPsi.length / 188);
   });
 
   it("rejects bad options with RangeError", () => {

@@ -19,11 +19,20 @@ import {
   ffprobeVideoPackets,
   fixtureBytes,
   headerLength,
+  mediaPackets,
   pidAt,
   shiftTimestamps,
   stripRandomAccess,
 } from "./helpers.js";
 import type { ProbedPacket } from "./helpers.js";
+import { parsePat, parsePmt } from "../src/ts/psi-tables.js";
+
+/** The PSI section in the packet at `off` (pointer_field 0, section within the packet). */
+function sectionOf(b: Uint8Array, off: number): Uint8Array {
+  const start = off + 5 + b[off + 4]!;
+  const len = 3 + (((b[start + 1]! & 0x0f) << 8) | b[start + 2]!);
+  return b.subarray(start, start + len);
+}
 
 const PMT_PID = 0x1000; // -mpegts_pmt_start_pid in fixtures/make-fixtures.sh
 const VIDEO_PID = 0x100;
@@ -37,13 +46,17 @@ function keyframesOf(name: string): ProbedPacket[] {
   return probed.get(name)!.filter((p) => p.key);
 }
 
-/** Where each chunk's body starts in the input, given that the first starts at `firstPos`. */
-function bodyStarts(bodies: Uint8Array[], firstPos: number): number[] {
+/**
+ * Where each chunk's body starts in the input: bodies are runs of the input's media packets
+ * (`mediaPackets`), the first beginning at the media packet at input position `firstPos`.
+ */
+function bodyStarts(bodies: Uint8Array[], input: Uint8Array, firstPos: number): number[] {
+  const { pos } = mediaPackets(input);
+  let i = pos.indexOf(firstPos);
   const starts: number[] = [];
-  let pos = firstPos;
   for (const b of bodies) {
-    starts.push(pos);
-    pos += b.length;
+    starts.push(pos[i]!);
+    i += b.length / 188;
   }
   return starts;
 }
@@ -61,23 +74,25 @@ describe.each(FIXTURE_NAMES)("%s", (name: FixtureName) => {
     const { chunks, stats } = chunkAll(input(), { chunkMs });
     const cuts = expectedCuts(keyframesOf(name), chunkMs);
     const bodies = chunkBodies(chunks, PMT_PID);
-    expect(bodyStarts(bodies, cuts[0]!.pos)).toEqual(cuts.map((k) => k.pos));
+    expect(bodyStarts(bodies, input(), cuts[0]!.pos)).toEqual(cuts.map((k) => k.pos));
     expect(chunks.map((c) => c.firstPts)).toEqual(cuts.map((k) => k.pts));
     expect(chunks.map((c) => c.seq)).toEqual(chunks.map((_, i) => i));
-    expect(stats).toMatchObject({ skippedBytes: 0, resyncs: 0, forcedCuts: 0, psiErrors: 0, chunks: cuts.length });
-    expect(stats.droppedPackets).toBe(cuts[0]!.pos / 188);
+    expect(chunks.map((c) => c.boundary)).toEqual(chunks.map((_, i) => (i === 0 ? "capture-start" : "grid")));
+    expect(stats).toMatchObject({ skippedBytes: 0, resyncs: 0, forcedCuts: 0, psiErrors: 0, errorPackets: 0, chunks: cuts.length });
+    // Only SDT/PAT/PMT come before the first keyframe: no media packet is dropped.
+    expect(stats.droppedPackets).toBe(0);
+    expect(stats.filteredPackets).toBe(stats.packets - mediaPackets(input()).pos.length);
   });
 
-  it("bodies concatenate back to the input from the first keyframe on", () => {
+  it("bodies concatenate back to the input's media packets from the first keyframe on", () => {
     const { chunks } = chunkAll(input());
     const first = keyframesOf(name)[0]!.pos;
-    expect(Buffer.from(concatBytes(chunkBodies(chunks, PMT_PID))).equals(Buffer.from(input().subarray(first)))).toBe(true);
+    const media = mediaPackets(input().subarray(first)).bytes;
+    expect(Buffer.from(concatBytes(chunkBodies(chunks, PMT_PID))).equals(Buffer.from(media))).toBe(true);
   });
 
-  it("starts every chunk with PAT, PMT, then the keyframe's first packet", () => {
+  it("starts every chunk with the canonical PAT and PMT, then the keyframe's first packet", () => {
     const { chunks } = chunkAll(input(), { chunkMs: 1 });
-    const bytes = input();
-    // The most recent PAT and PMT packets before each keyframe, verbatim.
     for (const c of chunks) {
       expect(headerLength(c.bytes, PMT_PID)).toBe(2 * 188);
       expect(pidAt(c.bytes, 0)).toBe(0);
@@ -85,14 +100,26 @@ describe.each(FIXTURE_NAMES)("%s", (name: FixtureName) => {
       expect(pidAt(c.bytes, 376)).toBe(VIDEO_PID);
       expect(c.bytes[377]! & 0x40).toBe(0x40); // payload_unit_start_indicator
       expect(c.bytes.length % 188).toBe(0);
+      // Continuity counters from the grid bucket (chunkMs 1: T = 90 ticks).
+      const bucket = Math.floor(c.firstPts / 90);
+      expect([c.bytes[3]! & 0x0f, c.bytes[188 + 3]! & 0x0f]).toEqual([bucket % 16, bucket % 16]);
     }
-    const key = keyframesOf(name)[1]!;
-    const lastBefore = (pid: number) => {
-      for (let off = key.pos - 188; off >= 0; off -= 188) if (pidAt(bytes, off) === pid) return bytes.subarray(off, off + 188);
-      throw new Error("none");
+    // The PSI sections themselves: fixed transport_stream_id 1 and version 0, only the program.
+    const pat = parsePat(sectionOf(chunks[1]!.bytes, 0));
+    expect(pat).toEqual([{ programNumber: 1, pmtPid: PMT_PID }]);
+    const pmt = parsePmt(sectionOf(chunks[1]!.bytes, 188))!;
+    expect(pmt.version).toBe(0);
+    expect(pmt.pcrPid).toBe(VIDEO_PID);
+    expect(pmt.streams.map((s) => s.pid)).toEqual(name === "h264-scenecut.ts" ? [VIDEO_PID] : [VIDEO_PID, 0x101]);
+    expect(sectionOf(chunks[1]!.bytes, 0)[3]! * 256 + sectionOf(chunks[1]!.bytes, 0)[4]!).toBe(1);
+    // Identical headers except the counters: nothing in them depends on where the input's PSI sat.
+    const zeroCc = (b: Uint8Array) => {
+      const h = b.slice(0, 376);
+      h[3] = h[3]! & 0xf0;
+      h[191] = h[191]! & 0xf0;
+      return Buffer.from(h).toString("hex");
     };
-    expect(Buffer.from(chunks[1]!.bytes.subarray(0, 188)).equals(Buffer.from(lastBefore(0)))).toBe(true);
-    expect(Buffer.from(chunks[1]!.bytes.subarray(188, 376)).equals(Buffer.from(lastBefore(PMT_PID)))).toBe(true);
+    expect(new Set(chunks.map((c) => zeroCc(c.bytes))).size).toBe(1);
   });
 
   it("durations chain PTS to PTS and sum to the video's media duration", () => {
@@ -120,14 +147,16 @@ describe.each(FIXTURE_NAMES)("%s", (name: FixtureName) => {
     }
   });
 
-  it("handles 33-bit PTS wrap-around inside the stream", () => {
+  it("handles 33-bit PTS wrap-around inside the stream: the wrap starts a bucket, durations stay continuous", () => {
     const offset = 2 ** 33 - 300_000; // the wrap falls ~1.9 s in
     const shifted = shiftTimestamps(input(), offset);
-    const a = chunkAll(input(), { chunkMs: 1000 }).chunks;
     const b = chunkAll(shifted, { chunkMs: 1000 }).chunks;
     expect(b.some((c) => c.firstPts > 2 ** 32) && b.some((c) => c.firstPts < 2 ** 20)).toBe(true);
-    expect(b.map((c) => c.firstPts)).toEqual(a.map((c) => (c.firstPts + offset) % 2 ** 33));
-    expect(b.map((c) => [c.durationTicks, c.bytes.length])).toEqual(a.map((c) => [c.durationTicks, c.bytes.length]));
+    const shiftedKeys = keyframesOf(name).map((k) => ({ pts: (k.pts + offset) % 2 ** 33 }));
+    expect(b.map((c) => c.firstPts)).toEqual(expectedCuts(shiftedKeys, 1000).map((k) => k.pts));
+    for (let i = 0; i + 1 < b.length; i++) expect((b[i]!.firstPts + b[i]!.durationTicks) % 2 ** 33).toBe(b[i + 1]!.firstPts);
+    const a = chunkAll(input(), { chunkMs: 1000 }).chunks;
+    expect(b.reduce((n, c) => n + c.durationTicks, 0)).toBe(a.reduce((n, c) => n + c.durationTicks, 0));
   });
 
   it("gives the same chunks whatever the piece sizes", () => {
@@ -204,14 +233,16 @@ describe("HEVC (generated with libx265 at test time)", () => {
     expect(keys.length).toBeGreaterThanOrEqual(3);
     for (const input of [bytes, stripRandomAccess(bytes)]) {
       const { chunks } = chunkAll(input, { chunkMs: 1 });
-      expect(bodyStarts(chunkBodies(chunks, PMT_PID), keys[0]!.pos)).toEqual(keys.map((k) => k.pos));
+      expect(bodyStarts(chunkBodies(chunks, PMT_PID), input, keys[0]!.pos)).toEqual(keys.map((k) => k.pos));
     }
   });
 });
 
 describe("MPEG-2/AC-3 like ATSC", () => {
-  it("gives two 2 s chunks of exactly 60 frames at 29.97 fps each", () => {
+  it("cuts 15-frame GOPs at the first I-frame after each 2 s grid line", () => {
+    // I-frames at 129003 + k × 45045 (8 GOPs, 4 s); grid lines at 180000 × n: buckets 0,0,1,1,1,1,2,2.
     const { chunks } = chunkAll(fixtureBytes("mpeg2-ac3.ts"));
-    expect(chunks.map((c) => c.durationTicks)).toEqual([60 * 3003, 60 * 3003]);
+    expect(chunks.map((c) => c.firstPts)).toEqual([129003, 129003 + 2 * 45045, 129003 + 6 * 45045]);
+    expect(chunks.map((c) => c.durationTicks)).toEqual([30 * 3003, 60 * 3003, 30 * 3003]);
   });
 });

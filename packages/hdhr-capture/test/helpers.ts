@@ -77,15 +77,37 @@ export function chunkBodies(chunks: TsChunk[], pmtPid: number): Uint8Array[] {
   return chunks.map((c) => c.bytes.subarray(headerLength(c.bytes, pmtPid)));
 }
 
-/** The cut rule applied to ffprobe's keyframe list: which keyframes start chunks. */
-export function expectedCuts(keyframes: ProbedPacket[], chunkMs: number): ProbedPacket[] {
+/**
+ * The grid rule (chunking v2) applied to ffprobe's keyframe list: a keyframe starts a chunk when
+ * floor(pts / T) differs from the previous keyframe's (the first keyframe always does).
+ */
+export function expectedCuts<K extends { pts: number }>(keyframes: K[], chunkMs: number): K[] {
   const target = Math.round((chunkMs * 90000) / 1000);
-  const cuts: ProbedPacket[] = [];
+  const cuts: K[] = [];
+  let prev = -1;
   for (const k of keyframes) {
-    const last = cuts.at(-1);
-    if (!last || k.pts - last.pts >= target) cuts.push(k);
+    const bucket = Math.floor(k.pts / target);
+    if (bucket !== prev) cuts.push(k);
+    prev = bucket;
   }
   return cuts;
+}
+
+/** The fixtures' media PIDs (video 0x100 with the PCR, audio 0x101; see fixtures/README.md). */
+export const FIXTURE_MEDIA_PIDS: readonly number[] = [0x100, 0x101];
+
+/**
+ * The packets of an aligned TS buffer whose PID is in `pids`, concatenated, and each one's byte
+ * position in the input: what canonical chunk bodies are made of.
+ */
+export function mediaPackets(ts: Uint8Array, pids: readonly number[] = FIXTURE_MEDIA_PIDS): { bytes: Uint8Array; pos: number[] } {
+  const pos: number[] = [];
+  for (let off = 0; off + 188 <= ts.length; off += 188) {
+    if (pids.includes(pidAt(ts, off)) && (ts[off + 1]! & 0x80) === 0) pos.push(off);
+  }
+  const bytes = new Uint8Array(pos.length * 188);
+  pos.forEach((p, i) => bytes.set(ts.subarray(p, p + 188), i * 188));
+  return { bytes, pos };
 }
 
 /** A copy of a TS buffer with every adaptation field's random_access_indicator cleared. */

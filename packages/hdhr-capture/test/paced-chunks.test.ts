@@ -7,7 +7,7 @@ import { pacedChunks } from "../src/chunker/paced-chunks.js";
 import type { TsChunk } from "../src/chunker/ts-chunker.js";
 
 async function* chunks(n: number, durationTicks: number): AsyncGenerator<TsChunk> {
-  for (let seq = 0; seq < n; seq++) yield { seq, firstPts: seq * durationTicks, durationTicks, bytes: new Uint8Array(188) };
+  for (let seq = 0; seq < n; seq++) yield { seq, firstPts: seq * durationTicks, durationTicks, bytes: new Uint8Array(188), boundary: "grid" as const };
 }
 
 describe("pacedChunks", () => {

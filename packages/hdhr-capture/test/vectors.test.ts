@@ -13,7 +13,7 @@ interface VectorCase {
   fixture: FixtureName;
   fixtureSha256: string;
   chunkMs: number;
-  chunks: Array<{ seq: number; firstPts: number; durationTicks: number; size: number; sha256: string }>;
+  chunks: Array<{ seq: number; firstPts: number; durationTicks: number; boundary: string; size: number; sha256: string }>;
 }
 
 const vectors = JSON.parse(readFileSync(new URL("./vectors/chunks.json", import.meta.url), "utf8")) as { cases: VectorCase[] };
@@ -25,6 +25,6 @@ describe("chunk vectors", () => {
     expect(sha256(bytes)).toBe(v.fixtureSha256);
     const c = new TsChunker({ chunkMs: v.chunkMs });
     const chunks = [...c.push(bytes), ...c.flush()];
-    expect(chunks.map((x) => ({ seq: x.seq, firstPts: x.firstPts, durationTicks: x.durationTicks, size: x.bytes.length, sha256: sha256(x.bytes) }))).toEqual(v.chunks);
+    expect(chunks.map((x) => ({ seq: x.seq, firstPts: x.firstPts, durationTicks: x.durationTicks, boundary: x.boundary, size: x.bytes.length, sha256: sha256(x.bytes) }))).toEqual(v.chunks);
   });
 });

@@ -1,17 +1,20 @@
 /**
- * Cuts an MPEG-TS byte stream into chunks that each start with the current PAT+PMT and then a
- * keyframe, about `chunkMs` long. The exact rules, precise enough to reimplement, are in
- * docs/protocol/chunking.md; in short:
+ * Cuts an MPEG-TS byte stream into chunks (chunking v2) that each start with a canonical PAT+PMT
+ * and then a keyframe, on a fixed PTS grid, so that two captures of one broadcast that started
+ * at different moments, on different devices, give byte-identical chunks. The exact rules,
+ * precise enough to reimplement, are in docs/protocol/chunking.md; in short:
  *
  * - The anchor stream is the program's first video stream (else its first audio stream).
  * - A random-access point (RAP) is a PES start on the anchor PID, with a PTS, whose packet has
  *   random_access_indicator set or whose first picture-level start code is a keyframe
  *   (H.264 IDR, HEVC IRAP, MPEG-1/2 sequence or GOP header). For audio every PES start is a RAP.
- * - Packets before the first RAP are dropped. At each later RAP whose PTS is at least `chunkMs`
- *   after the chunk's first PTS (or before it: a timestamp jump), the chunk ends just before the
- *   RAP's first packet, and the next begins with the PAT+PMT current when the RAP is recognised
- *   (its first packet when random_access_indicator is set; else the packet whose start code
- *   decided it).
+ * - With `T = chunkMs × 90` ticks, a RAP's bucket is `floor(PTS / T)` (33-bit PTS). A RAP starts
+ *   a new chunk when its bucket differs from the previous RAP's: the first RAP at or after each
+ *   grid line (a wrap or timestamp jump changes the bucket too, so it cuts). The first RAP of a
+ *   capture starts its first chunk (`boundary: "capture-start"`).
+ * - A chunk is the canonical PAT+PMT (regenerated, see `ts/canonical-psi.ts`), then only the
+ *   packets of the program's video/audio/PCR PIDs from the RAP on: no PSI, no null packets, no
+ *   other PIDs, no packets flagged with transport_error_indicator.
  * - A chunk's duration is the next chunk's first PTS minus its own when that gap is positive and
  *   at most 1 s longer than the chunk's own span (highest PTS - first PTS + one frame); otherwise
  *   (a jump, or the last chunk) it is the span.
@@ -20,6 +23,7 @@
  * chunk (plus one 188-byte carry), however long the input.
  */
 import { PACKET_SIZE, packetHasError, packetIsRandomAccess, packetPid, packetStartsUnit, payloadOffset } from "../ts/packet.js";
+import { setHeaderCounters } from "../ts/canonical-psi.js";
 import { TsPacketSync } from "../ts/packet-sync.js";
 import { ProgramTracker } from "../ts/program-tracker.js";
 import { parsePesStart } from "../ts/pes.js";
@@ -28,16 +32,42 @@ import type { KeyframeVerdict } from "../ts/keyframe-scanner.js";
 import { timestampDelta, TICKS_PER_SECOND } from "../ts/timestamps.js";
 import { ChunkBuffer } from "./chunk-buffer.js";
 
-/** One chunk: whole 188-byte packets, starting with PAT+PMT and then a keyframe. */
+/**
+ * Why a chunk starts where it does, which says whether another capture of the same broadcast
+ * (another antenna, another device, started at another moment) starts a chunk at the same place:
+ *
+ * - `"grid"`: the first RAP after a grid line (its bucket differs from the previous RAP's), with
+ *   the anchor stream intact since that previous RAP. Canonical: every capture that saw the
+ *   previous RAP cuts here too, with identical bytes unless reception damage hit this chunk.
+ * - `"capture-start"`: the first chunk of this capture, at its first RAP. Not canonical: another
+ *   capture's chunk may start earlier; it matches only if the capture began just before a grid RAP.
+ * - `"resync"`: cut by the grid rule, but the anchor stream was damaged since the previous RAP
+ *   (transport_error_indicator, a continuity-counter gap, lost packet sync, an anchor change),
+ *   so a RAP may have been lost and this may not be the first RAP after the grid line.
+ * - `"size-limit"`: cut at `maxChunkBytes` without a keyframe. Deterministic only for a capture
+ *   that has the same bytes since the chunk's last grid start.
+ */
+export type ChunkBoundary = "grid" | "capture-start" | "resync" | "size-limit";
+
+/** All `ChunkBoundary` values. */
+export const CHUNK_BOUNDARIES: readonly ChunkBoundary[] = ["grid", "capture-start", "resync", "size-limit"];
+
+/** One chunk: whole 188-byte packets, starting with the canonical PAT+PMT and then a keyframe. */
 export interface TsChunk {
-  /** Position in the output, counting from `firstSeq`. */
+  /** Position in the output, counting from `firstSeq` (capture-relative: not comparable across captures). */
   seq: number;
   /** PTS (33-bit, 90 kHz) of the keyframe the chunk starts with. */
   firstPts: number;
   /** Media duration in 90 kHz ticks (see the module comment for the exact rule). */
   durationTicks: number;
-  /** The chunk: PAT+PMT packets, then the input's packets from the keyframe on. */
+  /**
+   * The chunk: canonical PAT+PMT packets, then the program's media packets from the keyframe
+   * on. For two captures of one broadcast, equal for chunks with `boundary === "grid"` and equal
+   * `firstPts`, unless reception damage hit one of them.
+   */
   bytes: Uint8Array;
+  /** Why the chunk starts here; only `"grid"` starts are canonical (see `ChunkBoundary`). */
+  boundary: ChunkBoundary;
 }
 
 /** Options of `TsChunker` and `chunkStream`. */
@@ -64,8 +94,12 @@ export interface TsChunkerStats {
   resyncs: number;
   /** Chunks emitted. */
   chunks: number;
-  /** Packets dropped because they came before the first keyframe. */
+  /** Media packets of the program dropped because they came before the first keyframe. */
   droppedPackets: number;
+  /** Packets not carried in chunks: PSI, null packets, other PIDs, anything before the PMT. */
+  filteredPackets: number;
+  /** Packets left out because transport_error_indicator was set. */
+  errorPackets: number;
   /** Chunks cut at `maxChunkBytes` instead of at a keyframe. */
   forcedCuts: number;
   /** Damaged or malformed PAT/PMT sections ignored. */
@@ -103,6 +137,14 @@ export class TsChunker {
   #firstPts = 0;
   #maxPtsDelta = 0;
   #pending: Candidate | null = null;
+  #boundary: ChunkBoundary = "capture-start";
+  // The grid: bucket of the previous RAP (-1 before the first), and whether the anchor stream
+  // may have lost a RAP since then.
+  #prevRapBucket = -1;
+  #damaged = false;
+  #anchorCc = -1;
+  #knownAnchor = -1;
+  #knownResyncs = 0;
   // Anchor-stream timing.
   #lastPts = -1;
   #lastDts = -1;
@@ -111,6 +153,8 @@ export class TsChunker {
   #chunks = 0;
   #dropped = 0;
   #forced = 0;
+  #filtered = 0;
+  #errors = 0;
 
   constructor(opts: TsChunkerOptions = {}) {
     const chunkMs = opts.chunkMs ?? DEFAULT_CHUNK_MS;
@@ -134,6 +178,8 @@ export class TsChunker {
       resyncs: this.#sync.resyncs,
       chunks: this.#chunks,
       droppedPackets: this.#dropped,
+      filteredPackets: this.#filtered,
+      errorPackets: this.#errors,
       forcedCuts: this.#forced,
       psiErrors: this.#psi.psiErrors,
     };
@@ -182,9 +228,58 @@ export class TsChunker {
 
   #packet(buf: Uint8Array, off: number): void {
     this.#psi.onPacket(buf, off);
+    if (this.#sync.resyncs !== this.#knownResyncs) {
+      this.#knownResyncs = this.#sync.resyncs;
+      this.#damaged = true;
+    }
+    if (packetHasError(buf, off)) {
+      // The PID itself may be wrong: count it as damage to the anchor stream too.
+      this.#errors++;
+      this.#damaged = true;
+      return;
+    }
+    const pid = packetPid(buf, off);
+    if (this.#psi.mediaPids[pid] !== 1) {
+      this.#filtered++;
+      return;
+    }
     const anchor = this.#psi.anchorPid;
-    if (anchor >= 0 && packetPid(buf, off) === anchor && !packetHasError(buf, off)) this.#anchorPacket(buf, off);
-    else this.#append(buf, off);
+    if (pid !== anchor) {
+      this.#append(buf, off);
+      return;
+    }
+    if (anchor !== this.#knownAnchor) {
+      if (this.#knownAnchor >= 0) this.#damaged = true;
+      this.#knownAnchor = anchor;
+      this.#anchorCc = -1;
+    }
+    this.#checkContinuity(buf, off);
+    this.#anchorPacket(buf, off);
+  }
+
+  /** A continuity-counter gap on the anchor PID means packets were lost (maybe a RAP). */
+  #checkContinuity(buf: Uint8Array, off: number): void {
+    const b3 = buf[off + 3]!;
+    const cc = b3 & 0x0f;
+    const hasPayload = (b3 & 0x10) !== 0;
+    const last = this.#anchorCc;
+    this.#anchorCc = cc;
+    if (last < 0) return;
+    const discontinuity = (b3 & 0x20) !== 0 && buf[off + 4]! > 0 && (buf[off + 5]! & 0x80) !== 0;
+    if (discontinuity) return;
+    const expected = hasPayload ? (last + 1) & 0x0f : last;
+    if (cc !== expected && !(hasPayload && cc === last)) this.#damaged = true;
+  }
+
+  /** The grid bucket of a PTS. */
+  #bucket(pts: number): number {
+    return Math.floor(pts / this.#targetTicks);
+  }
+
+  /** The canonical PAT+PMT for a chunk whose first PTS is `pts`. */
+  #header(pts: number): Uint8Array {
+    const t = this.#psi.header;
+    return t.length === 0 ? t : setHeaderCounters(t, this.#bucket(pts));
   }
 
   /** Keeps a packet in the chunk being built (or drops it before the first keyframe). */
@@ -243,8 +338,10 @@ export class TsChunker {
     if (!this.#open) {
       if (keyframe) {
         this.#dropped += cand.offset / PACKET_SIZE;
-        this.#buf.dropHead(cand.offset, this.#psi.header);
-        this.#startChunk(cand.pts);
+        this.#buf.dropHead(cand.offset, this.#header(cand.pts));
+        this.#prevRapBucket = this.#bucket(cand.pts);
+        this.#damaged = false;
+        this.#startChunk(cand.pts, "capture-start");
       } else {
         this.#dropped += this.#buf.length / PACKET_SIZE;
         this.#buf.clear();
@@ -252,11 +349,14 @@ export class TsChunker {
       return;
     }
     if (keyframe) {
-      const d = timestampDelta(cand.pts, this.#firstPts);
-      if (d >= this.#targetTicks || d < 0) {
+      const bucket = this.#bucket(cand.pts);
+      const damaged = this.#damaged;
+      this.#damaged = false;
+      if (bucket !== this.#prevRapBucket) {
+        this.#prevRapBucket = bucket;
         const duration = this.#durationUntil(cand.pts);
-        this.#emit(this.#buf.split(cand.offset, this.#psi.header), duration);
-        this.#startChunk(cand.pts);
+        this.#emit(this.#buf.split(cand.offset, this.#header(cand.pts)), duration);
+        this.#startChunk(cand.pts, damaged ? "resync" : "grid");
         return;
       }
     }
@@ -277,14 +377,16 @@ export class TsChunker {
       this.#pending = null;
     }
     this.#forced++;
-    this.#emit(this.#buf.split(this.#buf.length, this.#psi.header), this.#span());
-    this.#startChunk(this.#lastPts >= 0 ? this.#lastPts : this.#firstPts);
+    const pts = this.#lastPts >= 0 ? this.#lastPts : this.#firstPts;
+    this.#emit(this.#buf.split(this.#buf.length, this.#header(pts)), this.#span());
+    this.#startChunk(pts, "size-limit");
   }
 
-  #startChunk(pts: number): void {
+  #startChunk(pts: number, boundary: ChunkBoundary): void {
     this.#open = true;
     this.#firstPts = pts;
     this.#maxPtsDelta = 0;
+    this.#boundary = boundary;
   }
 
   #notePts(pts: number): void {
@@ -304,7 +406,7 @@ export class TsChunker {
   }
 
   #emit(bytes: Uint8Array, durationTicks: number): void {
-    this.#out.push({ seq: this.#seq++, firstPts: this.#firstPts, durationTicks, bytes });
+    this.#out.push({ seq: this.#seq++, firstPts: this.#firstPts, durationTicks, bytes, boundary: this.#boundary });
     this.#chunks++;
   }
 }

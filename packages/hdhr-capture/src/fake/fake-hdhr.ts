@@ -17,6 +17,9 @@ import { probeTsFile } from "./probe-ts-file.js";
 import type { TsFileProbe } from "./probe-ts-file.js";
 import { startUdpResponder } from "./udp-responder.js";
 import type { UdpResponder } from "./udp-responder.js";
+import { LiveBroadcast } from "./live-broadcast.js";
+import type { DamageBurst } from "./live-broadcast.js";
+import type { DamageSpec } from "./damage-spec.js";
 
 /** A channel of the fake's lineup; every channel plays the same input file. */
 export interface FakeChannel {
@@ -45,10 +48,26 @@ export interface FakeHdhrOptions {
   loop?: boolean;
   /** Also answer UDP discovery on this "host:port" (port 0 = free), e.g. "127.0.0.1:0". */
   discoveryListen?: string;
+  /**
+   * Serve one ongoing broadcast (see `LiveBroadcast`): a client joins at the current position of
+   * a clock shared by every sim on this file, not at the file's start; the file loops with
+   * continuous timestamps. `loop` is ignored; `speed` must be finite. Default false.
+   */
+  live?: boolean;
+  /** Live only: Unix ms at which the broadcast was at its start. Default 0 (the epoch). */
+  clockOriginMs?: number;
+  /** Live only: behave like device n of the same broadcast (own PSI, nulls, extra PID). Default 0. */
+  deviceProfile?: number;
+  /** Live only: reception damage, e.g. "seed=7,every=10,burst=8,mode=mix". */
+  damage?: DamageSpec | string;
+  /** Live only: told once per damage burst, when it is first sent. */
+  onDamage?: (burst: DamageBurst) => void;
 }
 
 /** A running fake tuner. */
 export interface FakeHdhr {
+  /** The live broadcast served, when `live` was set. */
+  readonly broadcast: LiveBroadcast | undefined;
   /** e.g. "http://127.0.0.1:40123". */
   readonly baseUrl: string;
   /** e.g. "127.0.0.1:40123": what `discover`/`openStream` take. */
@@ -114,7 +133,20 @@ export async function createFakeHdhr(opts: FakeHdhrOptions): Promise<FakeHdhr> {
   if (!/^[0-9A-F]{8}$/.test(deviceId)) throw new RangeError("deviceId must be 8 hex digits");
   const channels = opts.channels ?? [{ guideNumber: "2.1", guideName: "EC-TEST" }];
   const loop = opts.loop ?? true;
+  const live = opts.live ?? false;
+  if (!live && (opts.deviceProfile !== undefined || opts.damage !== undefined || opts.clockOriginMs !== undefined)) {
+    throw new RangeError("deviceProfile, damage and clockOriginMs need live: true");
+  }
   const probe: TsFileProbe = await probeTsFile(opts.input);
+  const broadcast = live
+    ? await LiveBroadcast.fromFile(opts.input, {
+        speed,
+        clockOriginMs: opts.clockOriginMs ?? 0,
+        deviceProfile: opts.deviceProfile ?? 0,
+        ...(opts.damage !== undefined ? { damage: opts.damage } : {}),
+        ...(opts.onDamage ? { onDamage: opts.onDamage } : {}),
+      })
+    : undefined;
   const { host: listenHost, port: listenPort } = splitHostPort(opts.listen ?? "127.0.0.1:0");
   const video = probe.program.streams.find((s) => s.kind === "video");
   const audio = probe.program.streams.find((s) => s.kind === "audio");
@@ -161,7 +193,10 @@ export async function createFakeHdhr(opts: FakeHdhrOptions): Promise<FakeHdhr> {
     res.flushHeaders();
     let sent = 0;
     try {
-      for await (const piece of pacedTsFile(opts.input, probe, { speed, loop, durationTicks, signal: stop.signal })) {
+      const pieces = broadcast
+        ? broadcast.stream({ signal: stop.signal, durationTicks })
+        : pacedTsFile(opts.input, probe, { speed, loop, durationTicks, signal: stop.signal });
+      for await (const piece of pieces) {
         if (fault && sent + piece.length >= fault.afterBytes) {
           const last = piece.subarray(0, fault.afterBytes - sent);
           // Wait until the bytes have been handed to the socket before cutting it.
@@ -248,6 +283,7 @@ export async function createFakeHdhr(opts: FakeHdhrOptions): Promise<FakeHdhr> {
   }
 
   return {
+    broadcast,
     baseUrl,
     host,
     deviceId,

@@ -2,6 +2,9 @@
  * Follows the PAT and the first program's PMT through a stream: which PID is the video (or, for
  * radio, the audio) that chunks are cut on, and the current PAT+PMT packets to start chunks with.
  *
+ * Chunks start with a canonical PAT+PMT built from the parsed PMT (see `canonical-psi.ts`), not
+ * with the device's own PSI packets, and carry only the packets of `mediaPids`.
+ *
  * Only the first program in the PAT (lowest position, program_number ≠ 0) is followed: an
  * HDHomeRun stream carries exactly one, and a multi-program file is chunked on its first.
  */
@@ -11,6 +14,7 @@ import type { Pmt } from "./psi-tables.js";
 import { SectionAssembler } from "./section-assembler.js";
 import type { AssembledSection } from "./section-assembler.js";
 import type { ElementaryStream } from "./stream-types.js";
+import { canonicalHeader } from "./canonical-psi.js";
 
 const EMPTY = new Uint8Array(0);
 
@@ -30,39 +34,22 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
-/** `packets` copied into `into` when the sizes match (the steady state), else into a new array. */
-function keep(into: Uint8Array, packets: Uint8Array): Uint8Array {
-  if (into.length !== packets.length) return packets.slice();
-  into.set(packets);
-  return into;
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  n = 0;
-  for (const p of parts) {
-    out.set(p, n);
-    n += p.length;
-  }
-  return out;
-}
-
 /** Tracks PAT/PMT; feed it every packet in stream order. */
 export class ProgramTracker {
   /** Sections that were damaged or malformed (bad CRC, lost packet, bad loop lengths). */
   psiErrors = 0;
   /** PID of the anchor stream, or -1 while unknown. Read on every packet, so kept as a number. */
   anchorPid = -1;
+  /** Incremented whenever `program` (and so `header` and `mediaPids`) changes. */
+  changes = 0;
   #pmtPid = -1;
   #programNumber = -1;
   #pat = new SectionAssembler();
   #pmt = new SectionAssembler();
-  #patPackets: Uint8Array = EMPTY;
-  #pmtPackets: Uint8Array = EMPTY;
-  #header: Uint8Array | null = EMPTY; // null: stale, rebuilt on first read
+  #header: Uint8Array = EMPTY;
   #program: ProgramInfo | undefined;
+  #pmtTable: Pmt | undefined;
+  #mediaPids = new Uint8Array(8192);
   // The last accepted sections: a repeat (the usual case, ~10 times a second) is not reparsed.
   #lastPat: Uint8Array = EMPTY;
   #lastPmt: Uint8Array = EMPTY;
@@ -72,18 +59,25 @@ export class ProgramTracker {
     return this.#program;
   }
 
+  /** The followed program's PMT as last accepted, descriptors included (copies). */
+  get pmt(): Pmt | undefined {
+    return this.#pmtTable;
+  }
+
   /**
-   * The most recent PAT packet(s) followed by the most recent PMT packet(s), verbatim; empty until
-   * both are known. A new array whenever either changes, so a reference taken earlier stays valid.
+   * The canonical PAT+PMT packets for the followed program (continuity counters 0; see
+   * `canonical-psi.ts`); empty until both are known. A new array whenever the program changes.
    */
   get header(): Uint8Array {
-    if (this.#header === null) {
-      this.#header =
-        this.#patPackets.length > 0 && this.#pmtPackets.length > 0
-          ? concat([this.#patPackets, this.#pmtPackets])
-          : EMPTY;
-    }
     return this.#header;
+  }
+
+  /**
+   * 1 at index PID for the PIDs whose packets a chunk carries: the program's video and audio
+   * streams and its PCR PID. All zero while the program is unknown. Do not modify.
+   */
+  get mediaPids(): Uint8Array {
+    return this.#mediaPids;
   }
 
   /** Looks at one packet; returns true when it was a PAT/PMT packet of the followed program. */
@@ -114,18 +108,13 @@ export class ProgramTracker {
   }
 
   #onPat(r: AssembledSection): void {
-    if (sameBytes(r.section, this.#lastPat)) {
-      this.#patPackets = keep(this.#patPackets, r.packets); // same table; newest packets (continuity counter)
-      this.#header = null;
-      return;
-    }
+    if (sameBytes(r.section, this.#lastPat)) return; // a repeat of the same table
     const programs = parsePat(r.section);
     if (programs === null) {
       this.psiErrors++;
       return;
     }
     this.#lastPat = r.section.slice();
-    this.#patPackets = r.packets.slice();
     const first = programs[0];
     if (!first) {
       this.#select(-1, -1);
@@ -134,26 +123,19 @@ export class ProgramTracker {
     if (first.pmtPid !== this.#pmtPid || first.programNumber !== this.#programNumber) {
       this.#select(first.pmtPid, first.programNumber);
     }
-    this.#rebuildHeader();
   }
 
   #select(pmtPid: number, programNumber: number): void {
     this.#pmtPid = pmtPid;
     this.#programNumber = programNumber;
     this.#pmt = new SectionAssembler();
-    this.#pmtPackets = EMPTY;
     this.#lastPmt = EMPTY;
-    this.#program = undefined;
-    this.anchorPid = -1;
-    this.#rebuildHeader();
+    this.#pmtTable = undefined;
+    this.#setProgram(undefined, EMPTY);
   }
 
   #onPmt(r: AssembledSection): void {
-    if (sameBytes(r.section, this.#lastPmt)) {
-      this.#pmtPackets = keep(this.#pmtPackets, r.packets);
-      this.#header = null;
-      return;
-    }
+    if (sameBytes(r.section, this.#lastPmt)) return;
     const pmt: Pmt | null = parsePmt(r.section);
     if (pmt === null) {
       this.psiErrors++;
@@ -161,21 +143,28 @@ export class ProgramTracker {
     }
     if (pmt.programNumber !== this.#programNumber) return; // another program's PMT on a shared PID
     this.#lastPmt = r.section.slice();
-    this.#pmtPackets = r.packets.slice();
+    this.#pmtTable = { ...pmt, programInfo: pmt.programInfo.slice(), esInfo: pmt.esInfo.map((d) => d.slice()) };
     const anchor =
       pmt.streams.find((s) => s.kind === "video") ?? pmt.streams.find((s) => s.kind === "audio");
-    this.#program = {
-      programNumber: pmt.programNumber,
-      pmtPid: this.#pmtPid,
-      pcrPid: pmt.pcrPid,
-      streams: pmt.streams,
-      anchor,
-    };
-    this.anchorPid = anchor ? anchor.pid : -1;
-    this.#rebuildHeader();
+    const header = canonicalHeader(this.#pmtPid, pmt);
+    // A new version that changes nothing the chunks carry (a device's own descriptor, say) is no change.
+    if (this.#program && sameBytes(header, this.#header)) return;
+    this.#setProgram(
+      { programNumber: pmt.programNumber, pmtPid: this.#pmtPid, pcrPid: pmt.pcrPid, streams: pmt.streams, anchor },
+      header,
+    );
   }
 
-  #rebuildHeader(): void {
-    this.#header = null;
+  #setProgram(program: ProgramInfo | undefined, header: Uint8Array): void {
+    this.#program = program;
+    this.#header = header;
+    this.anchorPid = program?.anchor ? program.anchor.pid : -1;
+    const pids = new Uint8Array(8192);
+    if (program) {
+      for (const s of program.streams) if (s.kind === "video" || s.kind === "audio") pids[s.pid] = 1;
+      if (program.pcrPid !== 0x1fff) pids[program.pcrPid] = 1;
+    }
+    this.#mediaPids = pids;
+    this.changes++;
   }
 }

@@ -29,6 +29,10 @@ export interface Pmt {
   version: number;
   pcrPid: number;
   streams: ElementaryStream[];
+  /** The program_info descriptor loop, verbatim (a view into the section: copy to keep). */
+  programInfo: Uint8Array;
+  /** Each stream's ES_info descriptor loop, verbatim, parallel to `streams` (views: copy to keep). */
+  esInfo: Uint8Array[];
 }
 
 function checkCommon(s: Uint8Array, tableId: number, minLength: number): boolean {
@@ -62,7 +66,9 @@ export function parsePmt(s: Uint8Array): Pmt | null {
   const pcrPid = ((s[8]! & 0x1f) << 8) | s[9]!;
   let i = 12 + (((s[10]! & 0x0f) << 8) | s[11]!);
   if (i > end) return null;
+  const programInfo = s.subarray(12, i);
   const streams: ElementaryStream[] = [];
+  const esInfo: Uint8Array[] = [];
   while (i < end) {
     if (i + 5 > end) return null;
     const streamType = s[i]!;
@@ -72,6 +78,7 @@ export function parsePmt(s: Uint8Array): Pmt | null {
     i = info + infoLength;
     if (i > end) return null;
     streams.push({ pid, streamType, ...describeStreamType(streamType, s.subarray(info, i)) });
+    esInfo.push(s.subarray(info, i));
   }
-  return { programNumber, version, pcrPid, streams };
+  return { programNumber, version, pcrPid, streams, programInfo, esInfo };
 }
