@@ -1,7 +1,8 @@
 /**
  * @ec/moq-transport: moq-lite nodes over WebSocket + qmux. Moves opaque manifests and chunk objects:
  * listen and serve (`MoqNode`), subscribe with identity check, reconnect and dedupe
- * (`subscribeTrack`), and an embeddable verifying relay (`createRelay`).
+ * (`subscribeTrack`), objects from several relays with deadlines, failover and a junk score
+ * (`ObjectSources`), and an embeddable verifying relay (`createRelay`).
  *
  * Importing this module installs the Node 20 polyfills `@moq/lite` needs and routes `@moq/lite`'s
  * console chatter away (set `EC_MOQ_DEBUG=1` to see it on stderr).
@@ -18,3 +19,8 @@ export { type ListenOptions, MoqNode, type NodeLimits, type NodeStats, type Serv
 export { createRelay, type Relay, type RelayItem, type RelayOptions, type RelayStats, type RelayStream } from "./relay.js";
 export type { WindowLimits } from "./store.js";
 export { type SubscribeEvent, type SubscribeOptions, subscribeTrack, type TrackItem } from "./subscribe.js";
+export { Aborted, backoffDelay, type BackoffPolicy, pause, sleep } from "./backoff.js";
+export {
+  DEFAULT_DEADLINE_CHUNKS, DEFAULT_RETRY, type DropReason, type LivenessReason, MIN_DEADLINE_MS, ObjectSources, type ObjectSourcesOptions,
+  type SourceDeadlines, type SourceEvent, type SourceObject, sourceDeadlines, type Verdict,
+} from "./object-sources.js";
