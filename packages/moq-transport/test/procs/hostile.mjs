@@ -8,8 +8,8 @@
 //      "oversize"    frames of frameBytes each, every intervalMs, `parallel` groups at a time (default 1);
 //      "no-upgrade"  accepts TCP and never answers the WebSocket upgrade;
 //      "no-group"    accepts the session and the subscription, never sends a group;
-//      "stall-frame" sends a group whose frame (frameBytes, default 256 KiB) stops half way, forever;
-//      "old-seqs"    ignores the subscription's start and serves seqs 0..2 (random bytes) over and over.
+//      "stall-frame" sends the group asked for, whose frame (frameBytes, default 16 KiB) stops half way, forever;
+//      "old-seqs"    serves the three seqs just below the subscription's start (random bytes), over and over.
 //  { mode: "oversize-server", ... } is { mode: "server", behaviour: "oversize", ... }.
 // Prints {"type":"ready", ...} then {"type":"done", ...} (client modes).
 import { createServer } from "node:http";
@@ -122,15 +122,18 @@ if (o.mode === "flood") {
           subscriptions++;
           if (o.behaviour === "no-group") continue; // accepted (moq-lite answers SUBSCRIBE_OK), never served
           if (o.behaviour === "stall-frame") {
-            const g = new Group(0);
+            // The very seq asked for, so a per-seq size limit cannot refuse it: it just never ends.
+            const g = new Group(Number(/from=(\d+)/.exec(req.track.name)?.[1] ?? 0));
             req.track.writeGroup(g);
-            g.writeFrame(new Uint8Array(o.frameBytes ?? 256 * 1024));
+            g.writeFrame(new Uint8Array(o.frameBytes ?? 16 * 1024));
             served++;
             continue; // never closed: its bytes stop half way (stallingTransport)
           }
+          // The three seqs just below the subscription's start: ones the subscriber already has.
+          const from = Number(/from=(\d+)/.exec(req.track.name)?.[1] ?? 0);
           void (async () => {
             for (let round = 0; !req.track.state.closed.peek(); round++) {
-              for (let seq = 0; seq < 3; seq++) {
+              for (let seq = Math.max(0, from - 3); seq < from; seq++) {
                 const g = new Group(seq);
                 try {
                   req.track.writeGroup(g);
