@@ -54,7 +54,10 @@ describe("attack: frames of max-object-bytes − 1, six at a time, from the firs
 
     const s = readStats(attacked.statsPath);
     const b = s.peers[addrBad];
-    expect(b.rejected.oversize).toBeGreaterThanOrEqual(1);
+    // Refused at the prefix: bigger than the vouched size (size-mismatch) or, not vouched yet, than the live maximum (oversize).
+    const refused = (r: Record<string, number>) => (r["size-mismatch"] ?? 0) + (r.oversize ?? 0);
+    expect(refused(b.rejected)).toBeGreaterThanOrEqual(1);
+    expect(Object.keys(b.rejected).every((k) => k === "size-mismatch" || k === "oversize")).toBe(true);
     expect(b.accepted).toBe(0);
     expect(b.demotions).toBeGreaterThanOrEqual(1);
     expect(resA.stderr).toMatch(/frame refused at its length prefix/);
@@ -69,7 +72,7 @@ describe("attack: frames of max-object-bytes − 1, six at a time, from the firs
     expect(resS.code).toBe(1);
     const ss = readStats(sustained.statsPath);
     expect(ss.segments).toBe(0);
-    expect(ss.peers[addrBad].rejected.oversize).toBeGreaterThanOrEqual(6);
+    expect(refused(ss.peers[addrBad].rejected)).toBeGreaterThanOrEqual(6);
     expect(ss.result.reason).toMatch(/timed out/);
 
     // Memory: no 32 MiB frame is buffered (six would be 192 MiB, plus moq-lite's copies). What remains
@@ -80,8 +83,8 @@ describe("attack: frames of max-object-bytes − 1, six at a time, from the firs
     process.stdout.write(
       `[attacks-oversize-frame] RSS peak: control ${(control.rss.peak / MiB).toFixed(1)} MiB, attacked ${(attacked.rss.peak / MiB).toFixed(1)} MiB; ` +
         `first manifest -> first segment: control ${readStats(control.statsPath).firstSegmentAtMs - readStats(control.statsPath).firstManifestAtMs} ms, ` +
-        `attacked ${s.firstSegmentAtMs - s.firstManifestAtMs} ms; frames refused ${b.rejected.oversize}; ` +
-        `sustained: RSS peak ${(sustained.rss.peak / MiB).toFixed(1)} MiB, frames refused ${ss.peers[addrBad].rejected.oversize}\n`,
+        `attacked ${s.firstSegmentAtMs - s.firstManifestAtMs} ms; frames refused ${refused(b.rejected)}; ` +
+        `sustained: RSS peak ${(sustained.rss.peak / MiB).toFixed(1)} MiB, frames refused ${refused(ss.peers[addrBad].rejected)}\n`,
     );
     expect(extra).toBeLessThan(RSS_BOUND);
   });

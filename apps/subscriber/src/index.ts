@@ -361,8 +361,10 @@ export async function runSubscriber(opts: SubscriberOptions): Promise<Subscriber
         log.warn("object peer failed", { peer: e.peer, reason: e.reason, detail: e.detail, retryInMs: e.retryInMs });
         return;
       case "frame-refused":
-        log.warn("frame refused at its length prefix", { peer: e.peer, seq: e.seq, limit: e.limit });
-        return reject(e.peer, e.seq, "oversize");
+        log.warn("frame refused at its length prefix", { peer: e.peer, seq: e.seq, bytes: e.bytes, limit: e.limit });
+        // Within --max-object-bytes but bigger than the size a manifest vouches for: a size
+        // mismatch, found before the bytes. Beyond --max-object-bytes or the live maximum: oversize.
+        return reject(e.peer, e.seq, e.bytes !== undefined && e.bytes <= maxObjectBytes && vouchedSize.get(e.seq) === e.limit ? "size-mismatch" : "oversize");
       case "demoted":
       case "dropped":
         return onPeerEvent(e.peer, "objects", e.type, e.detail);

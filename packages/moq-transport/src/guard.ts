@@ -167,10 +167,13 @@ export function groupGuard(opts: Pick<GuardOptions, "maxFrameBytes" | "frameLimi
   const header: number[] = [];
   let limit = opts.maxFrameBytes;
   const v: Varint = { need: 0, have: 0, value: 0 };
-  const fail = (c: TransformStreamDefaultController<Uint8Array>, kind: "frame-too-large" | "bad-group-stream") => {
+  const fail = (c: TransformStreamDefaultController<Uint8Array>, kind: "frame-too-large" | "bad-group-stream", announced?: number) => {
     opts.onViolation?.(kind);
     const code = kind === "frame-too-large" ? ResetCode.frameTooLarge : ResetCode.tooLarge;
-    c.error(new StreamError(code, kind));
+    const err = new StreamError(code, kind);
+    // The length the peer announced, for the reader's report (see {@link announcedFrameBytes}).
+    if (announced !== undefined) (err as StreamError & { [ANNOUNCED]?: number })[ANNOUNCED] = announced;
+    c.error(err);
   };
   return new TransformStream<Uint8Array, Uint8Array>({
     transform(chunk, c) {
@@ -205,7 +208,7 @@ export function groupGuard(opts: Pick<GuardOptions, "maxFrameBytes" | "frameLimi
           skip = value;
           phase = value === 0 ? 3 : 2;
         } else {
-          if (value > limit) return fail(c, "frame-too-large");
+          if (value > limit) return fail(c, "frame-too-large", value);
           skip = value;
           phase = value === 0 ? 3 : 4;
         }
@@ -213,6 +216,14 @@ export function groupGuard(opts: Pick<GuardOptions, "maxFrameBytes" | "frameLimi
       c.enqueue(chunk);
     },
   });
+}
+
+const ANNOUNCED = Symbol("announcedFrameBytes");
+
+/** The frame length a peer announced, on an error raised by {@link groupGuard} for a frame too large. */
+export function announcedFrameBytes(err: unknown): number | undefined {
+  const v = (err as { [ANNOUNCED]?: unknown } | null)?.[ANNOUNCED];
+  return typeof v === "number" ? v : undefined;
 }
 
 /** The group seq in a moq-lite GROUP header (varint subscribe id, varint seq), or undefined if malformed. */

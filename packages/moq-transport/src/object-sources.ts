@@ -69,8 +69,8 @@ export type SourceEvent<R extends string = string> =
   | { type: "dropped"; peer: string; reason: DropReason; detail: string }
   /** The peer's sequence space started over (it restarted); resubscribed after a pause. */
   | { type: "restarted"; peer: string }
-  /** A frame announced bigger than `limit` (`maxFrameBytesFor(seq)`) was refused at its length prefix. */
-  | { type: "frame-refused"; peer: string; seq: number; limit: number };
+  /** A frame announced as `bytes` (when known), bigger than `limit` (`maxFrameBytesFor(seq)`), was refused at its length prefix. */
+  | { type: "frame-refused"; peer: string; seq: number; limit: number; bytes?: number };
 
 /**
  * The deadlines, in milliseconds. Defaults are multiples of the chunk duration (see
@@ -341,7 +341,7 @@ export class ObjectSources<R extends string = string> {
         a.sawGroup = true;
         return false;
       case "frame-refused":
-        this.emit({ type: "frame-refused", peer, seq: e.seq, limit: e.limit });
+        this.emit({ type: "frame-refused", peer, seq: e.seq, limit: e.limit, ...(e.bytes === undefined ? {} : { bytes: e.bytes }) });
         return false;
       case "restarted":
         // Its new objects belong to a new epoch no manifest may vouch for yet: resubscribe later.

@@ -1,6 +1,7 @@
 import { setMaxListeners } from "node:events";
 import { Path } from "@moq/lite";
 import { dial, type Dialed } from "./dial.js";
+import { announcedFrameBytes } from "./guard.js";
 import { type EndpointAddr, formatEndpointAddr, parseEndpointAddr } from "./endpoint.js";
 import { Aborted, backoffDelay, sleep } from "./backoff.js";
 import { ResetCode, TransportError, type TransportErrorCode } from "./errors.js";
@@ -25,14 +26,14 @@ export interface TrackItem {
  *   retries unless `maxAttempts` is reached.
  * - `group`: a group's header arrived and its frame is being read (seq not yet deduplicated). A
  *   watchdog uses it to tell "no group at all" from "a frame that never completes".
- * - `frame-refused`: the peer announced a frame longer than `limit` for group `seq`; it was refused
- *   at its length prefix, unread. The session and the subscription stay up.
+ * - `frame-refused`: the peer announced a frame of `bytes` (when known), longer than `limit`, for
+ *   group `seq`; it was refused at its length prefix, unread. The session and the subscription stay up.
  */
 export type SubscribeEvent =
   | (SubscribeEventBase & { type: "connected" | "disconnected" | "reconnecting" | "auth-failed" | "error" | "restarted" })
   | (SubscribeEventBase & { type: "dial-failed"; code: TransportErrorCode })
   | (SubscribeEventBase & { type: "group"; seq: number })
-  | (SubscribeEventBase & { type: "frame-refused"; seq: number; limit: number });
+  | (SubscribeEventBase & { type: "frame-refused"; seq: number; limit: number; bytes?: number });
 
 interface SubscribeEventBase {
   /** The peer, as an EndpointAddr string. */
@@ -253,7 +254,8 @@ async function* runInner(addr: EndpointAddr, o: SubscribeOptions, signal: AbortS
                 const code = (err as { streamErrorCode?: unknown })?.streamErrorCode;
                 if (code === ResetCode.frameTooLarge) {
                   const limit = limitFor(g.sequence);
-                  send({ type: "frame-refused", seq: g.sequence, limit, detail: `group ${g.sequence}: frame over ${limit} bytes refused` });
+                  const bytes = announcedFrameBytes(err);
+                  send({ type: "frame-refused", seq: g.sequence, limit, ...(bytes === undefined ? {} : { bytes }), detail: `group ${g.sequence}: frame over ${limit} bytes refused` });
                 } else emit("error", `group ${g.sequence} lost: ${oneLine(err)}`);
                 continue;
               }

@@ -219,7 +219,7 @@ describe("frame limit per seq, at the length prefix", () => {
     await waitUntil(() => events.some((e) => e.type === "frame-refused"));
     ac.abort();
     await run;
-    expect(events.filter((e) => e.type === "frame-refused")).toEqual([{ type: "frame-refused", peer: a.endpoint, seq: 1, limit: 4096 }]);
+    expect(events.filter((e) => e.type === "frame-refused")).toEqual([{ type: "frame-refused", peer: a.endpoint, seq: 1, limit: 4096, bytes: 5000 }]);
     expect(got).toEqual([0]); // 2 arrives, but 1 (refused) is still needed
   });
 });
