@@ -14,7 +14,7 @@ import { describe, expect, it, beforeAll } from "vitest";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import {
-  MOQ_HOSTILE, MOQ_PKG, meshSuite, publishArgs, readPlaylist, runCli, segmentChunkIndexes, tryStats, waitFor,
+  MOQ_HOSTILE, MOQ_PKG, meshSuite, publishArgs, readPlaylist, readStats, runCli, segmentChunkIndexes, tryStats, waitFor,
 } from "./procs/mesh.js";
 import type { CliResult } from "./procs/mesh.js";
 
@@ -55,16 +55,19 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
+/** Freezes a running process with SIGSTOP; afterwards it is killed (a stopped process ignores SIGTERM). */
+function freeze(r: { proc: import("node:child_process").ChildProcess; exit: Promise<unknown> }): void {
+  r.proc.kill("SIGSTOP");
+  procs.list.push({ ...(r as never), stop: async () => void (r.proc.kill("SIGKILL"), await r.exit) });
+}
+
 /** Starts the bad relay of `c`; returns its address (host:port for our hostile servers). */
 async function badRelay(c: Case): Promise<string> {
   if (c === "refused") return `127.0.0.1:${await closedPort()}`;
   if (c === "sigstop") {
     const frozen = procs.cli(publishArgs(STREAM, [], { speed: 1, startupDelayMs: 3000 }));
     const addr = await frozen.firstLine;
-    frozen.proc.kill("SIGSTOP");
-    // stopAll's SIGTERM cannot reach a stopped process: continue it so it can exit.
-    void frozen.exit;
-    procs.list.push({ ...frozen, stop: async () => void (frozen.proc.kill("SIGKILL"), await frozen.exit) });
+    freeze(frozen);
     return addr;
   }
   const p = procs.script(MOQ_HOSTILE, [JSON.stringify({ mode: "server", behaviour: c, streamId: STREAM })], MOQ_PKG);
@@ -127,5 +130,49 @@ describe("fault: a dead, silent or stalled relay first, an honest relay second",
     expect(s.firstManifestAtMs).toBeTypeOf("number");
     expect(s.firstSegmentAtMs).toBeGreaterThanOrEqual(s.firstManifestAtMs);
     process.stdout.write(`[faults-silent-relay] ${c}: first manifest -> first honest segment ${s.firstSegmentAtMs - s.firstManifestAtMs} ms\n`);
+  });
+});
+
+describe("fault: the active object relay is frozen (SIGSTOP) mid-stream", () => {
+  it("is left within its deadline, named; the second relay continues with no gap and no duplicate", async () => {
+    const { dir, keys, chunks } = suite;
+    const opts = { speed: 1, startupDelayMs: 3000 };
+    const leader = procs.cli(publishArgs(STREAM, ["--publish-manifests", "--signing-key", keys.leaderKey, "--publish-chunks=false"], opts));
+    const relayA = procs.cli(publishArgs(STREAM, [], opts));
+    const relayB = procs.cli(publishArgs(STREAM, [], opts));
+    const [addrL, addrA, addrB] = await Promise.all([leader.firstLine, relayA.firstLine, relayB.firstLine]);
+    const hls = join(dir, "hls-frozen-mid");
+    const statsPath = join(dir, "stats-frozen-mid.json");
+    const sub = runCli(
+      [
+        "moq-subscribe", "--remote", addrA, "--remote", addrB, "--remote-manifests", addrL, "--stream-id", STREAM,
+        "--trusted-key", keys.leaderPk, "--hls-dir", hls, "--hls-window", "0", "--backfill", "12", "--stop-after", "8s",
+        "--timeout", "40s", "--stats-json", statsPath,
+      ],
+      { timeoutMs: 50_000 },
+    );
+    await waitFor("3 segments from relay A", () => (tryStats(statsPath)?.segments ?? 0) >= 3, 40_000);
+    const before = readStats(statsPath).segments as number;
+    freeze(relayA);
+    const frozenAt = Date.now();
+    await waitFor("a segment after the freeze", () => (tryStats(statsPath)?.segments ?? 0) > before, 40_000);
+    const resumedAfterMs = Date.now() - frozenAt;
+    const res = await sub;
+    expect(res.code, res.stderr.slice(-3000)).toBe(0);
+    const s = readStats(statsPath);
+    const a = s.peers[addrA];
+    // Frozen mid-stream, the session stays up: it is left for missing a "needed" deadline.
+    const reasons = Object.keys(a.failures ?? {});
+    expect(reasons.length, JSON.stringify(a)).toBeGreaterThanOrEqual(1);
+    for (const r of reasons) expect(["no-progress", "no-group", "frame-stalled", "dial-timeout"]).toContain(r);
+    expect(res.stderr).toMatch(/object peer failed.*reason=(no-progress|no-group|frame-stalled)/);
+    expect(s.peers[addrB].accepted).toBeGreaterThan(0);
+    expect(a.accepted + s.peers[addrB].accepted).toBe(s.objects.accepted);
+    const idx = segmentChunkIndexes(hls, chunks);
+    expect(idx.length).toBeGreaterThanOrEqual(8);
+    expect(idx).not.toContain(-1);
+    idx.forEach((v, i) => expect(v, `segment ${i}`).toBe(idx[0]! + i));
+    expect(readPlaylist(hls).segments.some((x) => x.discontinuity)).toBe(false);
+    process.stdout.write(`[faults-silent-relay] sigstop mid-stream: next segment ${resumedAfterMs} ms after the freeze (reasons: ${reasons.join(",")})\n`);
   });
 });
