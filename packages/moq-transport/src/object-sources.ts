@@ -19,6 +19,7 @@
  * Every (re)subscription starts at the consumer's `resumeFrom()`, so a failover neither skips nor
  * repeats a seq the consumer still needs (the consumer still deduplicates what it already has).
  */
+import { parseEndpointAddr } from "./endpoint.js";
 import { TransportError, type TransportErrorCode } from "./errors.js";
 import { type BackoffPolicy, backoffDelay, pause } from "./backoff.js";
 import { type Logger, silentLogger } from "./log.js";
@@ -162,9 +163,12 @@ export class ObjectSources<R extends string = string> {
   private attempt: Attempt | undefined;
   private wake = new AbortController();
 
+  /** @throws TransportError `bad-argument` (no peer), `bad-endpoint` (a malformed or, without `allowInsecure`, plain address). */
   constructor(private readonly opts: ObjectSourcesOptions<R>) {
     this.order = [...new Set(opts.peers)];
     if (this.order.length === 0) throw new TransportError("bad-argument", "no object peer given");
+    // A malformed address is the caller's mistake, not a peer to retry: refuse it now.
+    for (const p of this.order) parseEndpointAddr(p, { allowInsecure: opts.allowInsecure });
     this.dropAfter = Math.max(1, opts.dropAfter ?? 3);
     this.log = opts.log ?? silentLogger;
   }

@@ -204,6 +204,15 @@ describe("ObjectSources deadlines: a bad peer listed first costs one deadline, t
   });
 });
 
+describe("ObjectSources options", () => {
+  it("refuses no peer and a malformed peer at construction, with typed errors", () => {
+    const base = { streamId: STREAM, signal: new AbortController().signal, resumeFrom: () => 0, waiting: () => true, onObject: () => {}, onEvent: () => {} };
+    expect(() => new ObjectSources({ ...base, peers: [] })).toThrow(expect.objectContaining({ code: "bad-argument" }));
+    expect(() => new ObjectSources({ ...base, peers: ["127.0.0.1:1"] })).toThrow(expect.objectContaining({ code: "bad-endpoint" }));
+    expect(() => new ObjectSources({ ...base, peers: ["not an address"], allowInsecure: true })).toThrow(expect.objectContaining({ code: "bad-endpoint" }));
+  });
+});
+
 describe("frame limit per seq, at the length prefix", () => {
   it("a frame bigger than maxFrameBytesFor(seq) is refused unread and reported with seq and limit", async () => {
     const a = await relay(1, 0);
