@@ -47,6 +47,10 @@ interface Outcome {
 }
 const outcomes = new Map<Case, Outcome>();
 
+function escapeRe(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
 async function closedPort(): Promise<number> {
   const srv = createServer();
   await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
@@ -116,7 +120,7 @@ describe("fault: a dead, silent or stalled relay first, an honest relay second",
     expect(bad.failures?.[CASES[c]], JSON.stringify(bad)).toBeGreaterThanOrEqual(1);
     expect(bad.failed).toMatch(new RegExp(`^${CASES[c]}: `));
     expect(bad.accepted).toBe(0);
-    expect(o.sub.stderr).toMatch(new RegExp(`object peer failed.*reason=${CASES[c]}`));
+    expect(o.sub.stderr).toMatch(new RegExp(`object peer failed.*peer="?${escapeRe(o.bad)}"?.*reason=${CASES[c]}`));
     // Every accepted object came from the honest relay; the HLS is recording chunks, consecutive.
     expect(s.peers[o.honest].accepted).toBe(s.objects.accepted);
     const idx = segmentChunkIndexes(o.hls, suite.chunks);

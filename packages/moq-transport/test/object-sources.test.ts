@@ -156,6 +156,12 @@ describe("ObjectSources deadlines: a bad peer listed first costs one deadline, t
     await failsOverFrom(await hostile("stall-frame"), "frame-stalled");
   });
 
+  it("a frame just under the frame limit, with no per-seq limit to refuse it: abandoned at the frame deadline (frame-stalled)", async () => {
+    // 32 MiB − 1 is allowed by maxFrameBytes (32 MiB) and moq-lite 0.2.2 copies it quadratically
+    // while reading (tens of CPU-seconds): the read deadline ends that, whatever the reason is slow.
+    await failsOverFrom(await hostile("oversize", { frameBytes: 32 * 1024 * 1024 - 1, parallel: 6, intervalMs: 50 }), "frame-stalled");
+  });
+
   it("only old seqs: no-progress", async () => {
     // Its seqs 0..2 over and over are below what the consumer needs once it asks from 3.
     const b = await relay(2, 10);
