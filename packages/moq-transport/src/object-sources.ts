@@ -10,7 +10,7 @@
  *
  * A peer leaves the active slot for one of two kinds of reason:
  * - **liveness** (`failed` event): unreachable, no WebSocket upgrade within `dialMs`, no group within
- *   `firstGroupMs` while the consumer waits, a frame not complete within `frameMs`, no accepted
+ *   `groupMs` while the consumer waits, a frame not complete within `frameMs`, no accepted
  *   object within `progressMs` while the consumer waits, or a disconnect while another peer is
  *   usable. It is retried later, after a jittered backoff that grows with its consecutive failures.
  * - **junk** (`penalize`): demoted to the back of the order at once (and left if another peer is
@@ -38,7 +38,7 @@ export type LivenessReason =
   | "unreachable"
   /** TCP (perhaps) accepted, but no complete WebSocket/qmux/moq handshake within `dialMs`. */
   | "dial-timeout"
-  /** Subscribed, the consumer waits, and not one group arrived within `firstGroupMs`. */
+  /** The consumer waits and no group arrived within `groupMs` (of subscribing, the start of the wait, or the last group). */
   | "no-group"
   /** A group's frame was not complete within `frameMs` of its header. */
   | "frame-stalled"
@@ -80,8 +80,11 @@ export type SourceEvent<R extends string = string> =
 export interface SourceDeadlines {
   /** One connection attempt: TCP + WebSocket upgrade + qmux + moq SETUP. Default 1 chunk. */
   dialMs: number;
-  /** From subscribed to the first group, while the consumer is waiting. Default 1 chunk. */
-  firstGroupMs: number;
+  /**
+   * While the consumer is waiting: from subscribing, the start of the wait or the last group, to
+   * the next group (a relay that accepted the subscription but sends nothing, or froze). Default 1 chunk.
+   */
+  groupMs: number;
   /** From a group's header to its complete frame. Default 1 chunk. */
   frameMs: number;
   /** With the consumer waiting, from the last accepted object (or the start of the wait) to the next. Default 1.5 chunks. */
@@ -89,7 +92,7 @@ export interface SourceDeadlines {
 }
 
 /** Default deadlines, in chunk durations. */
-export const DEFAULT_DEADLINE_CHUNKS: Readonly<SourceDeadlines> = { dialMs: 1, firstGroupMs: 1, frameMs: 1, progressMs: 1.5 };
+export const DEFAULT_DEADLINE_CHUNKS: Readonly<SourceDeadlines> = { dialMs: 1, groupMs: 1, frameMs: 1, progressMs: 1.5 };
 /** No default deadline is shorter than this (a very short chunk must not make loopback jitter fatal). */
 export const MIN_DEADLINE_MS = 500;
 /** Default retry backoff of a peer that failed for liveness: 500 ms doubling to 8 s, +0–25 % jitter. */
@@ -115,7 +118,7 @@ export interface ObjectSourcesOptions<R extends string = string> {
   resumeFrom: () => number | undefined;
   /**
    * Whether the consumer is waiting for an object that exists (a verified manifest lists a seq at
-   * or after `resumeFrom()` that it has not accepted). The `firstGroupMs` and `progressMs`
+   * or after `resumeFrom()` that it has not accepted). The `groupMs` and `progressMs`
    * deadlines run only while this holds: at the live edge, silence is normal.
    */
   waiting: () => boolean;
@@ -143,8 +146,8 @@ interface Attempt {
   ctl: AbortController;
   startedAt: number;
   connected: boolean;
-  /** When the current wait for a group began (subscribed / last group), or undefined if a group came. */
-  sawGroup: boolean;
+  /** When the last group header arrived on this attempt. */
+  lastGroupAt: number | undefined;
   /** Start of the current "consumer waiting, nothing accepted" span, or undefined while not waiting. */
   waitSince: number | undefined;
   failure?: { reason: LivenessReason; detail: string };
@@ -272,7 +275,7 @@ export class ObjectSources<R extends string = string> {
     const ctl = new AbortController();
     const onAbort = () => ctl.abort();
     signal.addEventListener("abort", onAbort, { once: true });
-    const a: Attempt = { peer, ctl, startedAt: Date.now(), connected: false, sawGroup: false, waitSince: undefined };
+    const a: Attempt = { peer, ctl, startedAt: Date.now(), connected: false, lastGroupAt: undefined, waitSince: undefined };
     this.attempt = a;
     let restarted = false;
     const d = this.deadlines;
@@ -328,7 +331,7 @@ export class ObjectSources<R extends string = string> {
       case "connected":
         a.connected = true;
         a.startedAt = Date.now();
-        a.sawGroup = false;
+        a.lastGroupAt = undefined;
         this.emit({ type: "connected", peer });
         return false;
       case "disconnected":
@@ -342,7 +345,7 @@ export class ObjectSources<R extends string = string> {
         this.fail(a, e.code === "timeout" ? "dial-timeout" : "unreachable", e.detail ?? e.code);
         return false;
       case "group":
-        a.sawGroup = true;
+        a.lastGroupAt = Date.now();
         return false;
       case "frame-refused":
         this.emit({ type: "frame-refused", peer, seq: e.seq, limit: e.limit, ...(e.bytes === undefined ? {} : { bytes: e.bytes }) });
@@ -373,8 +376,8 @@ export class ObjectSources<R extends string = string> {
     }
     if (a.waitSince === undefined) a.waitSince = now;
     const since = Math.max(a.waitSince, a.startedAt);
-    if (!a.sawGroup && now - since > d.firstGroupMs) {
-      this.fail(a, "no-group", `subscribed from seq ${this.opts.resumeFrom() ?? "live"} but no group within ${d.firstGroupMs} ms`);
+    if (now - Math.max(since, a.lastGroupAt ?? 0) > d.groupMs) {
+      this.fail(a, "no-group", `waiting for seq ${this.opts.resumeFrom() ?? "live"}, no group within ${d.groupMs} ms`);
     } else if (now - since > d.progressMs) {
       this.fail(a, "no-progress", `no needed object (from seq ${this.opts.resumeFrom() ?? "live"}) within ${d.progressMs} ms`);
     }

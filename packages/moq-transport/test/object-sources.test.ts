@@ -254,8 +254,8 @@ describe("backoff helper", () => {
   });
 
   it("deadlines follow the chunk duration, with a floor, and explicit values win", () => {
-    expect(sourceDeadlines(2000)).toEqual({ dialMs: 2000, firstGroupMs: 2000, frameMs: 2000, progressMs: 3000 });
-    expect(sourceDeadlines(100)).toEqual({ dialMs: 500, firstGroupMs: 500, frameMs: 500, progressMs: 500 });
+    expect(sourceDeadlines(2000)).toEqual({ dialMs: 2000, groupMs: 2000, frameMs: 2000, progressMs: 3000 });
+    expect(sourceDeadlines(100)).toEqual({ dialMs: 500, groupMs: 500, frameMs: 500, progressMs: 500 });
     expect(sourceDeadlines(2000, { dialMs: 700 }).dialMs).toBe(700);
   });
 });
