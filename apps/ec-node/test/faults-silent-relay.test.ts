@@ -180,3 +180,25 @@ describe("fault: the active object relay is frozen (SIGSTOP) mid-stream", () => 
     process.stdout.write(`[faults-silent-relay] sigstop mid-stream: next segment ${resumedAfterMs} ms after the freeze (reasons: ${reasons.join(",")})\n`);
   });
 });
+
+describe("fault: no live object relay at all", () => {
+  it("the run ends (at --timeout) naming each failing relay and why", async () => {
+    const { dir, keys } = suite;
+    const leader = procs.cli(publishArgs(STREAM, ["--publish-manifests", "--signing-key", keys.leaderKey, "--publish-chunks=false"], { speed: 1, startupDelayMs: 500 }));
+    const addrL = await leader.firstLine;
+    const dead = `127.0.0.1:${await closedPort()}`;
+    const statsPath = join(dir, "stats-none.json");
+    const res = await runCli(
+      [
+        "moq-subscribe", "--remote", dead, "--remote-manifests", addrL, "--insecure-remote", "--stream-id", STREAM,
+        "--trusted-key", keys.leaderPk, "--hls-dir", join(dir, "hls-none"), "--stop-after", "4s", "--timeout", "5s", "--stats-json", statsPath,
+      ],
+      { timeoutMs: 30_000 },
+    );
+    expect(res.code).toBe(1);
+    const s = readStats(statsPath);
+    expect(s.result.reason).toMatch(new RegExp(`object peers failing: ${escapeRe(dead)} \\(unreachable: `));
+    // Retried with backoff, not given up on: more than one attempt in 5 s.
+    expect(s.peers[dead].failures.unreachable).toBeGreaterThanOrEqual(2);
+  });
+});
