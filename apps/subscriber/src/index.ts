@@ -367,7 +367,6 @@ export async function runSubscriber(opts: SubscriberOptions): Promise<Subscriber
         return reject(e.peer, e.seq, e.bytes !== undefined && e.bytes <= maxObjectBytes && vouchedSize.get(e.seq) === e.limit ? "size-mismatch" : "oversize");
       case "demoted":
       case "dropped":
-        return onPeerEvent(e.peer, "objects", e.type, e.detail);
       case "disconnected":
         return onPeerEvent(e.peer, "objects", e.type, e.detail);
       case "subscribing":
