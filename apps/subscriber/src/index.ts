@@ -9,10 +9,9 @@ import { writeFileSync, renameSync } from "node:fs";
 import { ManifestVerifier, PendingObjects, publicKeyToHex } from "@ec/manifest";
 import type { ManifestEntry } from "@ec/manifest";
 import { deriveStreamKey, openChunk, ChunkCryptoError } from "@ec/chunk-crypto";
-import { subscribeTrack, TransportError } from "@ec/moq-transport";
-import type { Logger } from "@ec/moq-transport";
+import { ObjectSources, subscribeTrack, TransportError } from "@ec/moq-transport";
+import type { Logger, SourceDeadlines, SourceEvent } from "@ec/moq-transport";
 import { HlsSink } from "@ec/hls-sink";
-import { ObjectFeed } from "./object-feed.js";
 import { SegmentOrderer } from "./segment-orderer.js";
 import { readResumePoint, writeResumePoint } from "./resume.js";
 import { bump, describeCounts, newSubscriberStats, peerStats } from "./stats.js";
@@ -61,6 +60,8 @@ export interface SubscriberOptions {
    */
   junkThreshold?: number;
   maxObjectBytes?: number;
+  /** Failover deadlines (ms); unset ones follow the chunk duration (see ObjectSources in @ec/moq-transport). */
+  deadlines?: Partial<SourceDeadlines>;
   log: Logger;
   signal?: AbortSignal;
   /** Called once at start with the live counters object (it keeps changing; read it, don't write it). */
@@ -108,6 +109,11 @@ export async function runSubscriber(opts: SubscriberOptions): Promise<Subscriber
   let startSeq: number | undefined;
   /** The highest chunk seq a verified manifest of the current epoch lists. */
   let vouchedUpTo: number | undefined;
+  /** Object sizes the current epoch's manifests vouch for (bounded): a bigger frame is refused at its length prefix. */
+  const vouchedSize = new Map<number, number>();
+  let largestVouched = 0;
+  /** The chunk duration the manifests say (ms), for the failover deadlines. */
+  let chunkMs = opts.chunkMs ?? 2000;
   let firstManifest!: () => void;
   const firstManifestSeen = new Promise<void>((r) => (firstManifest = r));
 
@@ -129,6 +135,7 @@ export async function runSubscriber(opts: SubscriberOptions): Promise<Subscriber
         if (result && !result.ok) return;
         const w = await sink.write({ seq: c.seq, firstPts: c.firstPts, durationTicks: c.durationTicks, bytes: c.bytes, discontinuity: c.discontinuity });
         stats.segments++;
+        stats.firstSegmentAtMs ??= Date.now();
         stats.bytesWritten += c.bytes.length;
         stats.mediaSeconds += c.durationTicks / 90_000;
         // What the playlist got: the sink also marks PTS jumps the orderer cannot see (a tuner gap).
@@ -161,6 +168,7 @@ export async function runSubscriber(opts: SubscriberOptions): Promise<Subscriber
     }
     stats.objects.accepted++;
     peerStats(stats, peer, "objects").accepted++;
+    feed?.progress(peer);
     const durationTicks = entry?.durationTicks ?? Math.round((opts.chunkMs ?? 2000) * 90);
     orderer.add({ seq, epoch, firstPts: entry?.firstPts ?? 0, durationTicks, bytes: plaintext });
     writeReleased();
@@ -219,7 +227,7 @@ export async function runSubscriber(opts: SubscriberOptions): Promise<Subscriber
     if (vouchedUpTo !== undefined && seq > vouchedUpTo + UNVOUCHED_AHEAD) {
       countRejection(peer, "unvouched-ahead");
       if (!ps.demoted?.startsWith("unvouched")) log.warn("object rejected", { peer, seq, reason: "unvouched-ahead", vouchedUpTo });
-      if (feed?.activePeer === peer) feed.demote(peer, `unvouched-ahead: seq ${seq}, vouched up to ${vouchedUpTo}`);
+      if (feed?.activePeer === peer) feed.demote(peer, "unvouched-ahead", `unvouched-ahead: seq ${seq}, vouched up to ${vouchedUpTo}`);
       return;
     }
     // No manifest vouches for it yet: hold it (bounded), untouched.
@@ -250,6 +258,7 @@ export async function runSubscriber(opts: SubscriberOptions): Promise<Subscriber
           continue;
         }
         stats.manifests.accepted++;
+        stats.firstManifestAtMs ??= Date.now();
         ps.accepted++;
         if (res.trustedOnFirstUse) {
           log.warn("TRUST ON FIRST USE: no --trusted-key given; trusting this manifest signer. Pin it with --trusted-key", {
@@ -284,6 +293,21 @@ export async function runSubscriber(opts: SubscriberOptions): Promise<Subscriber
         } else {
           stats.manifests.stalled = 0;
         }
+        if (res.epochChanged) {
+          vouchedSize.clear();
+          largestVouched = 0;
+        }
+        let longest = 0;
+        for (const e of res.manifest.entries) {
+          vouchedSize.set(e.seq, e.objectSize);
+          largestVouched = Math.max(largestVouched, e.objectSize);
+          longest = Math.max(longest, e.durationTicks / 90);
+        }
+        if (longest > 0) chunkMs = longest;
+        for (const s of vouchedSize.keys()) {
+          if (vouchedSize.size <= VOUCHED_SIZES_KEPT) break;
+          vouchedSize.delete(s);
+        }
         const newest = res.manifest.entries[res.manifest.entries.length - 1]?.seq;
         if (newest !== undefined && (res.epochChanged || vouchedUpTo === undefined || newest > vouchedUpTo)) vouchedUpTo = newest;
         drainPending();
@@ -296,7 +320,7 @@ export async function runSubscriber(opts: SubscriberOptions): Promise<Subscriber
   };
 
   // Assigned below; reject() and the manifest loop refer to it before.
-  let feed: ObjectFeed | undefined;
+  let feed: ObjectSources | undefined;
   const onPeerEvent = (peer: string, role: "manifests" | "objects", type: string, detail?: string) => {
     const ps = peerStats(stats, peer, role);
     if (type === "connected") {
@@ -323,23 +347,57 @@ export async function runSubscriber(opts: SubscriberOptions): Promise<Subscriber
     } else if (type === "restarted") {
       ps.restarts = (ps.restarts ?? 0) + 1;
       log.warn("peer restarted: its sequence numbers started over", { peer, role });
-    } else if (type === "refused-frame") {
-      reject(peer, undefined, "oversize");
     }
   };
 
-  const objectFeed = new ObjectFeed({
-    remotes: opts.remotes,
+  /** Object-source events: the typed ones this app keeps counters for, then the common ones. */
+  const onSourceEvent = (e: SourceEvent) => {
+    const ps = peerStats(stats, e.peer, "objects");
+    switch (e.type) {
+      case "failed":
+        ps.connected = false;
+        bump((ps.failures ??= {}), e.reason);
+        ps.failed = `${e.reason}: ${e.detail}`;
+        log.warn("object peer failed", { peer: e.peer, reason: e.reason, detail: e.detail, retryInMs: e.retryInMs });
+        return;
+      case "frame-refused":
+        log.warn("frame refused at its length prefix", { peer: e.peer, seq: e.seq, bytes: e.bytes, limit: e.limit });
+        // Within --max-object-bytes but bigger than the size a manifest vouches for: a size
+        // mismatch, found before the bytes. Beyond --max-object-bytes or the live maximum: oversize.
+        return reject(e.peer, e.seq, e.bytes !== undefined && e.bytes <= maxObjectBytes && vouchedSize.get(e.seq) === e.limit ? "size-mismatch" : "oversize");
+      case "demoted":
+      case "dropped":
+      case "disconnected":
+        return onPeerEvent(e.peer, "objects", e.type, e.detail);
+      case "subscribing":
+        return;
+      default:
+        return onPeerEvent(e.peer, "objects", e.type);
+    }
+  };
+
+  // Within the epoch being written, the next seq the writer needs; after an epoch change, the new start.
+  const resumeFrom = () => (orderer.currentEpoch === stats.epoch ? (orderer.nextSeq ?? startSeq) : startSeq);
+  const objectFeed = new ObjectSources({
+    peers: opts.remotes,
     allowInsecure: opts.allowInsecure ?? false,
     streamId: opts.streamId,
     signal: stop.signal,
     log,
     maxFrameBytes: maxObjectBytes,
+    // The exact size a verified manifest vouches for; before one does, a live maximum.
+    maxFrameBytesFor: (seq) => vouchedSize.get(seq) ?? Math.min(maxObjectBytes, Math.max(LIVE_MIN_FRAME_BYTES, LIVE_FRAME_FACTOR * largestVouched)),
     dropAfter: junkThreshold,
-    // Within the epoch being written, the next seq the writer needs; after an epoch change, the new start.
-    resumeFrom: () => (orderer.currentEpoch === stats.epoch ? (orderer.nextSeq ?? startSeq) : startSeq),
+    chunkMs: () => chunkMs,
+    deadlines: opts.deadlines,
+    resumeFrom,
+    // Waiting: a verified manifest of this epoch lists a seq we still need.
+    waiting: () => {
+      const from = resumeFrom();
+      return from !== undefined && vouchedUpTo !== undefined && from <= vouchedUpTo;
+    },
     onObject: ({ seq, bytes, peer }) => onObject(seq, bytes, peer),
-    onPeerEvent: (peer, type, detail) => onPeerEvent(peer, "objects", type, detail),
+    onEvent: onSourceEvent,
   });
   feed = objectFeed;
 
@@ -417,6 +475,16 @@ export async function runSubscriber(opts: SubscriberOptions): Promise<Subscriber
 /** How far (in chunks) past the newest vouched seq an object may be and still be held for its manifest. */
 const UNVOUCHED_AHEAD = 16;
 
+/** Vouched object sizes remembered per epoch (a manifest window is far smaller). */
+const VOUCHED_SIZES_KEPT = 4096;
+/**
+ * The live maximum frame for a seq no manifest vouches for yet: this many times the largest
+ * vouched object, at least {@link LIVE_MIN_FRAME_BYTES}, at most --max-object-bytes. Chunks have
+ * one duration; an honest chunk four times the largest seen so far is not expected.
+ */
+const LIVE_FRAME_FACTOR = 4;
+const LIVE_MIN_FRAME_BYTES = 1024 * 1024;
+
 /** Accepted manifests in a row with no new entry before the window counts as stalled. */
 const STALL_WARN_AFTER = 5;
 
@@ -433,8 +501,13 @@ function whyStuck(stats: SubscriberStats, manifestPeer: string): string {
   if ((stats.manifests.stalled ?? 0) >= STALL_WARN_AFTER) {
     return `manifests from ${manifestPeer} stopped advancing: the last ${stats.manifests.stalled} vouched for no new chunk; ${stats.mediaSeconds.toFixed(1)} s written`;
   }
+  // Object peers that failed for liveness or were dropped, named with their last reason.
+  const failing = Object.entries(stats.peers)
+    .filter(([, p]) => p.role === "objects" && p.accepted === 0 && (p.failed || p.dropped))
+    .map(([peer, p]) => `${peer} (${p.dropped ?? p.failed})`);
+  const peersWhy = failing.length ? `; object peers failing: ${failing.join("; ")}` : "";
   if (stats.objects.accepted === 0) {
-    return `no object accepted; rejected: ${describeCounts(stats.objects.rejected)}; unvouched evicted: ${stats.objects.evictedUnvouched}${rejected}`;
+    return `no object accepted; rejected: ${describeCounts(stats.objects.rejected)}; unvouched evicted: ${stats.objects.evictedUnvouched}${rejected}${peersWhy}`;
   }
   return `only ${stats.mediaSeconds.toFixed(1)} s of verified media written${rejected}`;
 }

@@ -24,6 +24,10 @@ export interface PeerStats {
   demoted?: string;
   /** Times the peer was seen to restart (its sequence numbers started over). */
   restarts?: number;
+  /** Liveness failures by reason (unreachable, dial-timeout, no-group, frame-stalled, no-progress, ...): left, retried later. */
+  failures?: Record<string, number>;
+  /** The last liveness failure: "<reason>: <detail>". */
+  failed?: string;
 }
 
 export interface SubscriberStats {
@@ -53,6 +57,9 @@ export interface SubscriberStats {
   peers: Record<string, PeerStats>;
   /** The newest segment in place: with writtenAtMs, a UI can show how far behind live it is. */
   lastSegment?: { seq: number; name: string; writtenAtMs: number; durationTicks: number };
+  /** When the first verified manifest was accepted, and the first segment written (ms since the epoch). */
+  firstManifestAtMs?: number;
+  firstSegmentAtMs?: number;
   /** Why the run ended (exit reason), once it has. */
   result?: { ok: boolean; reason: string };
 }

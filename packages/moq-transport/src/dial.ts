@@ -20,6 +20,8 @@ export interface Dialed {
 export interface DialOptions {
   signal?: AbortSignal;
   maxFrameBytes: number;
+  /** A tighter frame limit per group seq (see {@link GuardOptions.frameLimit}). */
+  frameLimit?: (seq: number) => number;
   /** Handshake timeout (WebSocket + qmux + moq SETUP), default 10 s. */
   timeoutMs?: number;
   onViolation?: (kind: string) => void;
@@ -42,7 +44,8 @@ function hostForUrl(host: string): string {
 /**
  * Dials a node: WebSocket upgrade with a fresh challenge, identity check on the 101 response
  * (before a single moq byte is read), then qmux and moq-lite SETUP.
- * @throws TransportError `auth-failed` (identity mismatch), `unreachable`, `limit` (503), `closed` (aborted).
+ * @throws TransportError `auth-failed` (identity mismatch), `unreachable`, `timeout` (no complete
+ *   handshake within `timeoutMs`: e.g. TCP accepted but no WebSocket upgrade), `limit` (503), `closed` (aborted).
  */
 export async function dial(addr: EndpointAddr, opts: DialOptions): Promise<Dialed> {
   if (opts.signal?.aborted) throw new TransportError("closed", "aborted");
@@ -52,7 +55,8 @@ export async function dial(addr: EndpointAddr, opts: DialOptions): Promise<Diale
   const timeoutMs = opts.timeoutMs ?? 10_000;
   const ws = new WebSocket(url, DIAL_SUBPROTOCOLS, {
     maxPayload: MAX_WS_MESSAGE,
-    handshakeTimeout: timeoutMs,
+    // Our own timer below names the failure `timeout`; ws's is only a backstop.
+    handshakeTimeout: timeoutMs + 1000,
     perMessageDeflate: false,
   });
   let session: Session | undefined;
@@ -67,6 +71,8 @@ export async function dial(addr: EndpointAddr, opts: DialOptions): Promise<Diale
         reject(e);
       };
       const onAbort = () => fail(new TransportError("closed", "aborted"));
+      const timer = setTimeout(() => fail(new TransportError("timeout", `no WebSocket upgrade from ${addr.host}:${addr.port} within ${timeoutMs} ms`)), timeoutMs);
+      cleanup.push(() => clearTimeout(timer));
       opts.signal?.addEventListener("abort", onAbort, { once: true });
       cleanup.push(() => opts.signal?.removeEventListener("abort", onAbort));
       ws.once("upgrade", (res: IncomingMessage) => {
@@ -90,6 +96,7 @@ export async function dial(addr: EndpointAddr, opts: DialOptions): Promise<Diale
     ws.on("error", () => {}); // later socket errors surface through the qmux session
     const transport = guardTransport(session as unknown as WebTransport, {
       maxFrameBytes: opts.maxFrameBytes,
+      frameLimit: opts.frameLimit,
       maxControlBytes: 64 * 1024,
       onViolation: opts.onViolation,
     });
@@ -147,7 +154,7 @@ async function withTimeout<T>(p: Promise<T>, ms: number, signal: AbortSignal | u
     return await Promise.race([
       p,
       new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new TransportError("unreachable", `${what} timed out`)), ms);
+        timer = setTimeout(() => reject(new TransportError("timeout", `${what} timed out after ${ms} ms`)), ms);
         onAbort = () => reject(new TransportError("closed", "aborted"));
         signal?.addEventListener("abort", onAbort, { once: true });
       }),

@@ -5,6 +5,7 @@ export type TransportErrorCode =
   | "bad-argument"
   | "auth-failed"
   | "unreachable"
+  | "timeout"
   | "closed"
   | "frame-too-large"
   | "not-served"

@@ -22,6 +22,12 @@ import { ResetCode } from "./errors.js";
  */
 export interface GuardOptions {
   maxFrameBytes: number;
+  /**
+   * A tighter limit for the frames of group `seq` (read from the group header), asked when a
+   * frame's length prefix arrives; the smaller of this and `maxFrameBytes` applies. This is how a
+   * subscriber refuses a frame bigger than a verified manifest vouches for before reading it.
+   */
+  frameLimit?: (seq: number) => number;
   maxControlBytes: number;
   /** Called once per violation, with what was exceeded. */
   onViolation?: (kind: "frame-too-large" | "control-too-large" | "bad-group-stream") => void;
@@ -153,15 +159,21 @@ function feedVarint(v: Varint, byte: number): boolean {
 }
 
 /** Validates a moq-lite GROUP stream as it flows, erroring it on the first violation. */
-export function groupGuard(opts: Pick<GuardOptions, "maxFrameBytes" | "onViolation">): TransformStream<Uint8Array, Uint8Array> {
+export function groupGuard(opts: Pick<GuardOptions, "maxFrameBytes" | "frameLimit" | "onViolation">): TransformStream<Uint8Array, Uint8Array> {
   // phase: 0 type byte, 1 header length varint, 2 header bytes, 3 frame length varint, 4 frame bytes
   let phase = 0;
   let skip = 0;
+  // The group header (subscribe id, group seq), kept only when a per-seq limit needs the seq.
+  const header: number[] = [];
+  let limit = opts.maxFrameBytes;
   const v: Varint = { need: 0, have: 0, value: 0 };
-  const fail = (c: TransformStreamDefaultController<Uint8Array>, kind: "frame-too-large" | "bad-group-stream") => {
+  const fail = (c: TransformStreamDefaultController<Uint8Array>, kind: "frame-too-large" | "bad-group-stream", announced?: number) => {
     opts.onViolation?.(kind);
     const code = kind === "frame-too-large" ? ResetCode.frameTooLarge : ResetCode.tooLarge;
-    c.error(new StreamError(code, kind));
+    const err = new StreamError(code, kind);
+    // The length the peer announced, for the reader's report (see {@link announcedFrameBytes}).
+    if (announced !== undefined) (err as StreamError & { [ANNOUNCED]?: number })[ANNOUNCED] = announced;
+    c.error(err);
   };
   return new TransformStream<Uint8Array, Uint8Array>({
     transform(chunk, c) {
@@ -169,9 +181,17 @@ export function groupGuard(opts: Pick<GuardOptions, "maxFrameBytes" | "onViolati
       while (i < chunk.length) {
         if (phase === 2 || phase === 4) {
           const n = Math.min(skip, chunk.length - i);
+          if (phase === 2 && opts.frameLimit) for (let k = 0; k < n; k++) header.push(chunk[i + k]!);
           skip -= n;
           i += n;
-          if (skip === 0) phase = 3;
+          if (skip === 0) {
+            if (phase === 2 && opts.frameLimit) {
+              const seq = groupSeqOf(header);
+              if (seq === undefined) return fail(c, "bad-group-stream");
+              limit = Math.min(opts.maxFrameBytes, Math.max(0, opts.frameLimit(seq)));
+            }
+            phase = 3;
+          }
           continue;
         }
         const byte = chunk[i++]!;
@@ -184,11 +204,11 @@ export function groupGuard(opts: Pick<GuardOptions, "maxFrameBytes" | "onViolati
         const value = v.value;
         v.need = 0;
         if (phase === 1) {
-          if (value > MAX_GROUP_HEADER) return fail(c, "bad-group-stream");
+          if (value > MAX_GROUP_HEADER || (value === 0 && opts.frameLimit)) return fail(c, "bad-group-stream");
           skip = value;
           phase = value === 0 ? 3 : 2;
         } else {
-          if (value > opts.maxFrameBytes) return fail(c, "frame-too-large");
+          if (value > limit) return fail(c, "frame-too-large", value);
           skip = value;
           phase = value === 0 ? 3 : 4;
         }
@@ -196,6 +216,27 @@ export function groupGuard(opts: Pick<GuardOptions, "maxFrameBytes" | "onViolati
       c.enqueue(chunk);
     },
   });
+}
+
+const ANNOUNCED = Symbol("announcedFrameBytes");
+
+/** The frame length a peer announced, on an error raised by {@link groupGuard} for a frame too large. */
+export function announcedFrameBytes(err: unknown): number | undefined {
+  const v = (err as { [ANNOUNCED]?: unknown } | null)?.[ANNOUNCED];
+  return typeof v === "number" ? v : undefined;
+}
+
+/** The group seq in a moq-lite GROUP header (varint subscribe id, varint seq), or undefined if malformed. */
+function groupSeqOf(header: number[]): number | undefined {
+  const v: Varint = { need: 0, have: 0, value: 0 };
+  let field = 0;
+  for (let i = 0; i < header.length; i++) {
+    if (!feedVarint(v, header[i]!)) continue;
+    if (field === 1) return Number.isSafeInteger(v.value) ? v.value : undefined;
+    field++;
+    v.need = 0;
+  }
+  return undefined;
 }
 
 /** Wraps an outgoing stream so large chunks are visible in `inflight` until qmux accepts them. */

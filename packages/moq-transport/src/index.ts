@@ -1,7 +1,8 @@
 /**
  * @ec/moq-transport: moq-lite nodes over WebSocket + qmux. Moves opaque manifests and chunk objects:
  * listen and serve (`MoqNode`), subscribe with identity check, reconnect and dedupe
- * (`subscribeTrack`), and embeddable relays: `createVerifyingRelay` (manifest-checked, through
+ * (`subscribeTrack`), objects from several relays with deadlines, failover and a junk score
+ * (`ObjectSources`), and embeddable relays: `createVerifyingRelay` (manifest-checked, through
  * `@ec/manifest`'s ObjectGate) and the lower-level `createRelay` (your own `verify` callback).
  *
  * Importing this module installs the Node 20 polyfills `@moq/lite` needs and routes `@moq/lite`'s
@@ -27,3 +28,8 @@ export {
   type VerifyingRelayStats,
 } from "./verifying-relay.js";
 export { type SubscribeEvent, type SubscribeOptions, subscribeTrack, type TrackItem } from "./subscribe.js";
+export { Aborted, backoffDelay, type BackoffPolicy, pause, sleep } from "./backoff.js";
+export {
+  DEFAULT_DEADLINE_CHUNKS, DEFAULT_RETRY, type DropReason, type LivenessReason, MIN_DEADLINE_MS, ObjectSources, type ObjectSourcesOptions,
+  type SourceDeadlines, type SourceEvent, type SourceObject, sourceDeadlines, type Verdict,
+} from "./object-sources.js";

@@ -111,7 +111,8 @@ export async function createRelay(opts: RelayOptions): Promise<Relay> {
             signal: abort.signal,
             maxFrameBytes: node.limits.maxFrameBytes,
             onEvent: (e) => {
-              if (e.type === "error") stats.upstreamErrors++;
+              if (e.type === "group") return; // one per object: too many for a log
+              if (e.type === "error" || e.type === "frame-refused" || e.type === "dial-failed") stats.upstreamErrors++;
               log.debug("upstream event", { stream: s.streamId, track, type: e.type, remote: e.remote, detail: e.detail });
               opts.onEvent?.({ ...e, streamId: s.streamId, track });
             },

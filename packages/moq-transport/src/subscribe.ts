@@ -1,8 +1,10 @@
 import { setMaxListeners } from "node:events";
 import { Path } from "@moq/lite";
 import { dial, type Dialed } from "./dial.js";
+import { announcedFrameBytes } from "./guard.js";
 import { type EndpointAddr, formatEndpointAddr, parseEndpointAddr } from "./endpoint.js";
-import { ResetCode, TransportError } from "./errors.js";
+import { Aborted, backoffDelay, sleep } from "./backoff.js";
+import { ResetCode, TransportError, type TransportErrorCode } from "./errors.js";
 import { isValidPublicKey } from "./identity.js";
 import { assertSeq, assertStreamId, broadcastPath, type TrackName, wireTrackName } from "./names.js";
 
@@ -12,20 +14,36 @@ export interface TrackItem {
   bytes: Uint8Array;
 }
 
-/** Lifecycle events of a subscription, for logs and status displays. */
-export interface SubscribeEvent {
-  /**
-   * `restarted`: after a reconnect the peer's newest group is behind (or, at the same seq, differs
-   * from) the last one delivered, so the peer started a new sequence space (it restarted). The
-   * iteration forgets what it delivered and continues with the peer's whole window, so the next
-   * seqs yielded can be lower than earlier ones.
-   */
-  type: "connected" | "disconnected" | "reconnecting" | "auth-failed" | "error" | "restarted";
+/**
+ * Lifecycle events of a subscription, for logs, status displays and failover decisions. A
+ * discriminated union on `type`: match on `type` (and its typed fields), never on `detail` text.
+ *
+ * - `restarted`: after a reconnect the peer's newest group is behind (or, at the same seq, differs
+ *   from) the last one delivered, so the peer started a new sequence space (it restarted). The
+ *   iteration forgets what it delivered and continues with the peer's whole window, so the next
+ *   seqs yielded can be lower than earlier ones.
+ * - `dial-failed`: one connection attempt failed (`code` says how); the subscription backs off and
+ *   retries unless `maxAttempts` is reached.
+ * - `group`: a group's header arrived and its frame is being read (seq not yet deduplicated). A
+ *   watchdog uses it to tell "no group at all" from "a frame that never completes".
+ * - `frame-refused`: the peer announced a frame of `bytes` (when known), longer than `limit`, for
+ *   group `seq`; it was refused at its length prefix, unread. The session and the subscription stay up.
+ */
+export type SubscribeEvent =
+  | (SubscribeEventBase & { type: "connected" | "disconnected" | "reconnecting" | "auth-failed" | "error" | "restarted" })
+  | (SubscribeEventBase & { type: "dial-failed"; code: TransportErrorCode })
+  | (SubscribeEventBase & { type: "group"; seq: number })
+  | (SubscribeEventBase & { type: "frame-refused"; seq: number; limit: number; bytes?: number });
+
+interface SubscribeEventBase {
   /** The peer, as an EndpointAddr string. */
   remote: string;
-  /** One line of detail; never contains key material. */
+  /** One line of detail, for people; never contains key material. */
   detail?: string;
 }
+
+/** Distributes `Omit` over a union (plain `Omit` would merge the variants). */
+type EventBody<E> = E extends unknown ? Omit<E, "remote"> : never;
 
 /** Options of {@link subscribeTrack}. */
 export interface SubscribeOptions {
@@ -43,6 +61,19 @@ export interface SubscribeOptions {
   reconnect?: { minDelayMs?: number; maxDelayMs?: number; maxAttempts?: number };
   /** Largest frame accepted from the peer (default 16 MiB); bigger ones reset the group stream unread. */
   maxFrameBytes?: number;
+  /**
+   * A tighter limit per group seq (e.g. the size a verified manifest vouches for), asked when the
+   * frame's length prefix arrives; the effective limit is the smaller of this and `maxFrameBytes`.
+   */
+  maxFrameBytesFor?: (seq: number) => number;
+  /**
+   * Read deadline per frame: a group whose frame is not complete this long after its header
+   * arrived ends the subscription with TransportError `timeout` (a peer that stalls mid-object).
+   * Default: none.
+   */
+  frameTimeoutMs?: number;
+  /** Deadline of one connection attempt: TCP, WebSocket upgrade, qmux and moq SETUP (default 10 s). */
+  dialTimeoutMs?: number;
   /**
    * Groups buffered ahead of the consumer (default 32). moq-lite reads groups eagerly; when the
    * consumer falls this far behind, the subscription is paused (unsubscribed) and resumed from the last
@@ -86,8 +117,6 @@ function checkAddr(addr: EndpointAddr, allowInsecure?: boolean): EndpointAddr {
   return parsed;
 }
 
-class Aborted extends Error {}
-
 async function* run(addr: EndpointAddr, o: SubscribeOptions): AsyncGenerator<TrackItem> {
   // One listener on the caller's signal per subscription (many subscriptions may share it); every
   // internal wait listens on our own signal instead.
@@ -106,17 +135,24 @@ async function* run(addr: EndpointAddr, o: SubscribeOptions): AsyncGenerator<Tra
 
 async function* runInner(addr: EndpointAddr, o: SubscribeOptions, signal: AbortSignal): AsyncGenerator<TrackItem> {
   const remote = formatEndpointAddr(addr);
-  const emit = (type: SubscribeEvent["type"], detail?: string) => {
+  const send = (e: EventBody<SubscribeEvent>) => {
     try {
-      o.onEvent?.({ type, remote, ...(detail === undefined ? {} : { detail }) });
+      o.onEvent?.({ ...e, remote } as SubscribeEvent);
     } catch {
       /* a throwing listener must not break the subscription */
     }
   };
+  const emit = (type: "connected" | "disconnected" | "reconnecting" | "auth-failed" | "error" | "restarted", detail?: string) =>
+    send({ type, ...(detail === undefined ? {} : { detail }) });
   const minDelay = Math.max(1, o.reconnect?.minDelayMs ?? 100);
   const maxDelay = Math.max(minDelay, o.reconnect?.maxDelayMs ?? 5000);
   const maxAttempts = o.reconnect?.maxAttempts ?? Infinity;
   const maxFrameBytes = o.maxFrameBytes ?? 16 * 1024 * 1024;
+  const limitFor = (seq: number): number => {
+    if (!o.maxFrameBytesFor) return maxFrameBytes;
+    const l = o.maxFrameBytesFor(seq);
+    return Number.isFinite(l) && l >= 0 ? Math.min(l, maxFrameBytes) : maxFrameBytes;
+  };
   const maxBuffered = Math.max(1, o.maxBufferedGroups ?? 32);
   const path = Path.from(broadcastPath(o.streamId));
 
@@ -135,20 +171,19 @@ async function* runInner(addr: EndpointAddr, o: SubscribeOptions, signal: AbortS
   };
 
   let failures = 0;
-  let delay = minDelay;
   const backoff = async (why: string): Promise<void> => {
     failures++;
     if (failures >= maxAttempts) throw new TransportError("unreachable", `gave up on ${addr.host}:${addr.port} after ${failures} attempts: ${why}`);
+    const delay = backoffDelay(failures, { minMs: minDelay, maxMs: maxDelay });
     emit("reconnecting", `in ${delay} ms`);
-    await sleep(delay + Math.floor(Math.random() * (delay / 4)), signal);
-    delay = Math.min(delay * 2, maxDelay);
+    await sleep(delay, signal);
   };
 
   try {
     while (!signal.aborted) {
       let d: Dialed;
       try {
-        d = await dial(addr, { signal, maxFrameBytes });
+        d = await dial(addr, { signal, maxFrameBytes, frameLimit: o.maxFrameBytesFor ? limitFor : undefined, timeoutMs: o.dialTimeoutMs });
       } catch (err) {
         if (signal.aborted) return;
         const e = err as TransportError;
@@ -156,7 +191,7 @@ async function* runInner(addr: EndpointAddr, o: SubscribeOptions, signal: AbortS
           emit("auth-failed", e.message);
           throw e;
         }
-        emit("error", e.message);
+        send({ type: "dial-failed", code: e.code ?? "unreachable", detail: e.message });
         await backoff(e.message);
         continue;
       }
@@ -203,22 +238,30 @@ async function* runInner(addr: EndpointAddr, o: SubscribeOptions, signal: AbortS
             for (;;) {
               const g = await abortable(track.recvGroup(), signal);
               if (!g) break;
+              send({ type: "group", seq: g.sequence });
               let frame: Uint8Array | undefined;
               try {
-                frame = await abortable(g.readFrame(), signal);
+                frame = await abortable(o.frameTimeoutMs ? withDeadline(g.readFrame(), o.frameTimeoutMs, g.sequence) : g.readFrame(), signal);
               } catch (err) {
                 if (err instanceof Aborted) throw err;
+                if (err instanceof TransportError && err.code === "timeout") {
+                  g.close();
+                  throw err;
+                }
                 // One bad group (reset by the peer, or over maxFrameBytes and cut by the guard)
                 // costs that group only; the session and the subscription stay up.
                 g.close();
                 const code = (err as { streamErrorCode?: unknown })?.streamErrorCode;
-                emit("error", code === ResetCode.frameTooLarge ? `group ${g.sequence}: frame over ${maxFrameBytes} bytes refused` : `group ${g.sequence} lost: ${oneLine(err)}`);
+                if (code === ResetCode.frameTooLarge) {
+                  const limit = limitFor(g.sequence);
+                  const bytes = announcedFrameBytes(err);
+                  send({ type: "frame-refused", seq: g.sequence, limit, ...(bytes === undefined ? {} : { bytes }), detail: `group ${g.sequence}: frame over ${limit} bytes refused` });
+                } else emit("error", `group ${g.sequence} lost: ${oneLine(err)}`);
                 continue;
               }
               g.close();
               if (!frame || !fresh(g.sequence)) continue;
               failures = 0;
-              delay = minDelay;
               delivered++;
               if (g.sequence === last) lastFrame = frame;
               yield { seq: g.sequence, bytes: frame };
@@ -231,6 +274,7 @@ async function* runInner(addr: EndpointAddr, o: SubscribeOptions, signal: AbortS
         }
       } catch (err) {
         if (err instanceof Aborted || signal.aborted) return;
+        if (err instanceof TransportError) throw err;
         const code = (err as { streamErrorCode?: unknown })?.streamErrorCode;
         if (code === ResetCode.notServed) {
           emit("error", "track not served");
@@ -305,8 +349,15 @@ function abortable<T>(p: Promise<T>, signal?: AbortSignal): Promise<T> {
   });
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return abortable(new Promise<void>((r) => setTimeout(r, ms)), signal);
+/** Rejects with TransportError `timeout` if `p` has not settled within `ms`. */
+function withDeadline<T>(p: Promise<T>, ms: number, seq: number): Promise<T> {
+  let t: NodeJS.Timeout | undefined;
+  return Promise.race([
+    p,
+    new Promise<never>((_, reject) => {
+      t = setTimeout(() => reject(new TransportError("timeout", `group ${seq}: frame not complete within ${ms} ms`)), ms);
+    }),
+  ]).finally(() => clearTimeout(t));
 }
 
 function oneLine(err: unknown): string {

@@ -23,7 +23,7 @@ function groupStream(frames: number[], seq = 7): Uint8Array {
   return Uint8Array.from(out);
 }
 
-async function runGuard(bytes: Uint8Array, maxFrameBytes: number, chunk = 5): Promise<{ out: number; error?: unknown; kinds: string[] }> {
+async function runGuard(bytes: Uint8Array, maxFrameBytes: number, chunk = 5, frameLimit?: (seq: number) => number): Promise<{ out: number; error?: unknown; kinds: string[] }> {
   const kinds: string[] = [];
   const src = new ReadableStream<Uint8Array>({
     start(c) {
@@ -33,7 +33,7 @@ async function runGuard(bytes: Uint8Array, maxFrameBytes: number, chunk = 5): Pr
   });
   let out = 0;
   try {
-    const r = src.pipeThrough(groupGuard({ maxFrameBytes, onViolation: (k) => kinds.push(k) })).getReader();
+    const r = src.pipeThrough(groupGuard({ maxFrameBytes, frameLimit, onViolation: (k) => kinds.push(k) })).getReader();
     for (;;) {
       const { value, done } = await r.read();
       if (done) break;
@@ -64,6 +64,19 @@ describe("group stream guard", () => {
     expect((r.error as StreamError).streamErrorCode).toBe(ResetCode.frameTooLarge);
     expect(r.kinds).toEqual(["frame-too-large"]);
     expect(r.out).toBeLessThan(30);
+  });
+
+  it("applies the per-seq limit read from the group header (a multi-byte seq, split across chunks)", async () => {
+    const asked: number[] = [];
+    const limit = (seq: number) => (asked.push(seq), seq === 300 ? 500 : 1 << 20);
+    const cut = await runGuard(groupStream([600], 300), 1 << 20, 1, limit);
+    expect((cut.error as StreamError).streamErrorCode).toBe(ResetCode.frameTooLarge);
+    expect(cut.out).toBeLessThan(10);
+    expect(asked).toEqual([300]);
+    const ok = await runGuard(groupStream([600], 301), 1 << 20, 3, limit);
+    expect(ok.error).toBeUndefined();
+    // The smaller of the two limits applies.
+    expect((await runGuard(groupStream([600], 301), 599, 3, limit)).kinds).toEqual(["frame-too-large"]);
   });
 
   it("refuses an 8-byte varint length (2^62-ish) without allocating", async () => {

@@ -18,7 +18,7 @@ export const moqSubscribe: Command = {
   ].join("\n"),
   usage: "ec-node moq-subscribe --remote <EndpointAddr> [--remote-manifests <EndpointAddr>] --stream-id <id> --trusted-key <hex> --hls-dir <dir> [--stop-after 30s] [--serve-http 127.0.0.1:8080]",
   flags: {
-    remote: { kind: "string", value: "<EndpointAddr>", help: "object peer; repeat for failover across relays", repeatable: true },
+    remote: { kind: "string", value: "<EndpointAddr>", help: "object peer; repeat for failover across relays (a dead, silent or stalled one is left within 1–1.5 chunk durations and retried later; see docs/USAGE.md)", repeatable: true },
     "remote-manifests": { kind: "string", value: "<EndpointAddr>", help: "manifest peer (default: the first --remote)" },
     "insecure-remote": { kind: "boolean", help: "accept plain host:port remotes with NO identity check", default: false },
     "stream-id": { kind: "string", value: "<id>", help: "the stream to subscribe to", required: true },

@@ -3,11 +3,19 @@
 //      many sessions, each with many subscriptions (valid, unserved and unknown) and announce interests.
 //  { mode: "stall", port, streamId, sessions }
 //      sessions that subscribe to chunks from seq 0 and then stop reading the socket.
-//  { mode: "oversize-server", streamId, frameBytes, intervalMs }
-//      a listener that answers a chunks subscription with frames of frameBytes each.
+//  { mode: "server", behaviour, streamId, ... }  a listener (no identity: dial it as host:port) that
+//      answers a chunks subscription badly, per behaviour:
+//      "oversize"    frames of frameBytes each, every intervalMs, `parallel` groups at a time (default 1);
+//      "no-upgrade"  accepts TCP and never answers the WebSocket upgrade;
+//      "no-group"    accepts the session and the subscription, never sends a group;
+//      "stall-frame" sends the group asked for, whose frame (frameBytes, default 16 KiB) stops half way, forever;
+//      "old-seqs"    serves the three seqs just below the subscription's start (random bytes), over and over.
+//  { mode: "oversize-server", ... } is { mode: "server", behaviour: "oversize", ... }.
 // Prints {"type":"ready", ...} then {"type":"done", ...} (client modes).
 import { createServer } from "node:http";
-import { Broadcast, Connection, Path } from "@moq/lite";
+import { createServer as createTcpServer } from "node:net";
+import { randomBytes } from "node:crypto";
+import { Broadcast, Connection, Group, Path } from "@moq/lite";
 import Session, { selectSubprotocol } from "@moq/qmux";
 import WebSocket, { WebSocketServer } from "ws";
 
@@ -80,7 +88,72 @@ if (o.mode === "flood") {
   await new Promise((r) => setTimeout(r, 200));
   for (const s of held) s.ws._socket.pause();
   emit({ type: "done", opened });
-} else if (o.mode === "oversize-server") {
+} else if (o.mode === "server" && o.behaviour === "no-upgrade") {
+  const held = [];
+  const tcp = createTcpServer((sock) => {
+    held.push(sock);
+    sock.on("error", () => {});
+    sock.resume(); // read and ignore the upgrade request: never answer it
+  });
+  tcp.listen(0, "127.0.0.1", () => emit({ type: "ready", port: tcp.address().port }));
+  setInterval(() => emit({ type: "progress", held: held.length }), 500);
+} else if (o.mode === "server" && o.behaviour !== "oversize") {
+  // "no-group", "stall-frame", "old-seqs": a real moq-lite session that misbehaves once subscribed.
+  const http = createServer();
+  const wss = new WebSocketServer({
+    noServer: true,
+    handleProtocols: (offered) =>
+      selectSubprotocol([...offered], { protocols: ["moq-lite-04"], versions: { "moq-lite-04": null } }) ?? false,
+  });
+  let subscriptions = 0;
+  let served = 0;
+  http.on("upgrade", (req, socket, head) =>
+    wss.handleUpgrade(req, socket, head, async (ws) => {
+      ws.on("error", () => {});
+      try {
+        const session = Session.accept(ws);
+        await session.ready;
+        const conn = await Connection.accept(o.behaviour === "stall-frame" ? stallingTransport(session) : session, new URL("http://x/moq"));
+        const b = new Broadcast();
+        conn.publish(Path.from(`ec/${o.streamId}`), b);
+        for (;;) {
+          const req = await b.requested();
+          if (!req) break;
+          subscriptions++;
+          if (o.behaviour === "no-group") continue; // accepted (moq-lite answers SUBSCRIBE_OK), never served
+          if (o.behaviour === "stall-frame") {
+            // The very seq asked for, so a per-seq size limit cannot refuse it: it just never ends.
+            const g = new Group(Number(/from=(\d+)/.exec(req.track.name)?.[1] ?? 0));
+            req.track.writeGroup(g);
+            g.writeFrame(new Uint8Array(o.frameBytes ?? 16 * 1024));
+            served++;
+            continue; // never closed: its bytes stop half way (stallingTransport)
+          }
+          // The three seqs just below the subscription's start: ones the subscriber already has.
+          const from = Number(/from=(\d+)/.exec(req.track.name)?.[1] ?? 0);
+          void (async () => {
+            for (let round = 0; !req.track.state.closed.peek(); round++) {
+              for (let seq = Math.max(0, from - 3); seq < from; seq++) {
+                const g = new Group(seq);
+                try {
+                  req.track.writeGroup(g);
+                } catch {
+                  return;
+                }
+                g.writeFrame(new Uint8Array(randomBytes(1000)));
+                g.close();
+                served++;
+              }
+              await new Promise((r) => setTimeout(r, o.intervalMs ?? 100));
+            }
+          })();
+        }
+      } catch {}
+    }),
+  );
+  http.listen(0, "127.0.0.1", () => emit({ type: "ready", port: http.address().port }));
+  setInterval(() => emit({ type: "progress", subscriptions, served }), 500);
+} else if (o.mode === "oversize-server" || (o.mode === "server" && o.behaviour === "oversize")) {
   const big = new Uint8Array(o.frameBytes);
   const http = createServer();
   const wss = new WebSocketServer({
@@ -103,10 +176,12 @@ if (o.mode === "flood") {
           if (!req) break;
           void (async () => {
             for (let seq = 0; ; seq++) {
-              const g = req.track.appendGroup();
-              g.writeFrame(big);
-              g.close();
-              served++;
+              for (let k = 0; k < (o.parallel ?? 1); k++) {
+                const g = req.track.appendGroup();
+                g.writeFrame(big);
+                g.close();
+                served++;
+              }
               await new Promise((r) => setTimeout(r, o.intervalMs ?? 20));
               if (req.track.state.closed.peek()) return;
             }
@@ -117,4 +192,29 @@ if (o.mode === "flood") {
   );
   http.listen(0, "127.0.0.1", () => emit({ type: "ready", port: http.address().port }));
   setInterval(() => emit({ type: "progress", served }), 500);
+}
+
+/**
+ * A qmux session whose unidirectional (group) streams pass the first half of any large write and
+ * then never complete it: a peer that stalls mid-object while the session stays up.
+ */
+function stallingTransport(session) {
+  return new Proxy(session, {
+    get(target, prop) {
+      if (prop === "createUnidirectionalStream") {
+        return async (opts) => {
+          const w = (await target.createUnidirectionalStream(opts)).getWriter();
+          return new WritableStream({
+            async write(chunk) {
+              if (chunk.byteLength < 4096) return w.write(chunk);
+              await w.write(chunk.subarray(0, chunk.byteLength >> 1));
+              await new Promise(() => {}); // the rest never comes
+            },
+          });
+        };
+      }
+      const v = Reflect.get(target, prop, target);
+      return typeof v === "function" ? v.bind(target) : v;
+    },
+  });
 }
