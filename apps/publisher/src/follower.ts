@@ -154,7 +154,8 @@ export async function runFollower(o: {
   try {
     for await (const chunk of o.chunks) {
       if (stop.signal.aborted) break;
-      apply(matcher.addChunk({ firstPts: chunk.firstPts, bytes: chunk.bytes, aligned: isAligned(chunk) }));
+      // Only a chunk cut by the grid rule is expected to match; the first after a (re)start, a resync or a forced cut may not.
+      apply(matcher.addChunk({ firstPts: chunk.firstPts, bytes: chunk.bytes, aligned: chunk.boundary === "grid" }));
       if (Date.now() - lastProgress >= 5000) {
         lastProgress = Date.now();
         const s = matcher.stats;
@@ -180,9 +181,4 @@ export async function runFollower(o: {
 function describe(counts: Partial<Record<string, number>>): string {
   const parts = Object.entries(counts).map(([k, n]) => `${k}=${n}`);
   return parts.length ? parts.join(",") : "none";
-}
-
-/** Whether a chunk starts on the canonical grid (not right after a capture start, a resync or a forced cut). */
-function isAligned(chunk: TsChunk): boolean {
-  return (chunk as TsChunk & { boundary?: string }).boundary === "grid";
 }

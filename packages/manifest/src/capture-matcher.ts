@@ -9,11 +9,12 @@ import type { ManifestEntry } from "./types.js";
  *   bytes (reception damage here or there, or a device that alters the program's packets);
  * - `no-entry`: the leader's manifests moved past this first PTS without an entry for it (the
  *   leader cut elsewhere, e.g. a keyframe it lost or we lost);
- * - `unaligned-start`: the chunk began where this capture began (or resynchronised), so it may
- *   start mid-chunk and cannot be expected to match;
+ * - `unaligned`: the chunk was not cut by the canonical grid rule alone — it began where this
+ *   capture began, or after a resync (a keyframe may have been lost) or a forced cut — so it is
+ *   not expected to match;
  * - `evicted`: held for a manifest that did not come in time.
  */
-export const CAPTURE_MISMATCH_REASONS = ["hash-mismatch", "size-mismatch", "no-entry", "unaligned-start", "evicted"] as const;
+export const CAPTURE_MISMATCH_REASONS = ["hash-mismatch", "size-mismatch", "no-entry", "unaligned", "evicted"] as const;
 
 /** A reason from {@link CAPTURE_MISMATCH_REASONS}. */
 export type CaptureMismatchReason = (typeof CAPTURE_MISMATCH_REASONS)[number];
@@ -172,7 +173,7 @@ export class CaptureMatcher {
     while (this.#held.size > this.#maxHeld) {
       const [pts, old] = this.#held.entries().next().value!;
       this.#held.delete(pts);
-      out.push(this.#mismatch(old.aligned ? "evicted" : "unaligned-start", pts, undefined, `no leader manifest reached PTS ${pts} while ${this.#maxHeld} later chunks were captured`));
+      out.push(this.#mismatch(old.aligned ? "evicted" : "unaligned", pts, undefined, `no leader manifest reached PTS ${pts} while ${this.#maxHeld} later chunks were captured`));
     }
     return out;
   }
@@ -185,17 +186,17 @@ export class CaptureMatcher {
     if (entry === undefined) {
       // The leader's manifests have gone past this PTS without an entry for it: it cut elsewhere.
       if (this.#newestPts !== undefined && ptsDelta(this.#newestPts, chunk.firstPts) > 0) {
-        return this.#mismatch(chunk.aligned ? "no-entry" : "unaligned-start", chunk.firstPts, undefined, `the leader has no chunk starting at PTS ${chunk.firstPts}`);
+        return this.#mismatch(chunk.aligned ? "no-entry" : "unaligned", chunk.firstPts, undefined, `the leader has no chunk starting at PTS ${chunk.firstPts}`);
       }
       return undefined;
     }
     if (this.#published.has(entry.seq)) return null;
     const object = this.#seal({ epoch, seq: entry.seq }, chunk.bytes);
     if (object.length !== entry.objectSize) {
-      return this.#mismatch(chunk.aligned ? "size-mismatch" : "unaligned-start", chunk.firstPts, entry.seq, `seq ${entry.seq}: our object is ${object.length} bytes, the leader's ${entry.objectSize}`);
+      return this.#mismatch(chunk.aligned ? "size-mismatch" : "unaligned", chunk.firstPts, entry.seq, `seq ${entry.seq}: our object is ${object.length} bytes, the leader's ${entry.objectSize}`);
     }
     if (!equalBytes(hashObject(object), entry.objectHash)) {
-      return this.#mismatch(chunk.aligned ? "hash-mismatch" : "unaligned-start", chunk.firstPts, entry.seq, `seq ${entry.seq}: our object's hash differs from the leader's`);
+      return this.#mismatch(chunk.aligned ? "hash-mismatch" : "unaligned", chunk.firstPts, entry.seq, `seq ${entry.seq}: our object's hash differs from the leader's`);
     }
     this.#published.add(entry.seq);
     this.#publishedCount++;

@@ -51,7 +51,7 @@ describe("CaptureMatcher", () => {
   it("blames an unaligned first chunk on the capture start, not on the content", () => {
     const m = new CaptureMatcher({ seal });
     m.addEntries("e", [entry(1), entry(2)]);
-    expect(show(m.addChunk({ firstPts: 1 * T, bytes: chunk(1, 4), aligned: false }))).toEqual(["unaligned-start 1"]);
+    expect(show(m.addChunk({ firstPts: 1 * T, bytes: chunk(1, 4), aligned: false }))).toEqual(["unaligned 1"]);
     // An unaligned chunk that happens to start on the leader's cut still matches.
     expect(show(m.addChunk({ firstPts: 2 * T, bytes: chunk(2), aligned: false }))).toEqual(["pub 102"]);
     expect(m.stats.firstAligned).toBeUndefined();
