@@ -16,7 +16,7 @@ import { join } from "node:path";
 import {
   MOQ_HOSTILE, MOQ_PKG, meshSuite, publishArgs, readPlaylist, readStats, runCli, segmentChunkIndexes, tryStats, waitFor,
 } from "./procs/mesh.js";
-import type { CliResult } from "./procs/mesh.js";
+import type { CliResult, RunningCli } from "./procs/mesh.js";
 
 const STREAM = "fault-silent";
 const suite = meshSuite("ec-fault-silent-");
@@ -62,7 +62,7 @@ async function closedPort(): Promise<number> {
 /** Freezes a running process with SIGSTOP; afterwards it is killed (a stopped process ignores SIGTERM). */
 function freeze(r: { proc: import("node:child_process").ChildProcess; exit: Promise<unknown> }): void {
   r.proc.kill("SIGSTOP");
-  procs.list.push({ ...(r as never), stop: async () => void (r.proc.kill("SIGKILL"), await r.exit) });
+  procs.list.push({ ...(r as unknown as RunningCli), stop: async () => void (r.proc.kill("SIGKILL"), await r.exit) });
 }
 
 /** Starts the bad relay of `c`; returns its address (host:port for our hostile servers). */

@@ -120,3 +120,41 @@ describe("three antennas, one channel", () => {
     expect(subS.objects.rejected).toEqual({});
   }, 120_000);
 });
+
+/**
+ * The same shape against two real HDHomeRun tuners (or two devices) receiving one channel: skipped
+ * unless `EC_HDHR_HOSTS=hostA,hostB` names them (`EC_HDHR_CHANNEL`, default 2.1). docs/USAGE.md
+ * ("The end-to-end tests") says how to run it.
+ */
+const realHosts = (process.env.EC_HDHR_HOSTS ?? "").split(",").filter(Boolean);
+describe.skipIf(realHosts.length < 2)("two real tuners, one channel (EC_HDHR_HOSTS)", () => {
+  it("a follower on the second tuner serves the leader's objects", async () => {
+    const { dir, keys, procs } = suite;
+    const channel = process.env.EC_HDHR_CHANNEL ?? "2.1";
+    const [hostA, hostB] = realHosts as [string, string];
+    const leader = procs.cli([
+      "moq-publish", "--hdhr", hostA, "--channel", channel, "--stream-id", "real-live",
+      "--publish-manifests", "--signing-key", keys.leaderKey, "--publish-chunks=false",
+    ]);
+    const leaderAddr = await leader.firstLine;
+    await sleep(5000);
+    const statsB = join(dir, "real-b.json");
+    const b = procs.cli([
+      "moq-publish", "--hdhr", hostB, "--channel", channel, "--stream-id", "real-live",
+      "--follow", leaderAddr, "--trusted-key", keys.leaderPk, "--stats-json", statsB,
+    ]);
+    const addrB = await b.firstLine;
+    await waitFor("the follower to publish", () => (tryStats(statsB)?.follow?.published ?? 0) > 0, 60_000);
+    const hls = join(dir, "hls-real-live");
+    const sub = await procs.cli([
+      "moq-subscribe", "--stream-id", "real-live", "--remote", addrB, "--remote-manifests", leaderAddr,
+      "--trusted-key", keys.leaderPk, "--hls-dir", hls, "--hls-window", "0", "--stop-after", "10s", "--timeout", "90s",
+    ]).exit;
+    expect(sub.code, sub.stderr.slice(-2000)).toBe(0);
+    expect(readPlaylist(hls).segments.length).toBeGreaterThan(0);
+    const s = readStats(statsB).follow;
+    // Two real devices: most chunks should match; report the share either way.
+    console.log(`follower matched ${s.published} of ${s.captured} captured chunks; mismatches ${JSON.stringify(s.mismatched)}`);
+    expect(s.published).toBeGreaterThan(0);
+  }, 180_000);
+});
