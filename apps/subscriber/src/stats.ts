@@ -24,6 +24,12 @@ export interface PeerStats {
   demoted?: string;
   /** Times the peer was seen to restart (its sequence numbers started over). */
   restarts?: number;
+  /** The newest error or disconnect detail reported for this peer (why it is unreachable, if it is). */
+  lastError?: string;
+  /** When it last disconnected (ms since the epoch); cleared when it connects again. */
+  disconnectedAtMs?: number;
+  /** When it last sent anything (a manifest or an object; ms since the epoch). */
+  lastReceivedAtMs?: number;
 }
 
 export interface SubscriberStats {
