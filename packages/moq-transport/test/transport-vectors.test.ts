@@ -99,7 +99,7 @@ describe("transport-v1 vectors", () => {
       await new Promise<void>((r) => http.listen(0, "127.0.0.1", r));
       const p = (http.address() as { port: number }).port;
       try {
-        const err = await dial(parseEndpointAddr(`ecmoq://${V.identity.publicKey}@127.0.0.1:${p}`), {}).then(
+        const err = await dial(parseEndpointAddr(`ecmoq://${V.identity.publicKey}@127.0.0.1:${p}`), { maxFrameBytes: 1024 }).then(
           (d) => (d.close(), undefined),
           (e: unknown) => e,
         );
