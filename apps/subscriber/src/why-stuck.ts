@@ -27,7 +27,7 @@ export type StuckKind =
 
 export interface StuckReason {
   kind: StuckKind;
-  /** One line: the cause, then the object peers' trouble, then how much was written. */
+  /** One line: the cause, then manifests rejected (if any), the object peers' trouble, how much was written. */
   text: string;
 }
 
@@ -69,20 +69,20 @@ export function whyStuck(inputs: StuckInputs): StuckReason {
   if (mp && !mp.connected && mp.disconnectedAtMs !== undefined) {
     return {
       kind: "leader-gone",
-      text: tail([`leader gone: manifest peer ${manifestPeer} disconnected ${at(mp.disconnectedAtMs, nowMs)}${because(mp.lastError)} and did not come back${lastManifest}`, objects, written]),
+      text: tail([`leader gone: manifest peer ${manifestPeer} disconnected ${at(mp.disconnectedAtMs, nowMs)}${because(mp.lastError)} and did not come back${lastManifest}`, rejectedManifests, objects, written]),
     };
   }
   if ((stats.manifests.stalled ?? 0) >= STALL_AFTER_MANIFESTS) {
     return {
       kind: "manifests-stalled",
-      text: tail([`manifests from ${manifestPeer} stopped advancing: the last ${stats.manifests.stalled} vouched for no new chunk${lastManifest}`, objects, written]),
+      text: tail([`manifests from ${manifestPeer} stopped advancing: the last ${stats.manifests.stalled} vouched for no new chunk${lastManifest}`, rejectedManifests, objects, written]),
     };
   }
   const chunkMs = stats.lastSegment ? stats.lastSegment.durationTicks / 90 : DEFAULT_CHUNK_MS;
   if (mp?.lastReceivedAtMs !== undefined && nowMs - mp.lastReceivedAtMs > SILENT_AFTER_CHUNKS * chunkMs) {
     return {
       kind: "manifest-peer-silent",
-      text: tail([`manifest peer ${manifestPeer} silent since ${stamp(mp.lastReceivedAtMs, nowMs)}: connected, but no manifest`, objects, written]),
+      text: tail([`manifest peer ${manifestPeer} silent since ${stamp(mp.lastReceivedAtMs, nowMs)}: connected, but no manifest`, rejectedManifests, objects, written]),
     };
   }
   if (stats.objects.accepted === 0) {

@@ -51,6 +51,9 @@ describe("whyStuck: the exit reason names what happened", () => {
     const r = judge(stats);
     expect(r.kind).toBe("manifest-peer-silent");
     expect(r.text).toContain(`manifest peer ${LEADER} silent since 2026-12-01T00:00:12.000Z, 28.0 s before the end`);
+    // What was refused before the silence is kept in the line.
+    stats.manifests.rejected = { replay: 7 };
+    expect(judge(stats).text).toMatch(/silent since .*; manifests rejected: 7 replay; 12\.0 s of verified media written$/);
   });
 
   it("a manifest within the last chunks is not silence", () => {
