@@ -62,7 +62,14 @@ export function buildVectors() {
         { what: "ec-challenge of 31 bytes", challenge: toHex(challenge.subarray(0, 31)), node: "HTTP 400" },
       ],
     },
-    subprotocols: offers.map((offered) => ({ offered, selected: selectSubprotocol(offered, SUBPROTOCOL_OPTIONS) ?? null })),
+    // `offered: null` is a request without the header: accepted, with no subprotocol (pre-qmux wire format).
+    subprotocols: [
+      ...offers.map((offered) => {
+        const selected = selectSubprotocol(offered, SUBPROTOCOL_OPTIONS) ?? null;
+        return { offered, selected, status: selected === null ? 400 : 101 };
+      }),
+      { offered: null, selected: null, status: 101 },
+    ],
     trackNames: trackNames.map((name) => {
       const p = parseWireTrackName(name);
       return { name, served: p !== undefined, ...(p ? { track: p.track, fromSeq: p.fromSeq ?? null } : {}) };
