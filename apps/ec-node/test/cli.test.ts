@@ -111,6 +111,7 @@ describe("ec-node", () => {
     expectUsageError(await runCli(sub("--stream-id", "s", "--hls-dir", join(file, "x"))), /--hls-dir: .*a-file is a file, not a directory/);
     expectUsageError(await runCli(sub("--stream-id", "s", "--hls-dir", file)), /--hls-dir: .*a-file is a file, not a directory/);
     expectUsageError(await runCli(sub("--stream-id", "../../etc", "--hls-dir", join(dir, "hls-id"))), /--stream-id "..\/..\/etc": use 1-128 letters/);
+    expectUsageError(await runCli(["demo", "--out", join(dir, "demo-zero"), "--input", "/dev/zero", "--serve-http", "off"], { timeoutMs: 20_000 }), /--input \/dev\/zero: not a regular file/);
   });
 
   it("every duration flag refuses zero instead of reading it as 'no limit'", async () => {

@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import { createServer } from "node:net";
-import { rmSync, existsSync, readFileSync } from "node:fs";
+import { rmSync, existsSync, readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
@@ -62,6 +62,8 @@ export const demo: Command = {
     }
     const input = (flags.input as string | undefined) ?? fixturePath("h264-aac-1s-gop.ts");
     if (!existsSync(input)) throw new UsageError(`--input ${input}: no such file`);
+    // The fake tuner probes and replays the file: a device or FIFO would be read without end.
+    if (!statSync(input).isFile()) throw new UsageError(`--input ${input}: not a regular file`);
     const hlsDir = join(out, "hls");
     ensureOutputDir(out, "out");
     rmSync(hlsDir, { recursive: true, force: true });
