@@ -5,7 +5,7 @@
  * group; the demo once stayed up until SIGKILL because a child that died of the second SIGTERM had
  * already emitted "exit" and the demo waited for another one. Real processes, several repetitions.
  */
-import { describe, expect, it, afterAll } from "vitest";
+import { describe, expect, it, afterAll, afterEach } from "vitest";
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -13,6 +13,18 @@ import { join } from "node:path";
 import { CLI } from "./cli-harness.js";
 
 const root = mkdtempSync(join(tmpdir(), "ec-demo-sigterm-"));
+/** Process groups of demos still running: a failed (timed-out) test must not leave them behind. */
+const running = new Set<number>();
+afterEach(() => {
+  for (const pgid of running) {
+    try {
+      process.kill(-pgid, "SIGKILL");
+    } catch {
+      /* already gone */
+    }
+  }
+  running.clear();
+});
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 /** A process as /proc sees it: pid plus start time, so a reused pid is not mistaken for a survivor. */
@@ -56,9 +68,15 @@ type Target = "group" | "demo";
 async function runAndStop(n: number, target: Target, readyText: string, readyOn: "stdout" | "stderr", minChildren: number) {
   const out = join(root, `run-${n}`);
   const proc = spawn(process.execPath, [CLI, "demo", "--out", out, "--serve-http", "off"], { stdio: ["ignore", "pipe", "pipe"], detached: true });
+  running.add(proc.pid!);
   let stdout = "";
   let stderr = "";
-  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => proc.once("exit", (code, signal) => r({ code, signal })));
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
+    proc.once("exit", (code, signal) => {
+      running.delete(proc.pid!);
+      r({ code, signal });
+    }),
+  );
   const ready = new Promise<void>((resolveReady, rejectReady) => {
     const check = () => ((readyOn === "stdout" ? stdout : stderr).includes(readyText) ? resolveReady() : undefined);
     proc.stdout.on("data", (d) => ((stdout += d), check()));
@@ -82,12 +100,15 @@ async function runAndStop(n: number, target: Target, readyText: string, readyOn:
 
 describe("ec-node demo under SIGTERM", () => {
   const cases: Array<{ name: string; target: Target; readyText: string; readyOn: "stdout" | "stderr"; minChildren: number }> = [
-    // Running: all four nodes up. The signal reaches every process (timeout, systemd's control group).
+    // Running: all four nodes up (the subscriber just spawned, maybe without its handlers yet). The
+    // signal reaches every process (timeout, systemd's control group).
     { name: "to the process group while running", target: "group", readyText: "every.channel demo:", readyOn: "stdout", minChildren: 3 },
     // Running; only the demo is signalled: it must stop its children itself.
     { name: "to the demo alone while running", target: "demo", readyText: "every.channel demo:", readyOn: "stdout", minChildren: 3 },
     // Starting: leader and relay spawned, not ready yet; the demo must not wait for them to come up.
     { name: "to the demo alone during start-up", target: "demo", readyText: "fake tuner up", readyOn: "stderr", minChildren: 2 },
+    // Starting, whole group: the nodes die of the signal before their handlers exist; still a stop, exit 0.
+    { name: "to the process group during start-up", target: "group", readyText: "fake tuner up", readyOn: "stderr", minChildren: 2 },
   ];
   let n = 0;
   for (const c of cases) {

@@ -5,6 +5,7 @@ import { rmSync, existsSync, readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { constants as osConstants } from "node:os";
 import { encodeKeyFile, generateSigningKey, publicKeyToHex } from "@ec/manifest";
 import { createFakeHdhr, fixturePath } from "@ec/hdhr-capture";
 import { parseWatchListen } from "@ec/subscriber/http";
@@ -87,7 +88,7 @@ export const demo: Command = {
         "moq-publish", "--hdhr", sim.host, "--channel", CHANNEL, "--publish-chunks=true", "--startup-delay-ms", "1000", ...common,
       ], children);
       // A stop during start-up must not wait for the nodes to come up (or for ever, if one never does).
-      const addrs = await Promise.race([Promise.all([leader.endpoint, relay.endpoint]), stopped]);
+      const addrs = await Promise.race([Promise.all([leader.endpoint, relay.endpoint]).catch(stopIfSignalled), stopped]);
       if (addrs === STOPPED) return 0;
       const [leaderAddr, relayAddr] = addrs;
       log.info("leader (manifests only)", { endpoint: leaderAddr, signer: pk });
@@ -101,7 +102,7 @@ export const demo: Command = {
         "--stats-json", statsPath, ...common,
       ], children);
       // With --serve-http the subscriber's first stdout line is the page's URL.
-      const watchUrl = watchListen !== undefined ? await Promise.race([sub.endpoint, stopped]) : undefined;
+      const watchUrl = watchListen !== undefined ? await Promise.race([sub.endpoint.catch(stopIfSignalled), stopped]) : undefined;
       if (watchUrl === STOPPED) return 0;
       process.stdout.write(
         [
@@ -128,7 +129,10 @@ export const demo: Command = {
       } catch {
         summary = "(no stats)";
       }
-      if (code !== 0 && code !== 130) throw new CommandError(`subscriber exited with code ${code}; see its log above`);
+      // A subscriber killed by SIGINT/SIGTERM was stopped too: the signal reached the whole process
+      // group (timeout, systemd, Ctrl-C) and, just started, it had no handler yet; its exit can be
+      // seen before the demo's own handler runs.
+      if (code !== 0 && code !== 130 && !diedOfStopSignal(code)) throw new CommandError(`subscriber exited with code ${code}; see its log above`);
       process.stdout.write(`done: ${summary}\n  HLS: ${join(hlsDir, "index.m3u8")}\n`);
       return 0;
     } finally {
@@ -139,6 +143,23 @@ export const demo: Command = {
 };
 
 const STOPPED = Symbol("stopped");
+
+/** A node that died of SIGINT/SIGTERM before it was ready: the stop reached it first. */
+class NodeStopped extends Error {
+  constructor(role: string) {
+    super(`${role} stopped by a signal before it was ready`);
+  }
+}
+
+/** For a start-up wait: a node stopped by a signal means the demo is being stopped. */
+function stopIfSignalled(err: unknown): typeof STOPPED {
+  if (err instanceof NodeStopped) return STOPPED;
+  throw err;
+}
+
+function diedOfStopSignal(code: number): boolean {
+  return code === 128 + osConstants.signals.SIGINT || code === 128 + osConstants.signals.SIGTERM;
+}
 
 /** How long a node may take to finish after SIGTERM before it is killed (its shutdown is normally instant). */
 const STOP_GRACE_MS = 10_000;
@@ -173,10 +194,11 @@ function startNode(role: string, args: string[], children: Child[]): Child {
   createInterface({ input: proc.stderr! }).on("line", (line) => process.stderr.write(`[${role}] ${line}\n`));
   const lines = createInterface({ input: proc.stdout! });
   // "exit" and not "close": "close" also waits for the pipes, which a grandchild could hold open.
-  const exit = new Promise<number>((r) => proc.once("exit", (code, sig) => r(code ?? (sig ? 128 : 1))));
+  // Killed by a signal: 128 + its number, as a shell reports it.
+  const exit = new Promise<number>((r) => proc.once("exit", (code, sig) => r(code ?? (sig ? 128 + (osConstants.signals[sig] ?? 0) : 1))));
   const endpoint = new Promise<string>((resolveAddr, rejectAddr) => {
     lines.once("line", (l) => resolveAddr(l.trim()));
-    void exit.then((code) => rejectAddr(new CommandError(`${role} exited with code ${code} before it was ready`)));
+    void exit.then((code) => rejectAddr(diedOfStopSignal(code) ? new NodeStopped(role) : new CommandError(`${role} exited with code ${code} before it was ready`)));
   });
   endpoint.catch(() => {});
   const child = { role, proc, endpoint, exit };
