@@ -1,13 +1,19 @@
 /**
  * What every subcommand shares: log flags, reading key files, a one-line failure and exit code.
  */
-import { readFileSync, writeFileSync, renameSync } from "node:fs";
+import { writeFileSync, renameSync } from "node:fs";
 import { decodeKeyFile, publicKeyFromHex } from "@ec/manifest";
 import type { SigningKey } from "@ec/manifest";
 import { createLogger, LOG_LEVELS } from "./log.js";
 import type { LogFormat, LogLevel, Logger } from "./log.js";
 import { UsageError } from "./flags.js";
 import type { FlagTable, ParsedFlags } from "./flags.js";
+import { makeDirectory, readSmallTextFile } from "./files.js";
+
+/** A key file from `ec-node keygen` is ~200 bytes; anything near this is not one. */
+export const KEY_FILE_MAX_BYTES = 4096;
+/** A stream secret is a passphrase, not a payload. */
+export const SECRET_FILE_MAX_BYTES = 4096;
 
 export const LOG_FLAGS: FlagTable = {
   "log-level": { kind: "string", value: "<debug|info|warn|error>", help: "least severe log level printed", default: "info" },
@@ -37,9 +43,9 @@ export function loggerFrom(flags: ParsedFlags, component: string): Logger {
 export function readKeyFile(path: string, flag: string): SigningKey {
   let text: string;
   try {
-    text = readFileSync(path, "utf8");
+    text = readSmallTextFile(path, KEY_FILE_MAX_BYTES);
   } catch (err) {
-    throw new UsageError(`--${flag}: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new UsageError(`--${flag}: ${(err as Error).message}`);
   }
   try {
     return decodeKeyFile(text);
@@ -62,14 +68,14 @@ export function streamSecretFrom(flags: ParsedFlags): string | undefined {
   const file = flags["stream-secret-file"] as string | undefined;
   if (direct !== undefined && file !== undefined) throw new UsageError("give --stream-secret or --stream-secret-file, not both");
   if (file !== undefined) {
+    let s: string;
     try {
-      const s = readFileSync(file, "utf8").trim();
-      if (!s) throw new UsageError(`--stream-secret-file: ${file} is empty`);
-      return s;
+      s = readSmallTextFile(file, SECRET_FILE_MAX_BYTES).trim();
     } catch (err) {
-      if (err instanceof UsageError) throw err;
-      throw new UsageError(`--stream-secret-file: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      throw new UsageError(`--stream-secret-file: ${(err as Error).message}`);
     }
+    if (!s) throw new UsageError(`--stream-secret-file: ${file} is empty`);
+    return s;
   }
   if (direct !== undefined) {
     if (!direct) throw new UsageError("--stream-secret is empty");
@@ -90,13 +96,36 @@ export function writeFileAtomic(path: string, text: string, mode = 0o644): void 
   renameSync(tmp, path);
 }
 
-/** Resolves when SIGINT or SIGTERM arrives; aborts the returned controller too. */
+/**
+ * Aborts the returned controller when SIGINT or SIGTERM arrives. The handlers stay installed: a
+ * repeated signal does not cut the graceful shutdown short. That matters because a stop usually
+ * arrives twice: `timeout`, systemd and a terminal's Ctrl-C signal the whole process group, and the
+ * demo then signals its children again; with the default action restored, the second one killed a
+ * child mid-cleanup (see demo.ts). SIGKILL is the way to force.
+ */
 export function onStopSignal(): AbortController {
   const ctl = new AbortController();
   const stop = () => ctl.abort();
-  process.once("SIGINT", stop);
-  process.once("SIGTERM", stop);
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
   return ctl;
+}
+
+/** Resolves once `signal` is aborted, at once if it already is (an abort listener added late never fires). */
+export function untilAborted(signal: AbortSignal): Promise<void> {
+  return new Promise((resolveAborted) => {
+    if (signal.aborted) return resolveAborted();
+    signal.addEventListener("abort", () => resolveAborted(), { once: true });
+  });
+}
+
+/** Creates an output directory named by `--<flag>`; a path that cannot be a directory is a usage error. */
+export function ensureOutputDir(dir: string, flag: string): void {
+  try {
+    makeDirectory(dir);
+  } catch (err) {
+    throw new UsageError(`--${flag}: ${(err as Error).message}`);
+  }
 }
 
 export function validateStreamId(id: string): string {

@@ -29,7 +29,10 @@ export type FlagTable = Record<string, FlagSpec>;
 export type FlagValue = string | boolean | number | string[] | number[] | undefined;
 export type ParsedFlags = Record<string, FlagValue>;
 
-/** Parses `30s`, `2m`, `1500ms`, `1h`, `1m30s`, or a bare number of seconds, into milliseconds. */
+/**
+ * Parses `30s`, `2m`, `1500ms`, `1h`, `1m30s`, or a bare number of seconds, into milliseconds.
+ * Zero parses (as 0); duration *flags* refuse it (see `convert`).
+ */
 export function parseDuration(text: string): number {
   const t = text.trim();
   if (/^\d+(\.\d+)?$/.test(t)) return Math.round(Number(t) * 1000);
@@ -68,12 +71,18 @@ function convert(name: string, spec: FlagSpec, raw: string): string | boolean | 
       if (raw.trim() === "" || !Number.isFinite(n)) throw new UsageError(`--${name} takes a number, not ${JSON.stringify(raw)}`);
       return n;
     }
-    case "duration":
+    case "duration": {
+      let ms: number;
       try {
-        return parseDuration(raw);
+        ms = parseDuration(raw);
       } catch {
         throw new UsageError(`--${name} takes a duration such as 30s or 2m, not ${JSON.stringify(raw)}`);
       }
+      // No duration flag gives 0 a meaning ("none", "forever"): leaving the flag out does that. A
+      // zero that silently meant "no limit" (--timeout 0s) was a trap, so every one refuses it.
+      if (ms <= 0) throw new UsageError(`--${name} takes a duration above zero, not ${JSON.stringify(raw)} (leave the flag out for its default)`);
+      return ms;
+    }
   }
 }
 

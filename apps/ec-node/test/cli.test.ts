@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, statSync, writeFileSync, readFileSync } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { decodeKeyFile, publicKeyToHex } from "@ec/manifest";
+import { execFileSync } from "node:child_process";
 import { runCli } from "./cli-harness.js";
 
 const COMMANDS = ["demo", "moq-publish", "moq-subscribe", "relay", "keygen", "hdhr-sim", "capture"];
@@ -75,6 +76,54 @@ describe("ec-node", () => {
       /--trusted-key/,
     );
     expectUsageError(await runCli(["capture", "--hdhr", "127.0.0.1:1", "--channel", "5.1", "--duration", "soon", "--out", "x.ts"]), /--duration takes a duration/);
+  });
+
+  it("refuses key and secret files that are not small regular files, before reading them (issue 14 item 6)", async () => {
+    const ts = join(dir, "empty-for-keys.ts");
+    writeFileSync(ts, "");
+    const publish = (key: string) => runCli(["moq-publish", "--input", ts, "--publish-manifests", "--signing-key", key]);
+    // /dev/zero was read until memory ran out (std::bad_alloc, exit 134).
+    expectUsageError(await publish("/dev/zero"), /--signing-key: \/dev\/zero is not a regular file \(a character device\)/);
+    expectUsageError(await publish(dir), /--signing-key: .* is not a regular file \(a directory\)/);
+    const fifo = join(dir, "key.fifo");
+    execFileSync("mkfifo", [fifo]);
+    // A FIFO nobody writes to would block the read for ever.
+    expectUsageError(await publish(fifo), /--signing-key: .*key.fifo is not a regular file \(a FIFO\)/);
+    const big = join(dir, "big.key");
+    writeFileSync(big, Buffer.alloc(1024 * 1024, 0x61));
+    expectUsageError(await publish(big), /--signing-key: .*big.key is 1048576 bytes; at most 4096 expected/);
+    expectUsageError(
+      await runCli(["moq-publish", "--input", ts, "--node-key", "/dev/zero"]),
+      /--node-key: \/dev\/zero is not a regular file/,
+    );
+    const sub = ["moq-subscribe", "--stream-id", "s", "--hls-dir", join(dir, "hls-secret"), "--remote", "127.0.0.1:1", "--insecure-remote"];
+    expectUsageError(await runCli([...sub, "--stream-secret-file", "/dev/zero"]), /--stream-secret-file: \/dev\/zero is not a regular file/);
+    expectUsageError(await runCli([...sub, "--stream-secret-file", big]), /--stream-secret-file: .*big.key is 1048576 bytes/);
+  });
+
+  it("bad output directories and stream ids are usage errors (exit 2), never a hang or exit 1", async () => {
+    const sub = (...extra: string[]) => ["moq-subscribe", "--remote", "127.0.0.1:1", "--insecure-remote", ...extra];
+    // mkdir -p under /proc looped for ever inside one synchronous call (100 % CPU, SIGTERM ignored).
+    expectUsageError(await runCli(sub("--stream-id", "s", "--hls-dir", "/proc/ec-node-test/hls"), { timeoutMs: 20_000 }), /--hls-dir: cannot create directory \/proc\/ec-node-test: ENOENT/);
+    expectUsageError(await runCli(["demo", "--out", "/proc/ec-node-test", "--serve-http", "off"], { timeoutMs: 20_000 }), /--out: cannot create directory \/proc\/ec-node-test: ENOENT/);
+    const file = join(dir, "a-file");
+    writeFileSync(file, "x");
+    expectUsageError(await runCli(sub("--stream-id", "s", "--hls-dir", join(file, "x"))), /--hls-dir: .*a-file is a file, not a directory/);
+    expectUsageError(await runCli(sub("--stream-id", "s", "--hls-dir", file)), /--hls-dir: .*a-file is a file, not a directory/);
+    expectUsageError(await runCli(sub("--stream-id", "../../etc", "--hls-dir", join(dir, "hls-id"))), /--stream-id "..\/..\/etc": use 1-128 letters/);
+    expectUsageError(await runCli(["demo", "--out", join(dir, "demo-zero"), "--input", "/dev/zero", "--serve-http", "off"], { timeoutMs: 20_000 }), /--input \/dev\/zero: not a regular file/);
+  });
+
+  it("every duration flag refuses zero instead of reading it as 'no limit'", async () => {
+    const ts = join(dir, "empty-for-durations.ts");
+    writeFileSync(ts, "");
+    const sub = ["moq-subscribe", "--stream-id", "s", "--hls-dir", join(dir, "hls-dur"), "--remote", "127.0.0.1:1", "--insecure-remote"];
+    expectUsageError(await runCli([...sub, "--timeout", "0s"]), /--timeout takes a duration above zero, not "0s"/);
+    expectUsageError(await runCli([...sub, "--stop-after", "0"]), /--stop-after takes a duration above zero/);
+    expectUsageError(await runCli(["moq-publish", "--input", ts, "--manifest-ttl", "0ms"]), /--manifest-ttl takes a duration above zero/);
+    expectUsageError(await runCli(["moq-publish", "--input", ts, "--stall-timeout=0m"]), /--stall-timeout takes a duration above zero/);
+    expectUsageError(await runCli(["demo", "--duration", "0s"]), /--duration takes a duration above zero/);
+    expectUsageError(await runCli(["capture", "--hdhr", "127.0.0.1:1", "--channel", "5.1", "--duration", "0", "--out", "x.ts"]), /--duration takes a duration above zero/);
   });
 
   it("keygen writes a 0600 key file and prints its public key; it will not overwrite one", async () => {

@@ -197,7 +197,7 @@ describe("fault: no live object relay at all", () => {
     );
     expect(res.code).toBe(1);
     const s = readStats(statsPath);
-    expect(s.result.reason).toMatch(new RegExp(`object peers failing: ${escapeRe(dead)} \\(unreachable: `));
+    expect(s.result.reason).toMatch(new RegExp(`object peers: ${escapeRe(dead)} failing \\(unreachable: `));
     // Retried with backoff, not given up on: more than one attempt in 5 s.
     expect(s.peers[dead].failures.unreachable).toBeGreaterThanOrEqual(2);
   });

@@ -30,6 +30,13 @@ describe("parseFlags", () => {
     expect(() => parseFlags(["--name", "a", "stray"], table)).toThrow(/unexpected argument "stray"/);
     expect(() => parseFlags(["--name", "a", "--d", "soon"], table)).toThrow(/--d takes a duration/);
   });
+  it("refuses a zero duration for every duration flag, whatever the spelling", () => {
+    for (const zero of ["0", "0s", "0ms", "0m0s", "0.0001s", "0.4ms"]) {
+      expect(() => parseFlags(["--name", "a", "--d", zero], table)).toThrow(/--d takes a duration above zero/);
+      expect(() => parseFlags(["--name", "a", `--ttl=${zero}`], table)).toThrow(/--ttl takes a duration above zero/);
+    }
+    expect(parseFlags(["--name", "a", "--d", "1ms"], table).d).toBe(1);
+  });
   it("reports --help without validating anything else", () => {
     expect(parseFlags(["--bogus", "--help"], table)).toEqual({ help: true });
   });

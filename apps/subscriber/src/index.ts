@@ -16,10 +16,13 @@ import { SegmentOrderer } from "./segment-orderer.js";
 import { readResumePoint, writeResumePoint } from "./resume.js";
 import { bump, describeCounts, newSubscriberStats, peerStats } from "./stats.js";
 import type { SubscriberStats } from "./stats.js";
+import { STALL_AFTER_MANIFESTS, whyStuck } from "./why-stuck.js";
 
 export type { SubscriberStats, PeerStats } from "./stats.js";
 export { SegmentOrderer } from "./segment-orderer.js";
 export { RESUME_FILE } from "./resume.js";
+export { whyStuck } from "./why-stuck.js";
+export type { StuckKind, StuckReason } from "./why-stuck.js";
 
 export interface SubscriberOptions {
   /** Object peers (EndpointAddr), in order of preference. */
@@ -210,6 +213,7 @@ export async function runSubscriber(opts: SubscriberOptions): Promise<Subscriber
   const onObject = (seq: number, bytes: Uint8Array, peer: string) => {
     const ps = peerStats(stats, peer, "objects");
     ps.received++;
+    ps.lastReceivedAtMs = Date.now();
     if (bytes.length > maxObjectBytes) return reject(peer, seq, "oversize");
     if (orderer.has(verifier.epoch, seq)) {
       stats.objects.duplicates++;
@@ -249,6 +253,7 @@ export async function runSubscriber(opts: SubscriberOptions): Promise<Subscriber
         onEvent: (e) => onPeerEvent(manifestPeer, "manifests", e.type, e.detail),
       })) {
         ps.received++;
+        ps.lastReceivedAtMs = Date.now();
         const res = verifier.ingest(bytes);
         if (!res.ok) {
           bump(stats.manifests.rejected, res.reason);
@@ -287,7 +292,7 @@ export async function runSubscriber(opts: SubscriberOptions): Promise<Subscriber
         // A window that never advances: a stuck (or lying) manifest source.
         if (res.newEntries.length === 0) {
           stats.manifests.stalled = (stats.manifests.stalled ?? 0) + 1;
-          if (stats.manifests.stalled === STALL_WARN_AFTER) {
+          if (stats.manifests.stalled === STALL_AFTER_MANIFESTS) {
             log.warn("manifests are not advancing: no new chunk vouched for", { peer: manifestPeer, manifests: stats.manifests.stalled, lastSeq: res.manifest.seq });
           }
         } else {
@@ -326,10 +331,13 @@ export async function runSubscriber(opts: SubscriberOptions): Promise<Subscriber
     if (type === "connected") {
       ps.connected = true;
       ps.connects++;
+      ps.disconnectedAtMs = undefined;
       log.info("peer connected", { peer, role });
     } else if (type === "disconnected") {
       ps.connected = false;
       ps.disconnects++;
+      ps.disconnectedAtMs = Date.now();
+      if (detail) ps.lastError = detail;
       log.warn("peer disconnected", { peer, role, detail });
     } else if (type === "left") {
       // Our choice (failover, demotion), not the peer's: no longer connected, not counted as a disconnect.
@@ -338,7 +346,11 @@ export async function runSubscriber(opts: SubscriberOptions): Promise<Subscriber
       ps.connected = false;
       ps.dropped = detail;
       log.warn("peer dropped", { peer, role, reason: detail });
+    } else if (type === "error" || type === "unreachable") {
+      // Kept for the exit reason: why this peer cannot be reached (or keeps failing).
+      if (detail) ps.lastError = detail;
     } else if (type === "auth-failed") {
+      if (detail) ps.lastError = `identity check failed: ${detail}`;
       log.error("peer identity check failed", { peer, role, detail });
     } else if (type === "demoted") {
       ps.demotions = (ps.demotions ?? 0) + 1;
@@ -430,7 +442,10 @@ export async function runSubscriber(opts: SubscriberOptions): Promise<Subscriber
     }
   }, 1000);
   const deadline = opts.timeoutMs
-    ? setTimeout(() => finish(false, `timed out after ${Math.round(opts.timeoutMs! / 1000)} s: ${whyStuck(stats, manifestPeer)}`), opts.timeoutMs)
+    ? setTimeout(() => {
+        const why = whyStuck({ stats, manifestPeer, objectPeers: opts.remotes, nowMs: Date.now() });
+        finish(false, `timed out after ${Math.round(opts.timeoutMs! / 1000)} s: ${why.text}`);
+      }, opts.timeoutMs)
     : undefined;
 
   log.info("subscribing", {
@@ -485,29 +500,3 @@ const VOUCHED_SIZES_KEPT = 4096;
 const LIVE_FRAME_FACTOR = 4;
 const LIVE_MIN_FRAME_BYTES = 1024 * 1024;
 
-/** Accepted manifests in a row with no new entry before the window counts as stalled. */
-const STALL_WARN_AFTER = 5;
-
-/** The most useful one-line reason a run made no (or too little) progress. */
-function whyStuck(stats: SubscriberStats, manifestPeer: string): string {
-  if (stats.manifests.accepted === 0) {
-    if (Object.keys(stats.manifests.rejected).length) {
-      return `no manifest verified from ${manifestPeer}; rejected: ${describeCounts(stats.manifests.rejected)}`;
-    }
-    const ps = stats.peers[manifestPeer];
-    return ps?.connects ? `no manifest received from ${manifestPeer}` : `manifest peer ${manifestPeer} unreachable`;
-  }
-  const rejected = Object.keys(stats.manifests.rejected).length ? `; manifests rejected: ${describeCounts(stats.manifests.rejected)}` : "";
-  if ((stats.manifests.stalled ?? 0) >= STALL_WARN_AFTER) {
-    return `manifests from ${manifestPeer} stopped advancing: the last ${stats.manifests.stalled} vouched for no new chunk; ${stats.mediaSeconds.toFixed(1)} s written`;
-  }
-  // Object peers that failed for liveness or were dropped, named with their last reason.
-  const failing = Object.entries(stats.peers)
-    .filter(([, p]) => p.role === "objects" && p.accepted === 0 && (p.failed || p.dropped))
-    .map(([peer, p]) => `${peer} (${p.dropped ?? p.failed})`);
-  const peersWhy = failing.length ? `; object peers failing: ${failing.join("; ")}` : "";
-  if (stats.objects.accepted === 0) {
-    return `no object accepted; rejected: ${describeCounts(stats.objects.rejected)}; unvouched evicted: ${stats.objects.evictedUnvouched}${rejected}${peersWhy}`;
-  }
-  return `only ${stats.mediaSeconds.toFixed(1)} s of verified media written${rejected}`;
-}

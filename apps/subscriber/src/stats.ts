@@ -28,6 +28,12 @@ export interface PeerStats {
   failures?: Record<string, number>;
   /** The last liveness failure: "<reason>: <detail>". */
   failed?: string;
+  /** The newest error or disconnect detail reported for this peer (why it is unreachable, if it is). */
+  lastError?: string;
+  /** When it last disconnected (ms since the epoch); cleared when it connects again. */
+  disconnectedAtMs?: number;
+  /** When it last sent anything (a manifest or an object; ms since the epoch). */
+  lastReceivedAtMs?: number;
 }
 
 export interface SubscriberStats {

@@ -243,7 +243,17 @@ export function buildVectors() {
   // A verifier pinned to leader-a for "wcbd-hd", fed in this order at these clock readings.
   const scenario = [
     { manifest: "first", nowMs: T0 + 1000, expect: "accept", newEntries: [10, 11, 12] },
-    { manifest: "second", nowMs: T0 + 3000, expect: "accept", newEntries: [13, 14, 15] },
+    // maxVouched is 4: vouching 13..15 forgets 10 and 11, so chunk seqs below 12 are now stale.
+    {
+      manifest: "second",
+      nowMs: T0 + 3000,
+      expect: "accept",
+      newEntries: [13, 14, 15],
+      objectChecks: [
+        { seq: 11, object: 0, expect: "stale" },
+        { seq: 9, object: 0, expect: "stale" },
+      ],
+    },
     { manifest: "second", nowMs: T0 + 3001, expect: "replay" },
     { manifest: "second-fork", nowMs: T0 + 3002, expect: "fork" },
     { manifest: "first", nowMs: T0 + 3003, expect: "replay" },
@@ -251,6 +261,8 @@ export function buildVectors() {
     { manifest: "extremes", nowMs: T0 + 5000, expect: "unknown-signer" },
     { manifest: "window-11", nowMs: T0 + 31 * MINUTE, expect: "expired" },
     { manifest: "new-epoch", nowMs: T0 + 10 * MINUTE - 6000, expect: "not-yet-valid" },
+    // A new epoch resets the manifest seq, the remembered hashes, the vouched entries and the stale
+    // watermark: its seq 0 manifest and its chunks 0 and 1 (below the old watermark 12) are accepted.
     { manifest: "new-epoch", nowMs: T0 + 10 * MINUTE, expect: "accept", epochChanged: true, newEntries: [0, 1] },
     { manifest: "second", nowMs: T0 + 10 * MINUTE, expect: "stale-epoch" },
   ];
@@ -280,7 +292,7 @@ export function buildVectors() {
     }),
     manifests,
     invalid: invalid.map((v) => ({ name: v.name, error: v.error, bytes: hex(v.bytes) })),
-    verifier: { streamId: stream, trustedKeys: ["leader-a"], clockSkewMs: 5000, steps: scenario, objectChecks },
+    verifier: { streamId: stream, trustedKeys: ["leader-a"], clockSkewMs: 5000, maxVouched: 4, steps: scenario, objectChecks },
   };
 }
 

@@ -56,7 +56,17 @@ export interface VectorFile {
     streamId: string;
     trustedKeys: string[];
     clockSkewMs: number;
-    steps: Array<{ manifest: string; nowMs: number; expect: string; newEntries?: number[]; epochChanged?: boolean }>;
+    /** Vouched entries the verifier remembers (small, so the scenario reaches the stale watermark). */
+    maxVouched: number;
+    /** After each step, the optional object checks run against the verifier as it is then. */
+    steps: Array<{
+      manifest: string;
+      nowMs: number;
+      expect: string;
+      newEntries?: number[];
+      epochChanged?: boolean;
+      objectChecks?: Array<{ seq: number; object: number; expect: string }>;
+    }>;
     objectChecks: Array<{ seq: number; object: number; expect: string }>;
   };
 }

@@ -131,8 +131,15 @@ describeBothPaths("vectors", () => {
       streamId: V.verifier.streamId,
       trustedKeys: V.verifier.trustedKeys.map((n) => keyByName(n).publicKey),
       clockSkewMs: V.verifier.clockSkewMs,
+      maxVouched: V.verifier.maxVouched,
       now: () => now,
     });
+    const checkObjects = (checks: Array<{ seq: number; object: number; expect: string }>, when: string) => {
+      for (const c of checks) {
+        const r = v.checkObject(c.seq, h(V.objects[c.object]!.bytes));
+        expect(r.status === "reject" ? r.reason : r.status, `object ${c.object} as seq ${c.seq} ${when}`).toBe(c.expect);
+      }
+    };
     for (const step of V.verifier.steps) {
       now = step.nowMs;
       const r = v.ingest(h(V.manifests.find((m) => m.name === step.manifest)!.bytes));
@@ -145,10 +152,8 @@ describeBothPaths("vectors", () => {
       } else {
         expect(r.ok ? "accept" : r.reason, label).toBe(step.expect);
       }
+      checkObjects(step.objectChecks ?? [], `after ${label}`);
     }
-    for (const c of V.verifier.objectChecks) {
-      const r = v.checkObject(c.seq, h(V.objects[c.object]!.bytes));
-      expect(r.status === "reject" ? r.reason : r.status, `object ${c.object} as seq ${c.seq}`).toBe(c.expect);
-    }
+    checkObjects(V.verifier.objectChecks, "at the end");
   });
 });

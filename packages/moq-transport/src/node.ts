@@ -431,7 +431,7 @@ class ServedStream implements StreamServer {
    */
   attach(s: PeerSession): void {
     if (this.#closed || s.closed) return;
-    const b = new Broadcast();
+    const b = new RefusingBroadcast((name) => this.#refusal(s, name));
     s.broadcasts.set(this.streamId, b);
     this.#sessions.add(s);
     s.conn.publish(this.#path, b);
@@ -450,16 +450,38 @@ class ServedStream implements StreamServer {
     })();
   }
 
+  /**
+   * Why a SUBSCRIBE for `name` on session `s` is refused, before moq-lite answers it (see
+   * {@link RefusingBroadcast}); undefined to accept it.
+   */
+  #refusal(s: PeerSession, name: string): StreamError | undefined {
+    const node = this.#node;
+    const parsed = parseWireTrackName(name);
+    if (!parsed || !this.#stores.has(parsed.track)) {
+      node._refuse("not-served");
+      node._log.debug("subscription refused: track not served", { session: s.id, stream: this.streamId });
+      return new StreamError(ResetCode.notServed, "track not served");
+    }
+    if (s.subs.size >= node._limits.maxSubscriptionsPerSession) {
+      node._refuse("subscriptions");
+      node._log.warn("subscription refused: per-session limit", { session: s.id });
+      return new StreamError(ResetCode.limit, "too many subscriptions");
+    }
+    return undefined;
+  }
+
   #onRequest(s: PeerSession, track: Track): void {
     const node = this.#node;
     const parsed = parseWireTrackName(track.name);
     const store = parsed ? this.#stores.get(parsed.track) : undefined;
+    // Refused in #refusal before the OK; kept as a backstop (the OK has gone out by now).
     if (!parsed || !store) {
       node._refuse("not-served");
-      node._log.debug("subscription refused: track not served", { session: s.id, stream: this.streamId });
       track.close(new StreamError(ResetCode.notServed, "track not served"));
       return;
     }
+    // Subscriptions admitted together (one burst, before any reached here) can still pass the
+    // limit in #refusal; those are reset here, after their OK.
     if (s.subs.size >= node._limits.maxSubscriptionsPerSession) {
       node._refuse("subscriptions");
       node._log.warn("subscription refused: per-session limit", { session: s.id });
@@ -542,6 +564,29 @@ class ServedStream implements StreamServer {
         this.#node._dropSession(s, "lagging");
       }
     }
+  }
+}
+
+/**
+ * A Broadcast that refuses a subscription before moq-lite answers it. moq-lite 0.2.2's publisher
+ * (`Publisher.runSubscribe`) writes SUBSCRIBE_OK as soon as `broadcast.subscribe()` returns a track,
+ * and only then sees the track fail; a plain 0.2.2 subscriber stops reading the stream once it has
+ * the OK, so a reset that does not arrive in the same read as the OK is never noticed and the
+ * client waits for ever. Throwing from `subscribe()` instead makes moq-lite reset the stream with
+ * our code (0x4e01 / 0x4e02) and no OK: every subscriber sees the refusal.
+ */
+class RefusingBroadcast extends Broadcast {
+  readonly #refusal: (name: string) => StreamError | undefined;
+
+  constructor(refusal: (name: string) => StreamError | undefined) {
+    super();
+    this.#refusal = refusal;
+  }
+
+  override subscribe(name: string, priority: number): Track {
+    const refused = this.#refusal(name);
+    if (refused) throw refused;
+    return super.subscribe(name, priority);
   }
 }
 

@@ -1,15 +1,16 @@
 import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import { createServer } from "node:net";
-import { mkdirSync, rmSync, existsSync, readFileSync } from "node:fs";
+import { rmSync, existsSync, readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { constants as osConstants } from "node:os";
 import { encodeKeyFile, generateSigningKey, publicKeyToHex } from "@ec/manifest";
 import { createFakeHdhr, fixturePath } from "@ec/hdhr-capture";
 import { parseWatchListen } from "@ec/subscriber/http";
 import { UsageError } from "../flags.js";
-import { CommandError, LOG_FLAGS, loggerFrom, onStopSignal, writeFileAtomic } from "../common.js";
+import { CommandError, LOG_FLAGS, ensureOutputDir, loggerFrom, onStopSignal, untilAborted, writeFileAtomic } from "../common.js";
 import type { Command } from "../command.js";
 
 const CLI = fileURLToPath(new URL("./cli.js", import.meta.url));
@@ -63,8 +64,10 @@ export const demo: Command = {
     }
     const input = (flags.input as string | undefined) ?? fixturePath("h264-aac-1s-gop.ts");
     if (!existsSync(input)) throw new UsageError(`--input ${input}: no such file`);
+    // The fake tuner probes and replays the file: a device or FIFO would be read without end.
+    if (!statSync(input).isFile()) throw new UsageError(`--input ${input}: not a regular file`);
     const hlsDir = join(out, "hls");
-    mkdirSync(out, { recursive: true });
+    ensureOutputDir(out, "out");
     rmSync(hlsDir, { recursive: true, force: true });
     const keyPath = join(out, "leader.key");
     const key = generateSigningKey();
@@ -72,7 +75,8 @@ export const demo: Command = {
     const pk = publicKeyToHex(key.publicKey);
 
     const stop = onStopSignal();
-    const children: ChildProcess[] = [];
+    const stopped = untilAborted(stop.signal).then((): typeof STOPPED => STOPPED);
+    const children: Child[] = [];
     const sim = await createFakeHdhr({ input, listen: "127.0.0.1:0", tunerCount: 2, channels: [{ guideNumber: CHANNEL, guideName: "EC-DEMO" }] });
     log.info("fake tuner up", { baseUrl: sim.baseUrl, input });
     const common = ["--stream-id", STREAM_ID, "--log-level", flags["log-level"] as string, "--log-format", flags["log-format"] as string];
@@ -84,7 +88,10 @@ export const demo: Command = {
       const relay = startNode("relay", [
         "moq-publish", "--hdhr", sim.host, "--channel", CHANNEL, "--publish-chunks=true", "--startup-delay-ms", "1000", ...common,
       ], children);
-      const [leaderAddr, relayAddr] = await Promise.all([leader.endpoint, relay.endpoint]);
+      // A stop during start-up must not wait for the nodes to come up (or for ever, if one never does).
+      const addrs = await Promise.race([Promise.all([leader.endpoint, relay.endpoint]).catch(stopIfSignalled), stopped]);
+      if (addrs === STOPPED) return 0;
+      const [leaderAddr, relayAddr] = addrs;
       log.info("leader (manifests only)", { endpoint: leaderAddr, signer: pk });
       log.info("capturing relay (objects only)", { endpoint: relayAddr });
       // One relay hop without a tuner: verifies against the leader's manifests before forwarding.
@@ -103,7 +110,8 @@ export const demo: Command = {
         "--stats-json", statsPath, ...common,
       ], children);
       // With --serve-http the subscriber's first stdout line is the page's URL.
-      const watchUrl = watchListen !== undefined ? await sub.endpoint : undefined;
+      const watchUrl = watchListen !== undefined ? await Promise.race([sub.endpoint.catch(stopIfSignalled), stopped]) : undefined;
+      if (watchUrl === STOPPED) return 0;
       process.stdout.write(
         [
           "",
@@ -120,14 +128,9 @@ export const demo: Command = {
           "",
         ].join("\n") + "\n",
       );
-      const code = await Promise.race([
-        sub.exit,
-        new Promise<number>((r) => stop.signal.addEventListener("abort", () => r(130), { once: true })),
-      ]);
-      if (code === 130) {
-        sub.proc.kill("SIGTERM");
-        await sub.exit;
-      }
+      const first = await Promise.race([sub.exit, stopped]);
+      // Stopped: the subscriber finishes its playlist (ENDLIST) and stats before the summary is read.
+      const code = first === STOPPED ? (await stopChild(sub, log), 130) : first;
       let summary = "";
       try {
         const s = JSON.parse(readFileSync(statsPath, "utf8"));
@@ -135,30 +138,81 @@ export const demo: Command = {
       } catch {
         summary = "(no stats)";
       }
-      if (code !== 0 && code !== 130) throw new CommandError(`subscriber exited with code ${code}; see its log above`);
+      // A subscriber killed by SIGINT/SIGTERM was stopped too: the signal reached the whole process
+      // group (timeout, systemd, Ctrl-C) and, just started, it had no handler yet; its exit can be
+      // seen before the demo's own handler runs.
+      if (code !== 0 && code !== 130 && !diedOfStopSignal(code)) throw new CommandError(`subscriber exited with code ${code}; see its log above`);
       process.stdout.write(`done: ${summary}\n  HLS: ${join(hlsDir, "index.m3u8")}\n`);
       return 0;
     } finally {
-      for (const c of children) if (c.exitCode === null) c.kill("SIGTERM");
-      await Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.once("exit", r)) : null)));
+      await Promise.all(children.map((c) => stopChild(c, log)));
       await sim.close();
     }
   },
 };
 
+const STOPPED = Symbol("stopped");
+
+/** A node that died of SIGINT/SIGTERM before it was ready: the stop reached it first. */
+class NodeStopped extends Error {
+  constructor(role: string) {
+    super(`${role} stopped by a signal before it was ready`);
+  }
+}
+
+/** For a start-up wait: a node stopped by a signal means the demo is being stopped. */
+function stopIfSignalled(err: unknown): typeof STOPPED {
+  if (err instanceof NodeStopped) return STOPPED;
+  throw err;
+}
+
+function diedOfStopSignal(code: number): boolean {
+  return code === 128 + osConstants.signals.SIGINT || code === 128 + osConstants.signals.SIGTERM;
+}
+
+/** How long a node may take to finish after SIGTERM before it is killed (its shutdown is normally instant). */
+const STOP_GRACE_MS = 10_000;
+
+interface Child {
+  role: string;
+  proc: ChildProcess;
+  /** Settles when the process has exited, however (listened for from the spawn on, so it cannot be missed). */
+  exit: Promise<number>;
+  endpoint: Promise<string>;
+}
+
+/**
+ * Stops a node: SIGTERM, then SIGKILL if it has not exited within {@link STOP_GRACE_MS}. Waits on the
+ * exit promise, never on a fresh "exit" listener or `exitCode`: a child killed by a signal has
+ * `exitCode === null` and has already emitted "exit", so waiting for another one hung the demo
+ * until SIGKILL (the stop signal reaches the whole process group, children included).
+ */
+async function stopChild(c: Child, log: ReturnType<typeof loggerFrom>): Promise<void> {
+  if (c.proc.exitCode === null && c.proc.signalCode === null) c.proc.kill("SIGTERM");
+  const timer = setTimeout(() => {
+    log.warn("node did not stop after SIGTERM; killing it", { role: c.role, pid: c.proc.pid });
+    c.proc.kill("SIGKILL");
+  }, STOP_GRACE_MS);
+  await c.exit;
+  clearTimeout(timer);
+}
+
 /** Spawns `ec-node <args>`; its stderr log lines are forwarded with a role prefix. */
-function startNode(role: string, args: string[], children: ChildProcess[]) {
+function startNode(role: string, args: string[], children: Child[]): Child {
   const proc = spawn(process.execPath, [CLI, ...args], { stdio: ["ignore", "pipe", "pipe"] });
-  children.push(proc);
   createInterface({ input: proc.stderr! }).on("line", (line) => process.stderr.write(`[${role}] ${line}\n`));
   const lines = createInterface({ input: proc.stdout! });
-  const exit = new Promise<number>((r) => proc.once("exit", (code, sig) => r(code ?? (sig ? 128 : 1))));
+  // "exit" and not "close": "close" also waits for the pipes, which a grandchild could hold open.
+  // Killed by a signal: 128 + its number, as a shell reports it.
+  const exit = new Promise<number>((r) => proc.once("exit", (code, sig) => r(code ?? (sig ? 128 + (osConstants.signals[sig] ?? 0) : 1))));
   const endpoint = new Promise<string>((resolveAddr, rejectAddr) => {
     lines.once("line", (l) => resolveAddr(l.trim()));
-    void exit.then((code) => rejectAddr(new CommandError(`${role} exited with code ${code} before it was ready`)));
+    void exit.then((code) => rejectAddr(diedOfStopSignal(code) ? new NodeStopped(role) : new CommandError(`${role} exited with code ${code} before it was ready`)));
   });
   endpoint.catch(() => {});
-  return { proc, endpoint, exit };
+  const child = { role, proc, endpoint, exit };
+  children.push(child);
+  return child;
 }
 
 /** Whether `host:port` can be bound right now (the port is probed, then released). */

@@ -4,7 +4,7 @@ import { parseWatchListen, startWatchServer } from "@ec/subscriber/http";
 import type { WatchServer } from "@ec/subscriber/http";
 import { parseEndpointAddr } from "@ec/moq-transport";
 import { UsageError } from "../flags.js";
-import { CommandError, LOG_FLAGS, SECRET_FLAGS, loggerFrom, onStopSignal, parseTrustedKey, streamSecretFrom, validateStreamId } from "../common.js";
+import { CommandError, LOG_FLAGS, SECRET_FLAGS, ensureOutputDir, loggerFrom, onStopSignal, parseTrustedKey, streamSecretFrom, validateStreamId } from "../common.js";
 import type { Command } from "../command.js";
 
 export const moqSubscribe: Command = {
@@ -60,16 +60,16 @@ export const moqSubscribe: Command = {
         throw new UsageError(`--serve-http: ${(err as Error).message}`);
       }
     }
+    // Every flag is checked before anything starts or is printed: a bad value is exit 2 and one line
+    // (a usage error), never a runtime failure (exit 1) discovered halfway through.
+    const streamId = validateStreamId(flags["stream-id"] as string);
+    const streamSecret = streamSecretFrom(flags);
     if ((flags["relay-stats"] as string[]).length > 0 && serveHttp === undefined) throw new UsageError("--relay-stats goes with --serve-http (it shows relay hops on the watch page)");
     const requireManifest = flags["require-manifest"] as boolean;
     const subscribeManifests = flags["subscribe-manifests"] as boolean;
     if (requireManifest && !subscribeManifests) throw new UsageError("--require-manifest needs manifests: drop --subscribe-manifests=false");
     if (!requireManifest && !flags.epoch) throw new UsageError("--require-manifest=false needs --epoch <id> to open objects");
-    if (!requireManifest) process.stderr.write("WARNING: --require-manifest=false: objects are written without a signed manifest vouching for them\n");
     const trustedKeys = (flags["trusted-key"] as string[]).map(parseTrustedKey);
-    if (requireManifest && trustedKeys.length === 0) {
-      process.stderr.write("WARNING: no --trusted-key: the first manifest signer seen will be trusted (trust on first use)\n");
-    }
     const stopAfterMs = flags["stop-after"] as number | undefined;
     const timeoutMs = (flags.timeout as number | undefined) ?? (stopAfterMs !== undefined ? stopAfterMs * 2 + 30_000 : undefined);
     const hlsWindow = flags["hls-window"] as number;
@@ -78,6 +78,11 @@ export const moqSubscribe: Command = {
     if ((flags["max-object-bytes"] as number) < 1024) throw new UsageError("--max-object-bytes must be >= 1024");
     if ((flags["junk-threshold"] as number) < 1) throw new UsageError("--junk-threshold must be >= 1");
     const hlsDir = flags["hls-dir"] as string;
+    ensureOutputDir(hlsDir, "hls-dir");
+    if (!requireManifest) process.stderr.write("WARNING: --require-manifest=false: objects are written without a signed manifest vouching for them\n");
+    if (requireManifest && trustedKeys.length === 0) {
+      process.stderr.write("WARNING: no --trusted-key: the first manifest signer seen will be trusted (trust on first use)\n");
+    }
     const stop = onStopSignal();
     let live: SubscriberStats | undefined;
     let watch: WatchServer | undefined;
@@ -97,11 +102,11 @@ export const moqSubscribe: Command = {
         remotes,
         remoteManifests: flags["remote-manifests"] as string | undefined,
         allowInsecure,
-        streamId: validateStreamId(flags["stream-id"] as string),
+        streamId,
         subscribeManifests,
         requireManifest,
         trustedKeys,
-        streamSecret: streamSecretFrom(flags),
+        streamSecret,
         hlsDir,
         hlsWindow,
         stopAfterMs,

@@ -2,7 +2,8 @@
 // docs/protocol/transport.md. argv[2] is JSON: { url, streamId, track, mode: "qmux" | "legacy", count }
 // "qmux": a @moq/qmux 0.3 client session passed as {transport}; "legacy": @moq/lite's own WebSocket
 // fallback (its bundled qmux 0.0.6), with `ws` as the global WebSocket.
-// Prints {"type":"item", seq, bytes: base64} per group, then {"type":"done"}.
+// Prints {"type":"item", seq, bytes: base64} per group, then {"type":"done"}; a refused subscription
+// prints {"type":"error", message, code?} instead.
 import { Connection, Path } from "@moq/lite";
 import Session from "@moq/qmux";
 import WebSocket from "ws";
@@ -37,7 +38,15 @@ const broadcast = conn.consume(Path.from(`ec/${o.streamId}`));
 const track = broadcast.subscribe(o.track, 0);
 let n = 0;
 for (;;) {
-  const group = await track.recvGroup();
+  let group;
+  try {
+    group = await track.recvGroup();
+  } catch (err) {
+    // A refused subscription (e.g. a track the node does not serve): say so and stop.
+    const code = err?.streamErrorCode ?? err?.code;
+    process.stdout.write(JSON.stringify({ type: "error", message: String(err?.message ?? err), ...(code === undefined ? {} : { code: Number(code) }) }) + "\n");
+    process.exit(0);
+  }
   if (!group) break;
   const frame = await group.readFrame();
   if (!frame) continue;

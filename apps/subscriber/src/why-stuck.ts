@@ -1,0 +1,128 @@
+/**
+ * Why a run made no (or too little) progress, in one line an operator can act on: which peer, what
+ * it did (gone, silent, stalled, unreachable, refused) and since when. Used for the exit reason when
+ * `--timeout` ends a run; reads only the counters, so it can be tested on its own.
+ */
+import { describeCounts } from "./stats.js";
+import type { PeerStats, SubscriberStats } from "./stats.js";
+
+/** What went wrong, as a code (tests and tools branch on this, never on the text). */
+export type StuckKind =
+  /** The manifest peer was never reached. */
+  | "manifest-peer-unreachable"
+  /** Reached, but it never sent a manifest. */
+  | "manifest-peer-sent-nothing"
+  /** Manifests arrived, none verified. */
+  | "manifests-rejected"
+  /** Manifests were verified, then the manifest peer disconnected and did not come back. */
+  | "leader-gone"
+  /** Still connected, but no manifest for a while. */
+  | "manifest-peer-silent"
+  /** Manifests keep coming but vouch for no new chunk. */
+  | "manifests-stalled"
+  /** Manifests fine; no object peer delivered a usable object. */
+  | "no-object-accepted"
+  /** Some objects written, not enough; nothing above explains it. */
+  | "too-little-media";
+
+export interface StuckReason {
+  kind: StuckKind;
+  /** One line: the cause, then manifests rejected (if any), the object peers' trouble, how much was written. */
+  text: string;
+}
+
+export interface StuckInputs {
+  stats: SubscriberStats;
+  manifestPeer: string;
+  /** Every object peer, in preference order (one never tried is named too). */
+  objectPeers: readonly string[];
+  /** When the run is judged (Date.now() in use). */
+  nowMs: number;
+}
+
+/** Accepted manifests in a row with no new entry before the manifest window counts as stalled. */
+export const STALL_AFTER_MANIFESTS = 5;
+
+/** Manifests come once per chunk; this many chunk durations without one is silence. */
+const SILENT_AFTER_CHUNKS = 3;
+const DEFAULT_CHUNK_MS = 2000;
+
+export function whyStuck(inputs: StuckInputs): StuckReason {
+  const { stats, manifestPeer, nowMs } = inputs;
+  const mp = stats.peers[manifestPeer];
+  const written = `${stats.mediaSeconds.toFixed(1)} s of verified media written`;
+  const objects = objectPeerTrouble(inputs);
+  const tail = (parts: Array<string | undefined>) => parts.filter((p): p is string => !!p).join("; ");
+  const rejectedManifests = Object.keys(stats.manifests.rejected).length ? `manifests rejected: ${describeCounts(stats.manifests.rejected)}` : undefined;
+
+  if (stats.manifests.accepted === 0) {
+    if (Object.keys(stats.manifests.rejected).length) {
+      return { kind: "manifests-rejected", text: tail([`no manifest verified from ${manifestPeer}; rejected: ${describeCounts(stats.manifests.rejected)}`, written]) };
+    }
+    if (!mp?.connects) {
+      return { kind: "manifest-peer-unreachable", text: tail([`manifest peer ${manifestPeer} unreachable${because(mp?.lastError)}`, written]) };
+    }
+    return { kind: "manifest-peer-sent-nothing", text: tail([`manifest peer ${manifestPeer} connected but sent no manifest${mp.connected ? "" : `, then disconnected${because(mp.lastError)}`}`, written]) };
+  }
+
+  const lastManifest = mp?.lastReceivedAtMs !== undefined ? ` (last manifest ${at(mp.lastReceivedAtMs, nowMs)})` : "";
+  if (mp && !mp.connected && mp.disconnectedAtMs !== undefined) {
+    return {
+      kind: "leader-gone",
+      text: tail([`leader gone: manifest peer ${manifestPeer} disconnected ${at(mp.disconnectedAtMs, nowMs)}${because(mp.lastError)} and did not come back${lastManifest}`, rejectedManifests, objects, written]),
+    };
+  }
+  if ((stats.manifests.stalled ?? 0) >= STALL_AFTER_MANIFESTS) {
+    return {
+      kind: "manifests-stalled",
+      text: tail([`manifests from ${manifestPeer} stopped advancing: the last ${stats.manifests.stalled} vouched for no new chunk${lastManifest}`, rejectedManifests, objects, written]),
+    };
+  }
+  const chunkMs = stats.lastSegment ? stats.lastSegment.durationTicks / 90 : DEFAULT_CHUNK_MS;
+  if (mp?.lastReceivedAtMs !== undefined && nowMs - mp.lastReceivedAtMs > SILENT_AFTER_CHUNKS * chunkMs) {
+    return {
+      kind: "manifest-peer-silent",
+      text: tail([`manifest peer ${manifestPeer} silent since ${stamp(mp.lastReceivedAtMs, nowMs)}: connected, but no manifest`, rejectedManifests, objects, written]),
+    };
+  }
+  if (stats.objects.accepted === 0) {
+    const rejected = `objects rejected: ${describeCounts(stats.objects.rejected)}; unvouched evicted: ${stats.objects.evictedUnvouched}`;
+    return { kind: "no-object-accepted", text: tail([`no object accepted`, objects, rejected, rejectedManifests]) };
+  }
+  return { kind: "too-little-media", text: tail([`only ${written}`, objects, rejectedManifests]) };
+}
+
+/** "object peers: A unreachable (ECONNREFUSED), B dropped (3 junk)": only the peers that had trouble. */
+function objectPeerTrouble({ stats, objectPeers, nowMs }: StuckInputs): string | undefined {
+  const parts: string[] = [];
+  for (const peer of objectPeers) {
+    const ps = stats.peers[peer];
+    const line = ps ? describeObjectPeer(ps, nowMs) : "never tried";
+    if (line) parts.push(`${peer} ${line}`);
+  }
+  return parts.length ? `object peers: ${parts.join(", ")}` : undefined;
+}
+
+function describeObjectPeer(ps: PeerStats, nowMs: number): string | undefined {
+  if (ps.dropped) return `dropped (${ps.dropped})`;
+  // A liveness failure (unreachable, dial-timeout, no-group, frame-stalled, no-progress): retried, but it never delivered.
+  if (ps.failed && !ps.accepted) return `failing (${ps.failed})`;
+  if (!ps.connects) return `unreachable${because(ps.lastError)}`;
+  if (!ps.connected && ps.disconnectedAtMs !== undefined) return `disconnected ${at(ps.disconnectedAtMs, nowMs)}${because(ps.lastError)}`;
+  if (ps.demoted) return `demoted (${ps.demoted})`;
+  if (ps.received === 0) return "connected but sent no object";
+  return undefined;
+}
+
+function because(detail: string | undefined): string {
+  return detail ? ` (${detail})` : "";
+}
+
+/** "at 2026-12-01T00:21:30.000Z, 14.2 s before the end" */
+function at(ms: number, nowMs: number): string {
+  return `at ${stamp(ms, nowMs)}`;
+}
+
+function stamp(ms: number, nowMs: number): string {
+  return `${new Date(ms).toISOString()}, ${((nowMs - ms) / 1000).toFixed(1)} s before the end`;
+}

@@ -1,0 +1,111 @@
+import { describe, expect, it } from "vitest";
+import { newSubscriberStats, peerStats } from "../src/stats.js";
+import type { SubscriberStats } from "../src/stats.js";
+import { STALL_AFTER_MANIFESTS, whyStuck } from "../src/why-stuck.js";
+
+const LEADER = "ecmoq://aa@127.0.0.1:4000";
+const RELAY_A = "ecmoq://bb@127.0.0.1:4001";
+const RELAY_B = "ecmoq://cc@127.0.0.1:4002";
+const T0 = Date.parse("2026-12-01T00:00:00.000Z");
+const NOW = T0 + 40_000;
+
+/** A run that verified 6 manifests and wrote 12 s from RELAY_A, leader and relay both connected. */
+function progressed(): SubscriberStats {
+  const stats = newSubscriberStats("s");
+  stats.manifests.accepted = 6;
+  stats.objects.accepted = 6;
+  stats.segments = 6;
+  stats.mediaSeconds = 12;
+  stats.lastSegment = { seq: 5, name: "seg-5.ts", writtenAtMs: T0 + 12_000, durationTicks: 180_000 };
+  const m = peerStats(stats, LEADER, "manifests");
+  Object.assign(m, { connected: true, connects: 1, received: 6, accepted: 6, lastReceivedAtMs: NOW - 1000 });
+  const a = peerStats(stats, RELAY_A, "objects");
+  Object.assign(a, { connected: true, connects: 1, received: 6, accepted: 6, lastReceivedAtMs: NOW - 1000 });
+  return stats;
+}
+
+const judge = (stats: SubscriberStats, objectPeers = [RELAY_A]) => whyStuck({ stats, manifestPeer: LEADER, objectPeers, nowMs: NOW });
+
+describe("whyStuck: the exit reason names what happened", () => {
+  it("leader gone: the manifest peer disconnected and never came back; says when and why", () => {
+    const stats = progressed();
+    Object.assign(stats.peers[LEADER]!, {
+      connected: false,
+      disconnects: 1,
+      disconnectedAtMs: T0 + 13_000,
+      lastReceivedAtMs: T0 + 12_500,
+      lastError: "connect ECONNREFUSED 127.0.0.1:4000",
+    });
+    const r = judge(stats);
+    expect(r.kind).toBe("leader-gone");
+    expect(r.text).toContain(`manifest peer ${LEADER} disconnected at 2026-12-01T00:00:13.000Z, 27.0 s before the end`);
+    expect(r.text).toContain("(connect ECONNREFUSED 127.0.0.1:4000)");
+    expect(r.text).toContain("last manifest at 2026-12-01T00:00:12.500Z");
+    expect(r.text).toContain("12.0 s of verified media written");
+    expect(r.text).not.toContain("\n");
+  });
+
+  it("manifest peer silent: still connected, no manifest for several chunk durations; says since when", () => {
+    const stats = progressed();
+    stats.peers[LEADER]!.lastReceivedAtMs = T0 + 12_000;
+    const r = judge(stats);
+    expect(r.kind).toBe("manifest-peer-silent");
+    expect(r.text).toContain(`manifest peer ${LEADER} silent since 2026-12-01T00:00:12.000Z, 28.0 s before the end`);
+    // What was refused before the silence is kept in the line.
+    stats.manifests.rejected = { replay: 7 };
+    expect(judge(stats).text).toMatch(/silent since .*; manifests rejected: 7 replay; 12\.0 s of verified media written$/);
+  });
+
+  it("a manifest within the last chunks is not silence", () => {
+    const stats = progressed();
+    expect(judge(stats).kind).toBe("too-little-media");
+    expect(judge(stats).text).toMatch(/^only 12\.0 s of verified media written$/);
+  });
+
+  it("manifests that stopped advancing are named as such", () => {
+    const stats = progressed();
+    stats.manifests.stalled = STALL_AFTER_MANIFESTS + 2;
+    const r = judge(stats);
+    expect(r.kind).toBe("manifests-stalled");
+    expect(r.text).toContain(`manifests from ${LEADER} stopped advancing: the last ${STALL_AFTER_MANIFESTS + 2} vouched for no new chunk`);
+  });
+
+  it("names every object peer that was unreachable, dropped, disconnected or never tried, and why", () => {
+    const stats = progressed();
+    stats.objects.accepted = 0;
+    stats.mediaSeconds = 0;
+    stats.segments = 0;
+    delete stats.lastSegment;
+    Object.assign(stats.peers[RELAY_A]!, { dropped: "3 junk: size-mismatch", received: 3, accepted: 0 });
+    const b = peerStats(stats, RELAY_B, "objects");
+    b.lastError = "connect ECONNREFUSED 127.0.0.1:4002";
+    const never = "ecmoq://dd@127.0.0.1:4003";
+    const r = judge(stats, [RELAY_A, RELAY_B, never]);
+    expect(r.kind).toBe("no-object-accepted");
+    expect(r.text).toContain(`${RELAY_A} dropped (3 junk: size-mismatch)`);
+    expect(r.text).toContain(`${RELAY_B} unreachable (connect ECONNREFUSED 127.0.0.1:4002)`);
+    expect(r.text).toContain(`${never} never tried`);
+  });
+
+  it("object peer trouble is added to a manifest-side cause, and a healthy peer is not listed", () => {
+    const stats = progressed();
+    Object.assign(stats.peers[LEADER]!, { connected: false, disconnectedAtMs: T0 + 13_000 });
+    const b = peerStats(stats, RELAY_B, "objects");
+    Object.assign(b, { connects: 2, connected: false, disconnectedAtMs: T0 + 20_000, lastError: "session ended" });
+    const r = judge(stats, [RELAY_A, RELAY_B]);
+    expect(r.kind).toBe("leader-gone");
+    expect(r.text).toContain(`object peers: ${RELAY_B} disconnected at 2026-12-01T00:00:20.000Z, 20.0 s before the end (session ended)`);
+    expect(r.text).not.toContain(`${RELAY_A} `);
+  });
+
+  it("before any manifest: unreachable (with the error), connected but silent, or only rejected manifests", () => {
+    const stats = newSubscriberStats("s");
+    expect(judge(stats)).toMatchObject({ kind: "manifest-peer-unreachable", text: expect.stringContaining(`manifest peer ${LEADER} unreachable`) });
+    peerStats(stats, LEADER, "manifests").lastError = "WebSocket upgrade refused: 404";
+    expect(judge(stats).text).toContain(`manifest peer ${LEADER} unreachable (WebSocket upgrade refused: 404)`);
+    Object.assign(stats.peers[LEADER]!, { connects: 1, connected: true });
+    expect(judge(stats)).toMatchObject({ kind: "manifest-peer-sent-nothing", text: expect.stringContaining("connected but sent no manifest") });
+    stats.manifests.rejected = { "bad-signature": 4 };
+    expect(judge(stats)).toMatchObject({ kind: "manifests-rejected", text: expect.stringContaining("rejected: 4 bad-signature") });
+  });
+});
