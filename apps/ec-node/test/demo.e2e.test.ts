@@ -9,7 +9,7 @@ const out = mkdtempSync(join(tmpdir(), "ec-demo-"));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 
 describe("ec-node demo (the README's main job)", () => {
-  it("runs tuner, leader, relay and subscriber, and leaves a playable verified HLS stream", async () => {
+  it("runs two antennas, leader, follower, relay hop and subscriber, and leaves a playable verified HLS stream", async () => {
     const r = await runCli(["demo", "--out", out, "--duration", "6s"], { timeoutMs: 90_000 });
     expect(r.code, r.stderr.slice(-3000)).toBe(0);
     const playlist = join(out, "hls", "index.m3u8");
@@ -17,7 +17,7 @@ describe("ec-node demo (the README's main job)", () => {
     expect(r.stdout).toMatch(/done: \d+ segments/);
     expect(readFileSync(playlist, "utf8")).toContain("#EXT-X-ENDLIST");
     // Each node logged under its role.
-    for (const role of ["[leader]", "[relay]", "[relay-hop]", "[subscriber]"]) expect(r.stderr).toContain(role);
+    for (const role of ["[leader]", "[follower]", "[relay-hop]", "[subscriber]"]) expect(r.stderr).toContain(role);
     const stats = JSON.parse(readFileSync(join(out, "stats.json"), "utf8"));
     expect(stats.result.ok).toBe(true);
     expect(stats.mediaSeconds).toBeGreaterThanOrEqual(6);
@@ -30,6 +30,11 @@ describe("ec-node demo (the README's main job)", () => {
     expect(hop.objectsForwarded).toBeGreaterThanOrEqual(stats.segments);
     expect(hop.gate.objects.rejected).toEqual({});
     expect(r.stdout).toContain(`hop:       ${hop.endpoint}`);
+    // The follower (the second antenna, another device) served the leader's objects from its own capture.
+    const follower = JSON.parse(readFileSync(join(out, "follower-stats.json"), "utf8")).follow;
+    expect(follower.published).toBeGreaterThan(0);
+    expect(follower.mismatched["hash-mismatch"] ?? 0).toBe(0);
+    expect(r.stdout).toContain("follower:");
     // ffmpeg decodes the whole playlist without an error.
     execFileSync("ffmpeg", ["-v", "error", "-xerror", "-i", playlist, "-f", "null", "-"], { stdio: ["ignore", "ignore", "pipe"] });
   });

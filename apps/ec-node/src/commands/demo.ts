@@ -20,11 +20,13 @@ const CHANNEL = "5.1";
 export const demo: Command = {
   name: "demo",
   summary: [
-    "Run the whole mesh on this machine and write verified HLS (fake tuner, leader, relays, subscriber).",
-    "A fake HDHomeRun serves a bundled recording; a leader publishes only signed manifests; a capturing relay",
-    "only encrypted chunk objects; an `ec-node relay` (no tuner) takes manifests from the leader and objects",
-    "from the capturing relay and forwards only what verifies; a subscriber takes both from that relay hop,",
-    "verifies every object again, and writes HLS. The watch page shows the hop's counters.",
+    "Run the whole live mesh on this machine and write verified HLS (two antennas, leader, follower, relay, subscriber).",
+    "One live broadcast (a bundled recording on a shared clock) is received by two fake HDHomeRun tuners, the",
+    "second behaving like another device. The leader captures the first and publishes only signed manifests;",
+    "a follower captures the second a few seconds later and serves the leader's objects from its own capture",
+    "(only those whose hash the leader signed); an `ec-node relay` (no tuner) takes manifests from the leader",
+    "and objects from the follower and forwards only what verifies; a subscriber takes both from that relay",
+    "hop, verifies every object again, and writes HLS. The watch page shows the hop's counters.",
     "Each node is a separate ec-node process on loopback.",
     "Open the printed watch URL to see the stream play and the counters move; Ctrl-C stops everything.",
   ].join("\n"),
@@ -77,33 +79,46 @@ export const demo: Command = {
     const stop = onStopSignal();
     const stopped = untilAborted(stop.signal).then((): typeof STOPPED => STOPPED);
     const children: Child[] = [];
-    const sim = await createFakeHdhr({ input, listen: "127.0.0.1:0", tunerCount: 2, channels: [{ guideNumber: CHANNEL, guideName: "EC-DEMO" }] });
-    log.info("fake tuner up", { baseUrl: sim.baseUrl, input });
+    // Two antennas of one live broadcast: the second tuner is another device (its own PSI, null packets).
+    const antenna = (deviceProfile: number) =>
+      createFakeHdhr({ input, listen: "127.0.0.1:0", live: true, deviceProfile, tunerCount: 2, channels: [{ guideNumber: CHANNEL, guideName: "EC-DEMO" }] });
+    const sims = await Promise.all([antenna(0), antenna(1)]);
+    const [simA, simB] = sims;
+    log.info("live fake tuners up (one broadcast, two devices)", { antennaA: simA.baseUrl, antennaB: simB.baseUrl, input });
     const common = ["--stream-id", STREAM_ID, "--log-level", flags["log-level"] as string, "--log-format", flags["log-format"] as string];
     try {
       const leader = startNode("leader", [
-        "moq-publish", "--hdhr", sim.host, "--channel", CHANNEL, "--publish-manifests", "--signing-key", keyPath,
-        "--publish-chunks=false", "--startup-delay-ms", "1000", ...common,
-      ], children);
-      const relay = startNode("relay", [
-        "moq-publish", "--hdhr", sim.host, "--channel", CHANNEL, "--publish-chunks=true", "--startup-delay-ms", "1000", ...common,
+        "moq-publish", "--hdhr", simA.host, "--channel", CHANNEL, "--publish-manifests", "--signing-key", keyPath, "--publish-chunks=false", ...common,
       ], children);
       // A stop during start-up must not wait for the nodes to come up (or for ever, if one never does).
-      const addrs = await Promise.race([Promise.all([leader.endpoint, relay.endpoint]).catch(stopIfSignalled), stopped]);
-      if (addrs === STOPPED) return 0;
-      const [leaderAddr, relayAddr] = addrs;
-      log.info("leader (manifests only)", { endpoint: leaderAddr, signer: pk });
-      log.info("capturing relay (objects only)", { endpoint: relayAddr });
+      const leaderAddr = await Promise.race([leader.endpoint.catch(stopIfSignalled), stopped]);
+      if (leaderAddr === STOPPED) return 0;
+      log.info("leader (antenna A, manifests only)", { endpoint: leaderAddr, signer: pk });
+      // The second antenna's node joins later, as another operator's would: it converges on the
+      // leader's chunk grid by itself and publishes only what the leader signed.
+      if ((await Promise.race([sleepMs(FOLLOWER_JOINS_AFTER_MS), stopped])) === STOPPED) return 0;
+      const followerStatsPath = join(out, "follower-stats.json");
+      const follower = startNode("follower", [
+        "moq-publish", "--hdhr", simB.host, "--channel", CHANNEL, "--follow", leaderAddr, "--trusted-key", pk,
+        "--stats-json", followerStatsPath, ...common,
+      ], children);
+      const followerAddr = await Promise.race([follower.endpoint.catch(stopIfSignalled), stopped]);
+      if (followerAddr === STOPPED) return 0;
+      log.info("follower (antenna B, the leader's objects)", { endpoint: followerAddr });
       // One relay hop without a tuner: verifies against the leader's manifests before forwarding.
       const hopStatsPath = join(out, "relay-stats.json");
       const hop = startNode("relay-hop", [
-        "relay", "--remote", relayAddr, "--remote-manifests", leaderAddr, "--trusted-key", pk, "--stats-json", hopStatsPath, ...common,
+        "relay", "--remote", followerAddr, "--remote-manifests", leaderAddr, "--trusted-key", pk, "--stats-json", hopStatsPath, ...common,
       ], children);
-      const hopAddr = await hop.endpoint;
+      const hopAddr = await Promise.race([hop.endpoint.catch(stopIfSignalled), stopped]);
+      if (hopAddr === STOPPED) return 0;
       log.info("relay hop (ec-node relay)", { endpoint: hopAddr });
+      // The subscriber starts at the live edge once the follower serves it (its objects begin where it joined).
+      const serving = await Promise.race([untilFollowerPublishes(followerStatsPath, follower.exit), stopped]);
+      if (serving === STOPPED) return 0;
       const statsPath = join(out, "stats.json");
       const sub = startNode("subscriber", [
-        "moq-subscribe", "--remote", hopAddr, "--remote-manifests", hopAddr, "--trusted-key", pk, "--hls-dir", hlsDir,
+        "moq-subscribe", "--remote", hopAddr, "--remote-manifests", hopAddr, "--trusted-key", pk, "--hls-dir", hlsDir, "--backfill", "1",
         // A bounded run keeps every segment (an event playlist to replay); an open-ended one a live window.
         ...(durationMs !== undefined ? ["--hls-window", "0", "--stop-after", `${durationMs}ms`] : ["--hls-window", "10"]),
         ...(watchListen !== undefined ? ["--serve-http", watchListen, "--relay-stats", hopStatsPath] : []),
@@ -115,13 +130,13 @@ export const demo: Command = {
       process.stdout.write(
         [
           "",
-          `every.channel demo: fake tuner -> leader (manifests) + capturing relay (objects) -> relay hop -> subscriber`,
+          `every.channel demo: one live broadcast, two antennas -> leader (manifests) + follower (objects) -> relay hop -> subscriber`,
           ...(watchUrl ? [`  watch:     ${watchUrl}   (open in a browser)`] : []),
           `  HLS:       ${join(hlsDir, "index.m3u8")}`,
           `  play:      ffplay ${join(hlsDir, "index.m3u8")}   (or any HLS player)`,
           `  counters:  ${statsPath}`,
           `  leader:    ${leaderAddr}`,
-          `  relay:     ${relayAddr}   (capturing, objects only)`,
+          `  follower:  ${followerAddr}   (antenna B, serves the leader's objects; counters ${followerStatsPath})`,
           `  hop:       ${hopAddr}   (ec-node relay, verifies then forwards; counters ${hopStatsPath})`,
           `  signer:    ${pk}`,
           durationMs !== undefined ? `  stops after ${Math.round(durationMs / 1000)} s of verified media (Ctrl-C stops sooner)` : "  running until Ctrl-C",
@@ -146,7 +161,7 @@ export const demo: Command = {
       return 0;
     } finally {
       await Promise.all(children.map((c) => stopChild(c, log)));
-      await sim.close();
+      await Promise.all(sims.map((s) => s.close()));
     }
   },
 };
@@ -168,6 +183,28 @@ function stopIfSignalled(err: unknown): typeof STOPPED {
 
 function diedOfStopSignal(code: number): boolean {
   return code === 128 + osConstants.signals.SIGINT || code === 128 + osConstants.signals.SIGTERM;
+}
+
+/** The follower (antenna B) joins this long after the leader, as an independent operator would. */
+const FOLLOWER_JOINS_AFTER_MS = 3000;
+
+function sleepMs(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms).unref());
+}
+
+/** Resolves once the follower's stats say it published an object; rejects if it exits first. */
+async function untilFollowerPublishes(statsPath: string, exit: Promise<number>): Promise<void> {
+  let exited: number | undefined;
+  void exit.then((code) => (exited = code));
+  for (;;) {
+    if (exited !== undefined) throw new CommandError(`follower exited with code ${exited} before it served an object; see its log above`);
+    try {
+      if ((JSON.parse(readFileSync(statsPath, "utf8"))?.follow?.published ?? 0) > 0) return;
+    } catch {
+      /* not written yet */
+    }
+    await sleepMs(200);
+  }
 }
 
 /** How long a node may take to finish after SIGTERM before it is killed (its shutdown is normally instant). */
