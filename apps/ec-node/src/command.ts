@@ -1,5 +1,5 @@
 import { formatHelp, parseFlags } from "./flags.js";
-import type { FlagTable, Flags, ParsedFlags } from "./flags.js";
+import type { FlagTable, Flags } from "./flags.js";
 
 /**
  * One `ec-node` subcommand as the dispatcher sees it: its name, help text and flag table, and a
@@ -43,18 +43,4 @@ export function defineCommand<const T extends FlagTable>(spec: CommandSpec<T>): 
       return spec.run(flags);
     },
   };
-}
-
-/** @deprecated A command still written against untyped flags; being converted to {@link defineCommand}. */
-export interface Command {
-  name: string;
-  summary: string;
-  usage: string;
-  flags: FlagTable;
-  run(flags: ParsedFlags): Promise<number>;
-}
-
-/** Wraps an untyped {@link Command} for the dispatcher (transitional). */
-export function untypedCommand(command: Command): Subcommand {
-  return defineCommand<FlagTable>(command);
 }

@@ -7,7 +7,7 @@ import type { SigningKey } from "@ec/manifest";
 import { createLogger, LOG_LEVELS } from "./log.js";
 import type { LogLevel, Logger } from "./log.js";
 import { UsageError, defineFlags } from "./flags.js";
-import type { FlagValue, Flags, ParsedFlags } from "./flags.js";
+import type { Flags } from "./flags.js";
 import { makeDirectory, readSmallTextFile } from "./files.js";
 
 /** A key file from `ec-node keygen` is ~200 bytes; anything near this is not one. */
@@ -35,10 +35,10 @@ function isLogLevel(text: string): text is LogLevel {
   return (LOG_LEVELS as readonly string[]).includes(text);
 }
 
-export function loggerFrom(flags: Flags<typeof LOG_FLAGS> | ParsedFlags, component: string): Logger {
+export function loggerFrom(flags: Flags<typeof LOG_FLAGS>, component: string): Logger {
   const level = flags["log-level"];
-  const format = flags["log-format"];
-  if (typeof level !== "string" || !isLogLevel(level)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(", ")}`);
+  const format: string = flags["log-format"];
+  if (!isLogLevel(level)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(", ")}`);
   if (format !== "text" && format !== "json") throw new UsageError("--log-format must be text or json");
   return createLogger({ level, format, component });
 }
@@ -66,16 +66,10 @@ export function parseTrustedKey(hex: string): Uint8Array {
   }
 }
 
-/** A string flag's value, or `undefined`; anything else is a table mistake, not operator input. */
-function optionalText(value: FlagValue): string | undefined {
-  if (value === undefined || typeof value === "string") return value;
-  throw new TypeError(`expected a string flag value, got ${typeof value}`);
-}
-
 /** Reads a stream secret from --stream-secret, --stream-secret-file, or EC_STREAM_SECRET. */
-export function streamSecretFrom(flags: Flags<typeof SECRET_FLAGS> | ParsedFlags): string | undefined {
-  const direct = optionalText(flags["stream-secret"]);
-  const file = optionalText(flags["stream-secret-file"]);
+export function streamSecretFrom(flags: Flags<typeof SECRET_FLAGS>): string | undefined {
+  const direct = flags["stream-secret"];
+  const file = flags["stream-secret-file"];
   if (direct !== undefined && file !== undefined) throw new UsageError("give --stream-secret or --stream-secret-file, not both");
   if (file !== undefined) {
     let s: string;

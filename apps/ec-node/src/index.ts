@@ -4,7 +4,6 @@
  */
 import { UsageError } from "./flags.js";
 import { CommandError } from "./common.js";
-import { untypedCommand } from "./command.js";
 import type { Subcommand } from "./command.js";
 import { keygen } from "./commands/keygen.js";
 import { hdhrSim } from "./commands/hdhr-sim.js";
@@ -20,7 +19,7 @@ export { defineCommand } from "./command.js";
 export type { CommandSpec, Subcommand } from "./command.js";
 export { createLogger } from "./log.js";
 
-export const COMMANDS: Subcommand[] = [untypedCommand(demo), moqPublish, untypedCommand(moqSubscribe), relay, keygen, hdhrSim, capture];
+export const COMMANDS: Subcommand[] = [demo, moqPublish, moqSubscribe, relay, keygen, hdhrSim, capture];
 
 function topHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;
