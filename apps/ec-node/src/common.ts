@@ -4,6 +4,7 @@
 import { writeFileSync, renameSync } from "node:fs";
 import { decodeKeyFile, publicKeyFromHex } from "@ec/manifest";
 import type { SigningKey } from "@ec/manifest";
+import { isEpoch, isStreamId } from "@ec/stream-rules";
 import { createLogger, LOG_LEVELS } from "./log.js";
 import type { LogLevel, Logger } from "./log.js";
 import { UsageError, defineFlags } from "./flags.js";
@@ -132,11 +133,18 @@ export function ensureOutputDir(dir: string, flag: string): void {
   }
 }
 
+/** The one stream-id rule (`@ec/stream-rules`), as a one-line usage error naming `--stream-id`. */
 export function validateStreamId(id: string): string {
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(id)) {
+  if (!isStreamId(id)) {
     throw new UsageError(`--stream-id ${JSON.stringify(id)}: use 1-128 letters, digits, '.', '_' or '-', starting with a letter or digit`);
   }
   return id;
+}
+
+/** The one epoch rule (`@ec/stream-rules`), as a one-line usage error naming `--epoch`; absent passes. */
+export function validateEpoch(epoch: string | undefined): string | undefined {
+  if (epoch !== undefined && !isEpoch(epoch)) throw new UsageError("--epoch: 1-64 letters, digits, '.', '_' or '-'");
+  return epoch;
 }
 
 /** Checks an address flag with its parser; a bad one is a usage error naming the flag. Absent passes. */

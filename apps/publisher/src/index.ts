@@ -15,7 +15,7 @@ import { chunkStream, openStream, pacedChunks, HdhrError } from "@ec/hdhr-captur
 import type { TsChunk } from "@ec/hdhr-capture";
 import { MoqNode } from "@ec/moq-transport";
 import type { Logger, NodeIdentity, StreamServer } from "@ec/moq-transport";
-import { deriveEpoch } from "@ec/stream-rules";
+import { deriveEpoch, msFromTicks, secondsFromTicks } from "@ec/stream-rules";
 import { retryingTunerStream } from "./tuner-source.js";
 import { runFollower } from "./follower.js";
 import type { FollowOptions, FollowerStats } from "./follower.js";
@@ -151,7 +151,7 @@ export async function startPublisher(opts: PublisherOptions): Promise<Publisher>
         onPublish: (info) => {
           stats.chunks++;
           stats.objectBytes += info.objectBytes;
-          stats.mediaSeconds += info.durationTicks / 90_000;
+          stats.mediaSeconds += secondsFromTicks(info.durationTicks);
           opts.onChunk?.(info);
         },
       });
@@ -192,9 +192,9 @@ export async function startPublisher(opts: PublisherOptions): Promise<Publisher>
       if (opts.publishChunks) srv.publish("chunks", chunk.seq, object);
       stats.chunks++;
       stats.objectBytes += object.length;
-      stats.mediaSeconds += chunk.durationTicks / 90_000;
+      stats.mediaSeconds += secondsFromTicks(chunk.durationTicks);
       opts.onChunk?.({ seq: chunk.seq, epoch, objectBytes: object.length, durationTicks: chunk.durationTicks });
-      log.debug("published chunk", { seq: chunk.seq, bytes: object.length, durationMs: Math.round(chunk.durationTicks / 90) });
+      log.debug("published chunk", { seq: chunk.seq, bytes: object.length, durationMs: Math.round(msFromTicks(chunk.durationTicks)) });
       if (Date.now() - lastProgress >= 5000) {
         lastProgress = Date.now();
         log.info("progress", { ...stats, mediaSeconds: round1(stats.mediaSeconds) });

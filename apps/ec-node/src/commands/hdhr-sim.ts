@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { createFakeHdhr, parseDamageSpec, DamageSpecError, MAX_DEVICE_PROFILE, formatDamageSpec } from "@ec/hdhr-capture";
 import type { DamageBurst, DamageSpec } from "@ec/hdhr-capture";
+import { msFromTicks } from "@ec/stream-rules";
 import { UsageError } from "../flags.js";
 import { LOG_FLAGS, loggerFrom, onStopSignal } from "../common.js";
 import { defineCommand } from "../command.js";
@@ -94,7 +95,7 @@ export const hdhrSim = defineCommand({
             live: true,
             clockOriginMs: sim.broadcast.clockOriginMs,
             deviceProfile: sim.broadcast.profile.profile,
-            loopMs: sim.broadcast.loopTicks / 90,
+            loopMs: msFromTicks(sim.broadcast.loopTicks),
             damage: damage ? formatDamageSpec(damage) : "none",
           }
         : {}),

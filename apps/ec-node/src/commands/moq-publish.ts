@@ -4,7 +4,7 @@ import { FollowError, startPublisher } from "@ec/publisher";
 import type { FollowOptions, PublisherSource } from "@ec/publisher";
 import { UsageError, defineFlags } from "../flags.js";
 import type { Flags } from "../flags.js";
-import { CommandError, LOG_FLAGS, SECRET_FLAGS, addrFlag, loggerFrom, onStopSignal, parseTrustedKey, readKeyFile, streamSecretFrom, validateStreamId, writeFileAtomic } from "../common.js";
+import { CommandError, LOG_FLAGS, SECRET_FLAGS, addrFlag, loggerFrom, onStopSignal, parseTrustedKey, readKeyFile, streamSecretFrom, validateEpoch, validateStreamId, writeFileAtomic } from "../common.js";
 import { defineCommand } from "../command.js";
 
 const FLAGS = defineFlags({
@@ -66,8 +66,7 @@ export const moqPublish = defineCommand({
     if (chunkMs < 100 || chunkMs > 60_000) throw new UsageError("--chunk-ms must be between 100 and 60000");
     const windowChunks = flags.window;
     if (windowChunks < 1 || windowChunks > 1024) throw new UsageError("--window must be between 1 and 1024");
-    const epoch = flags.epoch;
-    if (epoch !== undefined && !/^[A-Za-z0-9._-]{1,64}$/.test(epoch)) throw new UsageError("--epoch: 1-64 letters, digits, '.', '_' or '-'");
+    const epoch = validateEpoch(flags.epoch);
     const follow = followFrom(flags, publishManifests, publishChunks, epoch);
     if (follow && !flags["stream-id"]) throw new UsageError("--follow needs --stream-id <id>: the leader's stream id");
     const advertise = addrFlag("advertise", flags.advertise, parseAdvertiseAddr);
