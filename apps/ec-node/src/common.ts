@@ -1,7 +1,6 @@
 /**
  * What every subcommand shares: log flags, reading key files, a one-line failure and exit code.
  */
-import { writeFileSync, renameSync } from "node:fs";
 import { decodeKeyFile, publicKeyFromHex } from "@ec/manifest";
 import type { SigningKey } from "@ec/manifest";
 import { isEpoch, isStreamId } from "@ec/stream-rules";
@@ -94,12 +93,8 @@ export const SECRET_FLAGS = defineFlags({
   "stream-secret-file": { kind: "string", value: "<path>", help: "read the stream secret from a file" },
 });
 
-/** Writes a small text file atomically (temp name, then rename). */
-export function writeFileAtomic(path: string, text: string, mode = 0o644): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, text, { mode });
-  renameSync(tmp, path);
-}
+/** The apps' one atomic small-file write (temp name, then rename), shared with the publisher. */
+export { writeFileAtomic } from "@ec/publisher";
 
 /**
  * Aborts the returned controller when SIGINT or SIGTERM arrives. The handlers stay installed: a
