@@ -1,4 +1,5 @@
 import { setMaxListeners } from "node:events";
+import type { GateRejectReason } from "@ec/manifest";
 import { TransportError } from "./errors.js";
 import type { Logger } from "./log.js";
 import { subscribeTrack, type SubscribeEvent } from "./subscribe.js";
@@ -102,7 +103,7 @@ export class UpstreamObjects {
   }
 
   /** A rejection that is evidence against `peer`: demote it, or drop it at the threshold. */
-  penalize(peer: string, reason: string): "demoted" | "dropped" | "already-dropped" {
+  penalize(peer: string, reason: GateRejectReason): "demoted" | "dropped" | "already-dropped" {
     const p = this.#peers.get(peer);
     if (!p || p.stats.dropped !== undefined) return "already-dropped";
     const n = ++p.stats.junk;
