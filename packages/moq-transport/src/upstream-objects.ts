@@ -195,7 +195,7 @@ export class UpstreamObjects {
           if (e.type === "connected") {
             stats.connected = true;
             stats.connects++;
-          } else if (e.type === "disconnected" || e.type === "error" || e.type === "auth-failed") {
+          } else if (e.type === "disconnected" || e.type === "error" || e.type === "dial-failed" || e.type === "auth-failed") {
             if (e.type === "disconnected" && stats.connected) stats.disconnects++;
             if (e.type !== "error") stats.connected = false;
             if (e.detail) stats.lastError = e.detail;
