@@ -1,13 +1,13 @@
 /**
  * What every subcommand shares: log flags, reading key files, a one-line failure and exit code.
  */
-import { writeFileSync, renameSync } from "node:fs";
 import { decodeKeyFile, publicKeyFromHex } from "@ec/manifest";
 import type { SigningKey } from "@ec/manifest";
+import { isEpoch, isStreamId } from "@ec/stream-rules";
 import { createLogger, LOG_LEVELS } from "./log.js";
-import type { LogFormat, LogLevel, Logger } from "./log.js";
-import { UsageError } from "./flags.js";
-import type { FlagTable, ParsedFlags } from "./flags.js";
+import type { LogLevel, Logger } from "./log.js";
+import { UsageError, defineFlags } from "./flags.js";
+import type { Flags } from "./flags.js";
 import { makeDirectory, readSmallTextFile } from "./files.js";
 
 /** A key file from `ec-node keygen` is ~200 bytes; anything near this is not one. */
@@ -15,10 +15,10 @@ export const KEY_FILE_MAX_BYTES = 4096;
 /** A stream secret is a passphrase, not a payload. */
 export const SECRET_FILE_MAX_BYTES = 4096;
 
-export const LOG_FLAGS: FlagTable = {
+export const LOG_FLAGS = defineFlags({
   "log-level": { kind: "string", value: "<debug|info|warn|error>", help: "least severe log level printed", default: "info" },
   "log-format": { kind: "string", value: "<text|json>", help: "logfmt lines or JSON lines on stderr", default: "text" },
-};
+});
 
 /** A failure that is the operator's to fix (bad flag, unreadable file): exit 2, one line. */
 export class CommandError extends Error {
@@ -31,12 +31,16 @@ export class CommandError extends Error {
   }
 }
 
-export function loggerFrom(flags: ParsedFlags, component: string): Logger {
-  const level = flags["log-level"] as string;
-  const format = flags["log-format"] as string;
-  if (!LOG_LEVELS.includes(level as LogLevel)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(", ")}`);
+function isLogLevel(text: string): text is LogLevel {
+  return (LOG_LEVELS as readonly string[]).includes(text);
+}
+
+export function loggerFrom(flags: Flags<typeof LOG_FLAGS>, component: string): Logger {
+  const level = flags["log-level"];
+  const format: string = flags["log-format"];
+  if (!isLogLevel(level)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(", ")}`);
   if (format !== "text" && format !== "json") throw new UsageError("--log-format must be text or json");
-  return createLogger({ level: level as LogLevel, format: format as LogFormat, component });
+  return createLogger({ level, format, component });
 }
 
 /** Reads a key file written by `ec-node keygen`; any problem is a one-line usage error. */
@@ -63,9 +67,9 @@ export function parseTrustedKey(hex: string): Uint8Array {
 }
 
 /** Reads a stream secret from --stream-secret, --stream-secret-file, or EC_STREAM_SECRET. */
-export function streamSecretFrom(flags: ParsedFlags): string | undefined {
-  const direct = flags["stream-secret"] as string | undefined;
-  const file = flags["stream-secret-file"] as string | undefined;
+export function streamSecretFrom(flags: Flags<typeof SECRET_FLAGS>): string | undefined {
+  const direct = flags["stream-secret"];
+  const file = flags["stream-secret-file"];
   if (direct !== undefined && file !== undefined) throw new UsageError("give --stream-secret or --stream-secret-file, not both");
   if (file !== undefined) {
     let s: string;
@@ -84,17 +88,13 @@ export function streamSecretFrom(flags: ParsedFlags): string | undefined {
   return process.env.EC_STREAM_SECRET || undefined;
 }
 
-export const SECRET_FLAGS: FlagTable = {
+export const SECRET_FLAGS = defineFlags({
   "stream-secret": { kind: "string", value: "<text>", help: "shared secret mixed into the stream key (prefer --stream-secret-file or EC_STREAM_SECRET: argv is visible to other users)" },
   "stream-secret-file": { kind: "string", value: "<path>", help: "read the stream secret from a file" },
-};
+});
 
-/** Writes a small text file atomically (temp name, then rename). */
-export function writeFileAtomic(path: string, text: string, mode = 0o644): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, text, { mode });
-  renameSync(tmp, path);
-}
+/** The apps' one atomic small-file write (temp name, then rename), shared with the publisher. */
+export { writeFileAtomic } from "@ec/publisher";
 
 /**
  * Aborts the returned controller when SIGINT or SIGTERM arrives. The handlers stay installed: a
@@ -128,11 +128,18 @@ export function ensureOutputDir(dir: string, flag: string): void {
   }
 }
 
+/** The one stream-id rule (`@ec/stream-rules`), as a one-line usage error naming `--stream-id`. */
 export function validateStreamId(id: string): string {
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(id)) {
+  if (!isStreamId(id)) {
     throw new UsageError(`--stream-id ${JSON.stringify(id)}: use 1-128 letters, digits, '.', '_' or '-', starting with a letter or digit`);
   }
   return id;
+}
+
+/** The one epoch rule (`@ec/stream-rules`), as a one-line usage error naming `--epoch`; absent passes. */
+export function validateEpoch(epoch: string | undefined): string | undefined {
+  if (epoch !== undefined && !isEpoch(epoch)) throw new UsageError("--epoch: 1-64 letters, digits, '.', '_' or '-'");
+  return epoch;
 }
 
 /** Checks an address flag with its parser; a bad one is a usage error naming the flag. Absent passes. */

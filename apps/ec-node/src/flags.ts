@@ -27,7 +27,37 @@ export interface FlagSpec {
 export type FlagTable = Record<string, FlagSpec>;
 
 export type FlagValue = string | boolean | number | string[] | number[] | undefined;
-export type ParsedFlags = Record<string, FlagValue>;
+
+/** What one kind converts to: text stays text, `int`/`number`/`duration` (milliseconds) are numbers. */
+type KindValue<K extends FlagKind> = K extends "string" ? string : K extends "boolean" ? boolean : number;
+
+/**
+ * The parsed value of one flag, from its spec: a repeatable flag is a list (empty when absent), a
+ * required flag or one with a default is always there, any other may be `undefined`.
+ */
+export type FlagValueOf<S extends FlagSpec> = S extends { repeatable: true }
+  ? KindValue<S["kind"]>[]
+  : S extends { required: true }
+    ? KindValue<S["kind"]>
+    : S extends { default: string | boolean | number }
+      ? KindValue<S["kind"]>
+      : KindValue<S["kind"]> | undefined;
+
+/** The parsed flags of a command whose table is `T`: each name typed by its spec, so no reader casts. */
+export type Flags<T extends FlagTable> = (string extends keyof T
+  ? { readonly [name: string]: FlagValue } // an untyped table: any value is possible
+  : { readonly [K in keyof T]: FlagValueOf<T[K]> }) & { readonly help?: undefined };
+
+/** `--help` (or `-h`) was given: nothing else was parsed or validated, so every declared flag is absent. */
+export type HelpRequest<T extends FlagTable> = { readonly help: true } & { readonly [K in keyof T]?: undefined };
+
+/** Flags parsed against an untyped table (every value possible). */
+export type ParsedFlags = Flags<FlagTable>;
+
+/** Declares a flag table once, keeping each spec's literal kind/required/default/repeatable for {@link Flags}. */
+export function defineFlags<const T extends FlagTable>(table: T): T {
+  return table;
+}
 
 /**
  * Parses `30s`, `2m`, `1500ms`, `1h`, `1m30s`, or a bare number of seconds, into milliseconds.
@@ -90,9 +120,11 @@ function convert(name: string, spec: FlagSpec, raw: string): string | boolean | 
  * Parses `argv` against `table`. Returns every declared flag (defaults filled in; repeatable
  * flags as arrays). `--help`/`-h` is reported as `{help: true}` and nothing else is validated.
  */
-export function parseFlags(argv: readonly string[], table: FlagTable): ParsedFlags {
-  if (argv.includes("--help") || argv.includes("-h")) return { help: true };
-  const out: ParsedFlags = {};
+export function parseFlags<T extends FlagTable>(argv: readonly string[], table: T): Flags<T> | HelpRequest<T> {
+  if (argv.includes("--help") || argv.includes("-h")) return { help: true } as HelpRequest<T>;
+  // Built untyped, then returned as the table's type: every declared name is filled below exactly as
+  // FlagValueOf says (lists for repeatable, a value when required or defaulted).
+  const out: Record<string, FlagValue> = {};
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (!arg.startsWith("--") || arg === "--") {
@@ -133,7 +165,7 @@ export function parseFlags(argv: readonly string[], table: FlagTable): ParsedFla
       }
     }
   }
-  return out;
+  return out as Flags<T>;
 }
 
 /** Renders the `--help` text for a command. */

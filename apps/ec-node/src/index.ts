@@ -2,9 +2,9 @@
  * The `ec-node` command: dispatches subcommands. Each one parses and validates its flags, then
  * composes packages; bad input is a one-line error and exit code 2, failures a one-line reason.
  */
-import { formatHelp, parseFlags, UsageError } from "./flags.js";
+import { UsageError } from "./flags.js";
 import { CommandError } from "./common.js";
-import type { Command } from "./command.js";
+import type { Subcommand } from "./command.js";
 import { keygen } from "./commands/keygen.js";
 import { hdhrSim } from "./commands/hdhr-sim.js";
 import { capture } from "./commands/capture.js";
@@ -13,11 +13,13 @@ import { moqSubscribe } from "./commands/moq-subscribe.js";
 import { demo } from "./commands/demo.js";
 import { relay } from "./commands/relay.js";
 
-export { parseFlags, parseDuration, formatHelp, UsageError } from "./flags.js";
-export type { FlagSpec, FlagTable, ParsedFlags } from "./flags.js";
+export { parseFlags, parseDuration, formatHelp, defineFlags, UsageError } from "./flags.js";
+export type { FlagSpec, FlagTable, Flags, FlagValueOf, HelpRequest, ParsedFlags } from "./flags.js";
+export { defineCommand } from "./command.js";
+export type { CommandSpec, Subcommand } from "./command.js";
 export { createLogger } from "./log.js";
 
-export const COMMANDS: Command[] = [demo, moqPublish, moqSubscribe, relay, keygen, hdhrSim, capture];
+export const COMMANDS: Subcommand[] = [demo, moqPublish, moqSubscribe, relay, keygen, hdhrSim, capture];
 
 function topHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;
@@ -47,12 +49,7 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   try {
-    const flags = parseFlags(rest, cmd.flags);
-    if (flags.help) {
-      process.stdout.write(formatHelp(cmd.usage, cmd.summary, cmd.flags));
-      return 0;
-    }
-    return await cmd.run(flags);
+    return await cmd.run(rest);
   } catch (err) {
     if (err instanceof UsageError) {
       process.stderr.write(`ec-node ${cmd.name}: ${err.message}\n`);

@@ -1,6 +1,6 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, expectTypeOf, it } from "vitest";
 import fc from "fast-check";
-import { parseDuration, parseFlags, UsageError } from "../src/flags.js";
+import { defineFlags, parseDuration, parseFlags, UsageError } from "../src/flags.js";
 import type { FlagTable } from "../src/flags.js";
 
 const table: FlagTable = {
@@ -39,6 +39,28 @@ describe("parseFlags", () => {
   });
   it("reports --help without validating anything else", () => {
     expect(parseFlags(["--bogus", "--help"], table)).toEqual({ help: true });
+  });
+  it("types each parsed flag from its spec (a declared table needs no casts)", () => {
+    const typed = defineFlags({
+      listen: { kind: "string", help: "", default: "127.0.0.1:0" },
+      id: { kind: "string", help: "", required: true },
+      advertise: { kind: "string", help: "" },
+      remote: { kind: "string", help: "", repeatable: true },
+      on: { kind: "boolean", help: "", default: false },
+      ttl: { kind: "duration", help: "", default: "2m" },
+      n: { kind: "int", help: "" },
+    });
+    const parsed = parseFlags(["--id", "x", "--remote", "a", "--remote=b", "--on"], typed);
+    if (parsed.help === true) throw new Error("not a help request");
+    expectTypeOf(parsed.listen).toEqualTypeOf<string>();
+    expectTypeOf(parsed.id).toEqualTypeOf<string>();
+    expectTypeOf(parsed.advertise).toEqualTypeOf<string | undefined>();
+    expectTypeOf(parsed.remote).toEqualTypeOf<string[]>();
+    expectTypeOf(parsed.on).toEqualTypeOf<boolean>();
+    expectTypeOf(parsed.ttl).toEqualTypeOf<number>();
+    expectTypeOf(parsed.n).toEqualTypeOf<number | undefined>();
+    expect(parsed).toEqual({ listen: "127.0.0.1:0", id: "x", remote: ["a", "b"], on: true, ttl: 120_000 });
+    expect(parseFlags(["--id", "x"], typed)).toMatchObject({ remote: [] });
   });
   it("never throws anything but UsageError on arbitrary argv", () => {
     fc.assert(

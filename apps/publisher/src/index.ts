@@ -6,22 +6,24 @@
  * are deterministic, so a leader that publishes only manifests and a relay that publishes only
  * objects, fed the same recording, agree byte for byte.
  */
-import { createReadStream, mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { createReadStream, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { hashObject, signManifest } from "@ec/manifest";
 import type { ManifestEntry, SigningKey } from "@ec/manifest";
 import { deriveStreamKey, sealChunk } from "@ec/chunk-crypto";
 import { chunkStream, openStream, pacedChunks, HdhrError } from "@ec/hdhr-capture";
 import type { TsChunk } from "@ec/hdhr-capture";
-import { MoqNode } from "@ec/moq-transport";
+import { MoqNode, pause } from "@ec/moq-transport";
 import type { Logger, NodeIdentity, StreamServer } from "@ec/moq-transport";
-import { deriveEpoch } from "@ec/stream-rules";
+import { deriveEpoch, msFromTicks, secondsFromTicks } from "@ec/stream-rules";
 import { retryingTunerStream } from "./tuner-source.js";
+import { writeFileAtomic } from "./atomic-file.js";
 import { runFollower } from "./follower.js";
 import type { FollowOptions, FollowerStats } from "./follower.js";
 
 export { deriveEpoch } from "@ec/stream-rules";
 export { FollowError, type FollowOptions, type FollowerStats } from "./follower.js";
+export { writeFileAtomic } from "./atomic-file.js";
 
 export type PublisherSource =
   | { kind: "file"; path: string; realtime: boolean; speed?: number }
@@ -114,7 +116,7 @@ export async function startPublisher(opts: PublisherOptions): Promise<Publisher>
   opts.signal?.addEventListener("abort", onAbort, { once: true });
 
   const run = async () => {
-    if (opts.startupDelayMs) await sleep(opts.startupDelayMs, stop.signal);
+    if (opts.startupDelayMs) await pause(opts.startupDelayMs, stop.signal);
     let chunks: AsyncIterable<TsChunk>;
     if (opts.source.kind === "file") {
       const file = createReadStream(opts.source.path, { highWaterMark: 256 * 1024, signal: stop.signal });
@@ -151,7 +153,7 @@ export async function startPublisher(opts: PublisherOptions): Promise<Publisher>
         onPublish: (info) => {
           stats.chunks++;
           stats.objectBytes += info.objectBytes;
-          stats.mediaSeconds += info.durationTicks / 90_000;
+          stats.mediaSeconds += secondsFromTicks(info.durationTicks);
           opts.onChunk?.(info);
         },
       });
@@ -192,9 +194,9 @@ export async function startPublisher(opts: PublisherOptions): Promise<Publisher>
       if (opts.publishChunks) srv.publish("chunks", chunk.seq, object);
       stats.chunks++;
       stats.objectBytes += object.length;
-      stats.mediaSeconds += chunk.durationTicks / 90_000;
+      stats.mediaSeconds += secondsFromTicks(chunk.durationTicks);
       opts.onChunk?.({ seq: chunk.seq, epoch, objectBytes: object.length, durationTicks: chunk.durationTicks });
-      log.debug("published chunk", { seq: chunk.seq, bytes: object.length, durationMs: Math.round(chunk.durationTicks / 90) });
+      log.debug("published chunk", { seq: chunk.seq, bytes: object.length, durationMs: Math.round(msFromTicks(chunk.durationTicks)) });
       if (Date.now() - lastProgress >= 5000) {
         lastProgress = Date.now();
         log.info("progress", { ...stats, mediaSeconds: round1(stats.mediaSeconds) });
@@ -225,28 +227,13 @@ export async function startPublisher(opts: PublisherOptions): Promise<Publisher>
 async function* dumpChunks(chunks: AsyncIterable<TsChunk>, dir: string): AsyncGenerator<TsChunk> {
   mkdirSync(dir, { recursive: true });
   for await (const c of chunks) {
-    const name = join(dir, `${String(c.seq).padStart(6, "0")}-${c.firstPts}.ts`);
-    writeFileSync(`${name}.tmp`, c.bytes);
-    renameSync(`${name}.tmp`, name);
+    writeFileAtomic(join(dir, `${String(c.seq).padStart(6, "0")}-${c.firstPts}.ts`), c.bytes);
     yield c;
   }
 }
 
 function round1(n: number): number {
   return Math.round(n * 10) / 10;
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-    signal.addEventListener("abort", done, { once: true });
-  });
 }
 
 export { HdhrError };

@@ -1,5 +1,6 @@
 import { HdhrError } from "@ec/hdhr-capture";
 import type { TsChunk } from "@ec/hdhr-capture";
+import { backoffDelay, pause } from "@ec/moq-transport";
 import type { Logger } from "@ec/moq-transport";
 
 /** Tuner errors that no retry will fix: the channel, not the moment, is wrong. */
@@ -14,7 +15,7 @@ export interface TunerRetry {
 
 /**
  * Chunks from a live tuner that survive stalls and busy tuners: on a retryable error the stream
- * is reopened with exponential backoff and chunk numbering carries on where it stopped, so the
+ * is reopened with exponential backoff (jittered, cut short by `signal`) and chunk numbering carries on where it stopped, so the
  * gap shows downstream as a PTS jump (an HLS discontinuity), not as reused sequence numbers.
  */
 export async function* retryingTunerStream(opts: {
@@ -42,10 +43,12 @@ export async function* retryingTunerStream(opts: {
       if (!(err instanceof HdhrError) || FATAL_CODES.has(err.code)) throw err;
       failures++;
       if (failures > maxAttempts) throw err;
-      const delayMs = Math.min(maxDelay, minDelay * 2 ** (failures - 1));
+      // Jittered (up to +25 %), so tuners that failed together do not retry in lockstep.
+      const delayMs = backoffDelay(failures, { minMs: minDelay, maxMs: maxDelay });
       opts.onRetry?.(err);
       opts.log.warn("tuner error, retrying", { code: err.code, error: err.message, attempt: failures, delayMs, nextSeq });
-      await new Promise((r) => setTimeout(r, delayMs));
+      // Interruptible: a stop during the wait ends the stream at once, not after up to maxDelay.
+      await pause(delayMs, opts.signal);
       if (opts.signal.aborted) return;
     }
   }

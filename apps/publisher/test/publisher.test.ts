@@ -72,4 +72,25 @@ describe("retryingTunerStream", () => {
     });
     await expect(it.next()).rejects.toSatisfy((e: unknown) => e instanceof HdhrError && e.code === "no-video");
   });
+
+  it("a stop during the backoff wait ends the stream at once (the wait is interruptible), with a jittered delay logged", async () => {
+    const ctl = new AbortController();
+    const delays: number[] = [];
+    const log = { ...quiet, warn: (_msg: string, fields?: Record<string, unknown>) => void delays.push(fields?.delayMs as number) };
+    const it = retryingTunerStream({
+      // Fails like a tuner that keeps dropping the stream; each retry would wait about an hour.
+      open: () => ({
+        [Symbol.asyncIterator]: () => ({ next: () => Promise.reject(new HdhrError("stalled", "no data for 10000 ms")) }),
+      }),
+      retry: { minDelayMs: 3_600_000, maxDelayMs: 3_600_000 },
+      signal: ctl.signal,
+      log,
+      onRetry: () => setImmediate(() => ctl.abort()),
+    });
+    // Without an interruptible wait this would not settle for an hour (the test's timeout fails it first).
+    await expect(it.next()).resolves.toEqual({ done: true, value: undefined });
+    expect(delays).toHaveLength(1);
+    expect(delays[0]).toBeGreaterThanOrEqual(3_600_000);
+    expect(delays[0]).toBeLessThanOrEqual(3_600_000 * 1.25);
+  });
 });

@@ -9,6 +9,7 @@ import { guardTransport } from "./guard.js";
 import { fromHex, toHex } from "./hex.js";
 import { generateNodeIdentity, type NodeIdentity, signChallenge } from "./identity.js";
 import { type Logger, silentLogger } from "./log.js";
+import { NodeState, type PeerSession, type Subscription } from "./node-state.js";
 import { assertSeq, broadcastPath, parseWireTrackName, type TrackName } from "./names.js";
 import { type StoredGroup, type WindowLimits, WindowStore } from "./store.js";
 import { CHALLENGE_PARAM, KEY_HEADER, MAX_WS_MESSAGE, SIG_HEADER, SUBPROTOCOL_OPTIONS, WS_PATH } from "./wire.js";
@@ -86,25 +87,6 @@ export const ROTATE_GROUPS = 64;
 /** moq-lite bidirectional stream type of an announce interest. */
 const ANNOUNCE_STREAM = 1;
 
-interface PeerSession {
-  readonly id: number;
-  readonly conn: Connection.Established;
-  readonly transport: Session;
-  /** Broadcast objects published on this session, one per stream (see ServedStream.attach). */
-  readonly broadcasts: Map<string, Broadcast>;
-  /** Large payload chunks handed to qmux and not yet sent. */
-  readonly inflight: Set<Uint8Array>;
-  readonly subs: Set<Subscription>;
-  closed: boolean;
-}
-
-interface Subscription {
-  readonly name: TrackName;
-  readonly track: Track;
-  /** Groups handed to moq-lite (and their payload), by seq, until evicted from the window. */
-  readonly written: Map<number, { group: Group; bytes: Uint8Array }>;
-}
-
 /**
  * A moq-lite node: a WebSocket listener carrying qmux sessions, each speaking moq-lite. It serves
  * streams (broadcast `ec/<streamId>`, tracks `manifests` and `chunks`) from bounded windows, proves its
@@ -116,25 +98,21 @@ export class MoqNode {
   /** The node's EndpointAddr. */
   readonly addr: EndpointAddr;
   readonly #identity: NodeIdentity;
-  readonly #limits: Required<NodeLimits>;
-  readonly #log: Logger;
+  /** Limits, log, counters, sessions and streams, shared with every served stream. */
+  readonly #state: NodeState;
   readonly #http: Server;
   readonly #wss: WebSocketServer;
-  readonly #sessions = new Set<PeerSession>();
   readonly #pending = new Set<Duplex>();
-  readonly #streams = new Map<string, ServedStream>();
   readonly #challenges = new WeakMap<IncomingMessage, Uint8Array>();
   #nextSession = 1;
   #closed = false;
-  readonly #stats: NodeStats = { sessions: 0, subscriptions: 0, framesServed: 0, bytesServed: 0, refused: {} };
 
   private constructor(http: Server, addr: EndpointAddr, identity: NodeIdentity, limits: Required<NodeLimits>, log: Logger) {
     this.#http = http;
     this.addr = addr;
     this.endpoint = formatEndpointAddr(addr);
     this.#identity = identity;
-    this.#limits = limits;
-    this.#log = log;
+    this.#state = new NodeState(limits, log);
     this.#wss = new WebSocketServer({
       noServer: true,
       maxPayload: MAX_WS_MESSAGE,
@@ -178,21 +156,21 @@ export class MoqNode {
     const realPort = typeof bound === "object" && bound ? bound.port : port;
     const addr: EndpointAddr = { ...(advertised ?? { host, port: realPort }), publicKey: identity.publicKey, insecure: false };
     const node = new MoqNode(http, addr, identity, limits, opts.log ?? silentLogger);
-    node.#log.info("moq node listening", { endpoint: node.endpoint, ...(advertised ? { listen: `${host}:${realPort}` } : {}) });
+    node.#state.log.info("moq node listening", { endpoint: node.endpoint, ...(advertised ? { listen: `${host}:${realPort}` } : {}) });
     if (!advertised && isWildcardHost(host)) {
-      node.#log.warn("listening on every interface: the EndpointAddr names a wildcard host no peer can dial; set advertise", { endpoint: node.endpoint });
+      node.#state.log.warn("listening on every interface: the EndpointAddr names a wildcard host no peer can dial; set advertise", { endpoint: node.endpoint });
     }
     return node;
   }
 
   /** A snapshot of the node's counters. */
   get stats(): NodeStats {
-    return { ...this.#stats, refused: { ...this.#stats.refused }, sessions: this.#sessions.size };
+    return this.#state.stats();
   }
 
   /** The node's limits, defaults filled in. */
   get limits(): Readonly<Required<NodeLimits>> {
-    return this.#limits;
+    return this.#state.limits;
   }
 
   /**
@@ -203,10 +181,11 @@ export class MoqNode {
   serve(streamId: string, opts: ServeOptions): StreamServer {
     if (this.#closed) throw new TransportError("closed", "node is closed");
     const path = broadcastPath(streamId);
-    if (this.#streams.has(streamId)) throw new TransportError("bad-argument", `stream ${streamId} is already served`);
-    const served = new ServedStream(this, streamId, path, opts);
-    this.#streams.set(streamId, served);
-    for (const s of this.#sessions) served.attach(s);
+    const state = this.#state;
+    if (state.streams.has(streamId)) throw new TransportError("bad-argument", `stream ${streamId} is already served`);
+    const served = new ServedStream(state, streamId, path, opts);
+    state.streams.set(streamId, served);
+    for (const s of state.sessions) served.attach(s);
     return served;
   }
 
@@ -216,67 +195,27 @@ export class MoqNode {
    * their subscriptions notice that its seqs started over instead of waiting for old ones.
    */
   disconnectAll(reason: string): void {
-    for (const s of [...this.#sessions]) this.#dropSession(s, reason);
+    for (const s of [...this.#state.sessions]) this.#state.dropSession(s, reason);
   }
 
   /** Closes every session and the listener. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    for (const s of [...this.#streams.values()]) s.close();
-    for (const s of [...this.#sessions]) this.#dropSession(s, "node closing");
+    for (const s of [...this.#state.streams.values()]) s.close();
+    for (const s of [...this.#state.sessions]) this.#state.dropSession(s, "node closing");
     for (const sock of this.#pending) sock.destroy();
     this.#wss.close();
     await new Promise<void>((resolve) => {
       this.#http.close(() => resolve());
       this.#http.closeAllConnections();
     });
-    this.#log.info("moq node closed", { endpoint: this.endpoint });
-  }
-
-  /** @internal */ _refuse(reason: string): void {
-    this.#stats.refused[reason] = (this.#stats.refused[reason] ?? 0) + 1;
-  }
-  /** @internal */ _served(bytes: number): void {
-    this.#stats.framesServed++;
-    this.#stats.bytesServed += bytes;
-  }
-  /** @internal */ _subscriptions(delta: number): void {
-    this.#stats.subscriptions += delta;
-  }
-  /** @internal */ get _log(): Logger {
-    return this.#log;
-  }
-  /** @internal */ _forget(streamId: string): void {
-    this.#streams.delete(streamId);
-  }
-  /** @internal */ get _limits(): Required<NodeLimits> {
-    return this.#limits;
-  }
-
-  /** @internal Drops a session whose subscriber fell behind the window (see ServedStream). */
-  _dropSession(s: PeerSession, reason: string): void {
-    this.#dropSession(s, reason);
-  }
-
-  #dropSession(s: PeerSession, reason: string): void {
-    if (s.closed) return;
-    s.closed = true;
-    this.#sessions.delete(s);
-    for (const b of s.broadcasts.values()) b.close();
-    s.broadcasts.clear();
-    try {
-      s.conn.close();
-    } catch {
-      /* already closed */
-    }
-    s.transport.close({ closeCode: 0, reason: reason.slice(0, 64) });
-    this.#log.debug("session closed", { session: s.id, reason });
+    this.#state.log.info("moq node closed", { endpoint: this.endpoint });
   }
 
   #onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const reject = (status: number, text: string, reason: string) => {
-      this._refuse(reason);
+      this.#state.refuse(reason);
       socket.end(`HTTP/1.1 ${status} ${text}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
       socket.destroy();
     };
@@ -288,8 +227,8 @@ export class MoqNode {
       return reject(400, "Bad Request", "bad-request");
     }
     if (url.pathname !== WS_PATH) return reject(404, "Not Found", "bad-request");
-    if (this.#sessions.size + this.#pending.size >= this.#limits.maxSessions) {
-      this.#log.warn("session refused: limit", { max: this.#limits.maxSessions });
+    if (this.#state.sessions.size + this.#pending.size >= this.#state.limits.maxSessions) {
+      this.#state.log.warn("session refused: limit", { max: this.#state.limits.maxSessions });
       return reject(503, "Service Unavailable", "sessions");
     }
     const ch = url.searchParams.get(CHALLENGE_PARAM);
@@ -313,7 +252,8 @@ export class MoqNode {
   async #onSocket(ws: WebSocket, url: URL): Promise<void> {
     ws.on("error", () => {}); // surfaced through the qmux session
     if (this.#closed) return void ws.terminate();
-    const l = this.#limits;
+    const state = this.#state;
+    const l = state.limits;
     const inflight = new Set<Uint8Array>();
     const transport = Session.accept(ws as unknown as Parameters<typeof Session.accept>[0], {
       config: {
@@ -335,15 +275,15 @@ export class MoqNode {
       admitBidi: (type) => {
         if (type !== ANNOUNCE_STREAM) return () => {};
         if (announces >= l.maxAnnouncesPerSession) {
-          this._refuse("announces");
+          state.refuse("announces");
           return undefined;
         }
         announces++;
         return () => announces--;
       },
       onViolation: (kind) => {
-        this._refuse(kind);
-        this.#log.warn("peer violated a limit", { session: id, kind });
+        state.refuse(kind);
+        state.log.warn("peer violated a limit", { session: id, kind });
       },
     });
     let timer: NodeJS.Timeout | undefined;
@@ -359,8 +299,8 @@ export class MoqNode {
         }),
       ]);
     } catch (err) {
-      this._refuse("setup");
-      this.#log.debug("session setup failed", { session: id, error: String((err as Error)?.message ?? err).slice(0, 200) });
+      state.refuse("setup");
+      state.log.debug("session setup failed", { session: id, error: String((err as Error)?.message ?? err).slice(0, 200) });
       transport.close();
       ws.terminate();
       return;
@@ -373,12 +313,12 @@ export class MoqNode {
       return;
     }
     const s: PeerSession = { id, conn, transport, broadcasts: new Map(), inflight, subs: new Set(), closed: false };
-    this.#sessions.add(s);
-    this.#log.debug("session open", { session: id, version: conn.version });
-    for (const served of this.#streams.values()) served.attach(s);
+    state.sessions.add(s);
+    state.log.debug("session open", { session: id, version: conn.version });
+    for (const served of state.streams.values()) served.attach(s);
     void transport.closed.then(
-      () => this.#dropSession(s, "peer closed"),
-      (err: unknown) => this.#dropSession(s, `peer dropped: ${String((err as Error)?.message ?? err).slice(0, 120)}`),
+      () => state.dropSession(s, "peer closed"),
+      (err: unknown) => state.dropSession(s, `peer dropped: ${String((err as Error)?.message ?? err).slice(0, 120)}`),
     );
   }
 }
@@ -386,14 +326,15 @@ export class MoqNode {
 /** One served stream: its windows, and the Broadcast it keeps on each session. */
 class ServedStream implements StreamServer {
   readonly streamId: string;
-  readonly #node: MoqNode;
+  /** The node's shared state: limits, log, counters, sessions, the served-stream registry. */
+  readonly #state: NodeState;
   readonly #path: Path.Valid;
   readonly #stores = new Map<TrackName, WindowStore>();
   readonly #sessions = new Set<PeerSession>();
   #closed = false;
 
-  constructor(node: MoqNode, streamId: string, path: string, opts: ServeOptions) {
-    this.#node = node;
+  constructor(state: NodeState, streamId: string, path: string, opts: ServeOptions) {
+    this.#state = state;
     this.streamId = streamId;
     this.#path = Path.from(path);
     if (opts.manifests) this.#stores.set("manifests", new WindowStore(opts.window));
@@ -407,7 +348,7 @@ class ServedStream implements StreamServer {
     if (!store) throw new TransportError("not-served", `stream ${this.streamId} does not serve track ${String(track).slice(0, 20)}`);
     assertSeq(seq);
     if (!(bytes instanceof Uint8Array)) throw new TransportError("bad-argument", "bytes must be a Uint8Array");
-    const max = this.#node._limits.maxFrameBytes;
+    const max = this.#state.limits.maxFrameBytes;
     if (bytes.byteLength > max) throw new TransportError("frame-too-large", `frame of ${bytes.byteLength} bytes exceeds maxFrameBytes ${max}`);
     return store.insert(seq, bytes);
   }
@@ -421,7 +362,7 @@ class ServedStream implements StreamServer {
     }
     this.#sessions.clear();
     for (const store of this.#stores.values()) store.clear();
-    this.#node._forget(this.streamId);
+    this.#state.streams.delete(this.streamId);
   }
 
   /**
@@ -455,42 +396,42 @@ class ServedStream implements StreamServer {
    * {@link RefusingBroadcast}); undefined to accept it.
    */
   #refusal(s: PeerSession, name: string): StreamError | undefined {
-    const node = this.#node;
+    const state = this.#state;
     const parsed = parseWireTrackName(name);
     if (!parsed || !this.#stores.has(parsed.track)) {
-      node._refuse("not-served");
-      node._log.debug("subscription refused: track not served", { session: s.id, stream: this.streamId });
+      state.refuse("not-served");
+      state.log.debug("subscription refused: track not served", { session: s.id, stream: this.streamId });
       return new StreamError(ResetCode.notServed, "track not served");
     }
-    if (s.subs.size >= node._limits.maxSubscriptionsPerSession) {
-      node._refuse("subscriptions");
-      node._log.warn("subscription refused: per-session limit", { session: s.id });
+    if (s.subs.size >= state.limits.maxSubscriptionsPerSession) {
+      state.refuse("subscriptions");
+      state.log.warn("subscription refused: per-session limit", { session: s.id });
       return new StreamError(ResetCode.limit, "too many subscriptions");
     }
     return undefined;
   }
 
   #onRequest(s: PeerSession, track: Track): void {
-    const node = this.#node;
+    const state = this.#state;
     const parsed = parseWireTrackName(track.name);
     const store = parsed ? this.#stores.get(parsed.track) : undefined;
     // Refused in #refusal before the OK; kept as a backstop (the OK has gone out by now).
     if (!parsed || !store) {
-      node._refuse("not-served");
+      state.refuse("not-served");
       track.close(new StreamError(ResetCode.notServed, "track not served"));
       return;
     }
     // Subscriptions admitted together (one burst, before any reached here) can still pass the
     // limit in #refusal; those are reset here, after their OK.
-    if (s.subs.size >= node._limits.maxSubscriptionsPerSession) {
-      node._refuse("subscriptions");
-      node._log.warn("subscription refused: per-session limit", { session: s.id });
+    if (s.subs.size >= state.limits.maxSubscriptionsPerSession) {
+      state.refuse("subscriptions");
+      state.log.warn("subscription refused: per-session limit", { session: s.id });
       track.close(new StreamError(ResetCode.limit, "too many subscriptions"));
       return;
     }
     const sub: Subscription = { name: parsed.track, track, written: new Map() };
     s.subs.add(sub);
-    node._subscriptions(1);
+    state.subscriptionsChanged(1);
     const latest = store.latest();
     const bound = parsed.fromSeq ?? latest?.seq ?? 0;
     let sent = 0;
@@ -506,7 +447,7 @@ class ServedStream implements StreamServer {
         return; // the subscriber left; the close handler below cleans up
       }
       sub.written.set(g.seq, { group, bytes: g.bytes });
-      node._served(g.bytes.byteLength);
+      state.served(g.bytes.byteLength);
       // moq-lite 0.2.2's publisher races every group against the subscription stream's `closed`
       // promise (Promise.race in #runTrack), which retains each Group until the subscription ends:
       // about 1 KB per group, forever, on a long subscription. Ending every subscription after
@@ -537,7 +478,7 @@ class ServedStream implements StreamServer {
       off();
       s.subs.delete(sub);
       sub.written.clear();
-      node._subscriptions(-1);
+      state.subscriptionsChanged(-1);
     });
   }
 
@@ -559,9 +500,9 @@ class ServedStream implements StreamServer {
         if (w.group.state.frames.peek().length > 0) lagging = true;
       }
       if (lagging) {
-        this.#node._refuse("lagging");
-        this.#node._log.warn("session dropped: subscriber behind the window", { session: s.id, stream: this.streamId });
-        this.#node._dropSession(s, "lagging");
+        this.#state.refuse("lagging");
+        this.#state.log.warn("session dropped: subscriber behind the window", { session: s.id, stream: this.streamId });
+        this.#state.dropSession(s, "lagging");
       }
     }
   }

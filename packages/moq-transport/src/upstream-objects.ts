@@ -1,4 +1,5 @@
 import { setMaxListeners } from "node:events";
+import type { GateRejectReason } from "@ec/manifest";
 import { TransportError } from "./errors.js";
 import type { Logger } from "./log.js";
 import { subscribeTrack, type SubscribeEvent } from "./subscribe.js";
@@ -102,7 +103,7 @@ export class UpstreamObjects {
   }
 
   /** A rejection that is evidence against `peer`: demote it, or drop it at the threshold. */
-  penalize(peer: string, reason: string): "demoted" | "dropped" | "already-dropped" {
+  penalize(peer: string, reason: GateRejectReason): "demoted" | "dropped" | "already-dropped" {
     const p = this.#peers.get(peer);
     if (!p || p.stats.dropped !== undefined) return "already-dropped";
     const n = ++p.stats.junk;
@@ -194,7 +195,7 @@ export class UpstreamObjects {
           if (e.type === "connected") {
             stats.connected = true;
             stats.connects++;
-          } else if (e.type === "disconnected" || e.type === "error" || e.type === "auth-failed") {
+          } else if (e.type === "disconnected" || e.type === "error" || e.type === "dial-failed" || e.type === "auth-failed") {
             if (e.type === "disconnected" && stats.connected) stats.disconnects++;
             if (e.type !== "error") stats.connected = false;
             if (e.detail) stats.lastError = e.detail;

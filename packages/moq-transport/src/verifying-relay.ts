@@ -217,7 +217,8 @@ export async function createVerifyingRelay(opts: VerifyingRelayOptions): Promise
           } else if (e.type === "disconnected" || e.type === "auth-failed") {
             src.connected = false;
           }
-          if ((e.type === "error" || e.type === "disconnected" || e.type === "auth-failed") && e.detail) src.lastError = e.detail;
+          // A refused or timed-out dial is its own event type (`dial-failed`), not an `error`.
+          if ((e.type === "error" || e.type === "dial-failed" || e.type === "disconnected" || e.type === "auth-failed") && e.detail) src.lastError = e.detail;
           log.debug("manifest source event", { remote: opts.manifests, type: e.type, detail: e.detail });
           checkState();
         },

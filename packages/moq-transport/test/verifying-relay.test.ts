@@ -191,6 +191,15 @@ describe("createVerifyingRelay", () => {
     expect(r2.state).toBe("failed");
   });
 
+  it("says why an object upstream it cannot dial is not connected", async () => {
+    const leader = await node({ manifests: true, chunks: false });
+    const dead = `ecmoq://${Buffer.from(generateNodeIdentity().publicKey).toString("hex")}@127.0.0.1:9`;
+    const r = await relay({ streamId: STREAM, gate: gateFor([generateSigningKey().publicKey]), manifests: leader.node.endpoint, objects: [dead] });
+    await until("upstream error", () => r.stats.upstreams[dead]?.lastError !== undefined);
+    expect(r.stats.upstreams[dead]!.lastError).toContain("127.0.0.1:9");
+    expect(r.stats.upstreams[dead]!.connected).toBe(false);
+  });
+
   it("follows a restart into a new epoch: resets its window, blames no one, and downstream sees the new run", async () => {
     const key = generateSigningKey();
     const ids = { leader: generateNodeIdentity(), objs: generateNodeIdentity() };

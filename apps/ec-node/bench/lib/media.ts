@@ -15,6 +15,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { TsChunker, fixturePath } from "@ec/hdhr-capture";
+import { secondsFromTicks } from "@ec/stream-rules";
 
 const run = promisify(execFile);
 const QUIET = ["-hide_banner", "-loglevel", "error", "-nostdin", "-y"];
@@ -111,7 +112,7 @@ export function chunkPlan(path: string, chunkMs: number): ChunkPlan {
     chunkBytes += c.bytes.length;
     ticks += c.durationTicks;
   }
-  const mediaSeconds = ticks / 90_000;
+  const mediaSeconds = secondsFromTicks(ticks);
   return {
     fileBytes: statSync(path).size,
     count,

@@ -2,9 +2,9 @@ import { open, rename, rm } from "node:fs/promises";
 import { openStream, HdhrError } from "@ec/hdhr-capture";
 import { UsageError } from "../flags.js";
 import { CommandError, LOG_FLAGS, loggerFrom, onStopSignal } from "../common.js";
-import type { Command } from "../command.js";
+import { defineCommand } from "../command.js";
 
-export const capture: Command = {
+export const capture = defineCommand({
   name: "capture",
   summary: "Record a channel from an HDHomeRun (or hdhr-sim) into a TS file.\nUses the tuner's duration query; the file appears only when complete.",
   usage: "ec-node capture --hdhr <host[:port]> --channel <GuideNumber> --duration <s> --out rec.ts",
@@ -17,8 +17,8 @@ export const capture: Command = {
   },
   async run(flags) {
     const log = loggerFrom(flags, "capture");
-    const out = flags.out as string;
-    const durationMs = flags.duration as number;
+    const out = flags.out;
+    const durationMs = flags.duration;
     if (durationMs < 1000) throw new UsageError("--duration must be at least 1s");
     const stop = onStopSignal();
     const tmp = `${out}.partial-${process.pid}`;
@@ -31,7 +31,7 @@ export const capture: Command = {
     let bytes = 0;
     let lastLog = Date.now();
     try {
-      const stream = openStream(flags.hdhr as string, flags.channel as string, {
+      const stream = openStream(flags.hdhr, flags.channel, {
         durationS: Math.ceil(durationMs / 1000),
         signal: stop.signal,
       });
@@ -59,4 +59,4 @@ export const capture: Command = {
       throw err;
     }
   },
-};
+});

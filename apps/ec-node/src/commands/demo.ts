@@ -11,13 +11,13 @@ import { createFakeHdhr, fixturePath } from "@ec/hdhr-capture";
 import { parseWatchListen } from "@ec/subscriber/http";
 import { UsageError } from "../flags.js";
 import { CommandError, LOG_FLAGS, ensureOutputDir, loggerFrom, onStopSignal, untilAborted, writeFileAtomic } from "../common.js";
-import type { Command } from "../command.js";
+import { defineCommand } from "../command.js";
 
 const CLI = fileURLToPath(new URL("./cli.js", import.meta.url));
 const STREAM_ID = "demo";
 const CHANNEL = "5.1";
 
-export const demo: Command = {
+export const demo = defineCommand({
   name: "demo",
   summary: [
     "Run the whole live mesh on this machine and write verified HLS (two antennas, leader, follower, relay, subscriber).",
@@ -45,10 +45,10 @@ export const demo: Command = {
   },
   async run(flags) {
     const log = loggerFrom(flags, "demo");
-    const out = resolve(flags.out as string);
-    const durationMs = flags.duration as number | undefined;
+    const out = resolve(flags.out);
+    const durationMs = flags.duration;
     if (durationMs !== undefined && durationMs < 2000) throw new UsageError("--duration must be at least 2s");
-    const serveHttp = flags["serve-http"] as string;
+    const serveHttp = flags["serve-http"];
     let watchListen: string | undefined;
     if (serveHttp !== "off") {
       let where;
@@ -64,7 +64,7 @@ export const demo: Command = {
         watchListen = `${where.host.includes(":") ? `[${where.host}]` : where.host}:0`;
       }
     }
-    const input = (flags.input as string | undefined) ?? fixturePath("h264-aac-1s-gop.ts");
+    const input = flags.input ?? fixturePath("h264-aac-1s-gop.ts");
     if (!existsSync(input)) throw new UsageError(`--input ${input}: no such file`);
     // The fake tuner probes and replays the file: a device or FIFO would be read without end.
     if (!statSync(input).isFile()) throw new UsageError(`--input ${input}: not a regular file`);
@@ -85,7 +85,7 @@ export const demo: Command = {
     const sims = await Promise.all([antenna(0), antenna(1)]);
     const [simA, simB] = sims;
     log.info("live fake tuners up (one broadcast, two devices)", { antennaA: simA.baseUrl, antennaB: simB.baseUrl, input });
-    const common = ["--stream-id", STREAM_ID, "--log-level", flags["log-level"] as string, "--log-format", flags["log-format"] as string];
+    const common = ["--stream-id", STREAM_ID, "--log-level", flags["log-level"], "--log-format", flags["log-format"]];
     try {
       const leader = startNode("leader", [
         "moq-publish", "--hdhr", simA.host, "--channel", CHANNEL, "--publish-manifests", "--signing-key", keyPath, "--publish-chunks=false", ...common,
@@ -164,7 +164,7 @@ export const demo: Command = {
       await Promise.all(sims.map((s) => s.close()));
     }
   },
-};
+});
 
 const STOPPED = Symbol("stopped");
 

@@ -1,9 +1,10 @@
 import { existsSync } from "node:fs";
 import { createFakeHdhr, parseDamageSpec, DamageSpecError, MAX_DEVICE_PROFILE, formatDamageSpec } from "@ec/hdhr-capture";
 import type { DamageBurst, DamageSpec } from "@ec/hdhr-capture";
+import { msFromTicks } from "@ec/stream-rules";
 import { UsageError } from "../flags.js";
 import { LOG_FLAGS, loggerFrom, onStopSignal } from "../common.js";
-import type { Command } from "../command.js";
+import { defineCommand } from "../command.js";
 
 /** `--clock-origin`: Unix milliseconds, or an ISO 8601 date-time with a zone. */
 function parseClockOrigin(text: string): number {
@@ -13,7 +14,7 @@ function parseClockOrigin(text: string): number {
   return ms;
 }
 
-export const hdhrSim: Command = {
+export const hdhrSim = defineCommand({
   name: "hdhr-sim",
   summary:
     "Run a fake HDHomeRun on loopback serving a TS recording; prints its base URL.\n" +
@@ -37,21 +38,21 @@ export const hdhrSim: Command = {
   },
   async run(flags) {
     const log = loggerFrom(flags, "hdhr-sim");
-    const input = flags.input as string;
+    const input = flags.input;
     if (!existsSync(input)) throw new UsageError(`--input ${input}: no such file`);
-    if (!((flags.speed as number) > 0)) throw new UsageError("--speed must be > 0");
-    if ((flags.tuners as number) < 1) throw new UsageError("--tuners must be >= 1");
-    const live = flags.live as boolean;
-    const originText = flags["clock-origin"] as string | undefined;
-    const profile = flags["device-profile"] as number | undefined;
-    const damageText = flags.damage as string | undefined;
+    if (!(flags.speed > 0)) throw new UsageError("--speed must be > 0");
+    if (flags.tuners < 1) throw new UsageError("--tuners must be >= 1");
+    const live = flags.live;
+    const originText = flags["clock-origin"];
+    const profile = flags["device-profile"];
+    const damageText = flags.damage;
     for (const [name, v] of [["clock-origin", originText], ["device-profile", profile], ["damage", damageText]] as const) {
       if (v !== undefined && !live) throw new UsageError(`--${name} needs --live`);
     }
     if (profile !== undefined && (profile < 0 || profile > MAX_DEVICE_PROFILE)) {
       throw new UsageError(`--device-profile must be from 0 to ${MAX_DEVICE_PROFILE}, got ${profile}`);
     }
-    if (live && (flags.speed as number) > 1000) throw new UsageError("--speed must be at most 1000 with --live");
+    if (live && flags.speed > 1000) throw new UsageError("--speed must be at most 1000 with --live");
     let damage: DamageSpec | undefined;
     if (damageText !== undefined) {
       try {
@@ -76,10 +77,10 @@ export const hdhrSim: Command = {
       });
     const sim = await createFakeHdhr({
       input,
-      listen: flags.listen as string,
-      speed: flags.speed as number,
-      tunerCount: flags.tuners as number,
-      channels: [{ guideNumber: flags.channel as string, guideName: "EC-SIM" }],
+      listen: flags.listen,
+      speed: flags.speed,
+      tunerCount: flags.tuners,
+      channels: [{ guideNumber: flags.channel, guideName: "EC-SIM" }],
       ...(live
         ? { live: true, deviceProfile: profile ?? 0, ...(clockOriginMs !== undefined ? { clockOriginMs } : {}), ...(damage ? { damage, onDamage } : {}) }
         : {}),
@@ -94,7 +95,7 @@ export const hdhrSim: Command = {
             live: true,
             clockOriginMs: sim.broadcast.clockOriginMs,
             deviceProfile: sim.broadcast.profile.profile,
-            loopMs: sim.broadcast.loopTicks / 90,
+            loopMs: msFromTicks(sim.broadcast.loopTicks),
             damage: damage ? formatDamageSpec(damage) : "none",
           }
         : {}),
@@ -104,4 +105,4 @@ export const hdhrSim: Command = {
     log.info("fake tuner stopped");
     return 0;
   },
-};
+});

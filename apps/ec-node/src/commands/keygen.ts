@@ -2,9 +2,9 @@ import { existsSync } from "node:fs";
 import { encodeKeyFile, generateSigningKey, publicKeyToHex } from "@ec/manifest";
 import { UsageError } from "../flags.js";
 import { writeFileAtomic } from "../common.js";
-import type { Command } from "../command.js";
+import { defineCommand } from "../command.js";
 
-export const keygen: Command = {
+export const keygen = defineCommand({
   name: "keygen",
   summary: "Write a new Ed25519 signing key (mode 0600) and print its public key.\nUse it with moq-publish --signing-key (or --node-key); give the public key to subscribers as --trusted-key.",
   usage: "ec-node keygen --out leader.key [--force]",
@@ -13,7 +13,7 @@ export const keygen: Command = {
     force: { kind: "boolean", help: "overwrite an existing file", default: false },
   },
   async run(flags) {
-    const out = flags.out as string;
+    const out = flags.out;
     if (existsSync(out) && !flags.force) throw new UsageError(`--out ${out} exists; refusing to overwrite a key (use --force)`);
     const key = generateSigningKey();
     try {
@@ -24,4 +24,4 @@ export const keygen: Command = {
     process.stdout.write(publicKeyToHex(key.publicKey) + "\n");
     return 0;
   },
-};
+});

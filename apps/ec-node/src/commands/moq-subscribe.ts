@@ -5,9 +5,9 @@ import type { WatchServer } from "@ec/subscriber/http";
 import { parseEndpointAddr } from "@ec/moq-transport";
 import { UsageError } from "../flags.js";
 import { CommandError, LOG_FLAGS, SECRET_FLAGS, ensureOutputDir, loggerFrom, onStopSignal, parseTrustedKey, streamSecretFrom, validateStreamId } from "../common.js";
-import type { Command } from "../command.js";
+import { defineCommand } from "../command.js";
 
-export const moqSubscribe: Command = {
+export const moqSubscribe = defineCommand({
   name: "moq-subscribe",
   summary: [
     "Subscribe to a stream, verify every object against signed manifests, and write HLS.",
@@ -42,17 +42,17 @@ export const moqSubscribe: Command = {
   },
   async run(flags) {
     const log = loggerFrom(flags, "moq-subscribe");
-    const remotes = flags.remote as string[];
+    const remotes = flags.remote;
     if (remotes.length === 0) throw new UsageError("missing --remote <EndpointAddr>");
-    const allowInsecure = flags["insecure-remote"] as boolean;
-    for (const r of [...remotes, ...(flags["remote-manifests"] ? [flags["remote-manifests"] as string] : [])]) {
+    const allowInsecure = flags["insecure-remote"];
+    for (const r of [...remotes, ...(flags["remote-manifests"] ? [flags["remote-manifests"]] : [])]) {
       try {
         parseEndpointAddr(r, { allowInsecure });
       } catch (err) {
         throw new UsageError(`bad EndpointAddr ${JSON.stringify(r)}: ${(err as Error).message}`);
       }
     }
-    const serveHttp = flags["serve-http"] as string | undefined;
+    const serveHttp = flags["serve-http"];
     if (serveHttp !== undefined) {
       try {
         parseWatchListen(serveHttp);
@@ -62,22 +62,22 @@ export const moqSubscribe: Command = {
     }
     // Every flag is checked before anything starts or is printed: a bad value is exit 2 and one line
     // (a usage error), never a runtime failure (exit 1) discovered halfway through.
-    const streamId = validateStreamId(flags["stream-id"] as string);
+    const streamId = validateStreamId(flags["stream-id"]);
     const streamSecret = streamSecretFrom(flags);
-    if ((flags["relay-stats"] as string[]).length > 0 && serveHttp === undefined) throw new UsageError("--relay-stats goes with --serve-http (it shows relay hops on the watch page)");
-    const requireManifest = flags["require-manifest"] as boolean;
-    const subscribeManifests = flags["subscribe-manifests"] as boolean;
+    if (flags["relay-stats"].length > 0 && serveHttp === undefined) throw new UsageError("--relay-stats goes with --serve-http (it shows relay hops on the watch page)");
+    const requireManifest = flags["require-manifest"];
+    const subscribeManifests = flags["subscribe-manifests"];
     if (requireManifest && !subscribeManifests) throw new UsageError("--require-manifest needs manifests: drop --subscribe-manifests=false");
     if (!requireManifest && !flags.epoch) throw new UsageError("--require-manifest=false needs --epoch <id> to open objects");
-    const trustedKeys = (flags["trusted-key"] as string[]).map(parseTrustedKey);
-    const stopAfterMs = flags["stop-after"] as number | undefined;
-    const timeoutMs = (flags.timeout as number | undefined) ?? (stopAfterMs !== undefined ? stopAfterMs * 2 + 30_000 : undefined);
-    const hlsWindow = flags["hls-window"] as number;
+    const trustedKeys = flags["trusted-key"].map(parseTrustedKey);
+    const stopAfterMs = flags["stop-after"];
+    const timeoutMs = flags.timeout ?? (stopAfterMs !== undefined ? stopAfterMs * 2 + 30_000 : undefined);
+    const hlsWindow = flags["hls-window"];
     if (hlsWindow < 0) throw new UsageError("--hls-window must be >= 0");
-    if ((flags.backfill as number) < 1) throw new UsageError("--backfill must be >= 1");
-    if ((flags["max-object-bytes"] as number) < 1024) throw new UsageError("--max-object-bytes must be >= 1024");
-    if ((flags["junk-threshold"] as number) < 1) throw new UsageError("--junk-threshold must be >= 1");
-    const hlsDir = flags["hls-dir"] as string;
+    if (flags.backfill < 1) throw new UsageError("--backfill must be >= 1");
+    if (flags["max-object-bytes"] < 1024) throw new UsageError("--max-object-bytes must be >= 1024");
+    if (flags["junk-threshold"] < 1) throw new UsageError("--junk-threshold must be >= 1");
+    const hlsDir = flags["hls-dir"];
     ensureOutputDir(hlsDir, "hls-dir");
     if (!requireManifest) process.stderr.write("WARNING: --require-manifest=false: objects are written without a signed manifest vouching for them\n");
     if (requireManifest && trustedKeys.length === 0) {
@@ -88,7 +88,7 @@ export const moqSubscribe: Command = {
     let watch: WatchServer | undefined;
     if (serveHttp !== undefined) {
       try {
-        watch = await startWatchServer({ listen: serveHttp, hlsDir, stats: () => live, log, relayStatsFiles: flags["relay-stats"] as string[] });
+        watch = await startWatchServer({ listen: serveHttp, hlsDir, stats: () => live, log, relayStatsFiles: flags["relay-stats"] });
       } catch (err) {
         throw new CommandError((err as Error).message);
       }
@@ -100,7 +100,7 @@ export const moqSubscribe: Command = {
     try {
       res = await runSubscriber({
         remotes,
-        remoteManifests: flags["remote-manifests"] as string | undefined,
+        remoteManifests: flags["remote-manifests"],
         allowInsecure,
         streamId,
         subscribeManifests,
@@ -111,12 +111,12 @@ export const moqSubscribe: Command = {
         hlsWindow,
         stopAfterMs,
         timeoutMs,
-        statsJson: flags["stats-json"] as string | undefined,
-        backfill: flags.backfill as number,
-        epoch: flags.epoch as string | undefined,
-        chunkMs: flags["chunk-ms"] as number,
-        maxObjectBytes: flags["max-object-bytes"] as number,
-        junkThreshold: flags["junk-threshold"] as number,
+        statsJson: flags["stats-json"],
+        backfill: flags.backfill,
+        epoch: flags.epoch,
+        chunkMs: flags["chunk-ms"],
+        maxObjectBytes: flags["max-object-bytes"],
+        junkThreshold: flags["junk-threshold"],
         log,
         signal: stop.signal,
         onStats: (s) => (live = s),
@@ -142,4 +142,4 @@ export const moqSubscribe: Command = {
     log.info("done", { reason: res.reason, ...summary });
     return 0;
   },
-};
+});

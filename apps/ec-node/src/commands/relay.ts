@@ -3,9 +3,9 @@ import { createVerifyingRelay, parseAdvertiseAddr, parseEndpointAddr, parseListe
 import type { VerifyingRelay } from "@ec/moq-transport";
 import { UsageError } from "../flags.js";
 import { CommandError, LOG_FLAGS, addrFlag, loggerFrom, onStopSignal, parseTrustedKey, readKeyFile, validateStreamId, writeFileAtomic } from "../common.js";
-import type { Command } from "../command.js";
+import { defineCommand } from "../command.js";
 
-export const relay: Command = {
+export const relay = defineCommand({
   name: "relay",
   summary: [
     "Relay a stream without a tuner: take manifests and encrypted objects from upstream peers, forward only what verifies.",
@@ -35,10 +35,10 @@ export const relay: Command = {
   },
   async run(flags) {
     const log = loggerFrom(flags, "relay");
-    const streamId = validateStreamId(flags["stream-id"] as string);
-    const remotes = flags.remote as string[];
+    const streamId = validateStreamId(flags["stream-id"]);
+    const remotes = flags.remote;
     if (remotes.length === 0) throw new UsageError("missing --remote <EndpointAddr>");
-    const manifestSource = (flags["remote-manifests"] as string | undefined) ?? remotes[0]!;
+    const manifestSource = flags["remote-manifests"] ?? remotes[0]!;
     for (const r of [...remotes, manifestSource]) {
       try {
         parseEndpointAddr(r);
@@ -46,19 +46,19 @@ export const relay: Command = {
         throw new UsageError(`bad EndpointAddr ${JSON.stringify(r)}: ${(err as Error).message}`);
       }
     }
-    const trustedKeys = (flags["trusted-key"] as string[]).map(parseTrustedKey);
+    const trustedKeys = flags["trusted-key"].map(parseTrustedKey);
     // A relay vouches for what it forwards to many subscribers: it never trusts on first use.
     if (trustedKeys.length === 0) throw new UsageError("missing --trusted-key <hex> (the leader's public key; a relay never trusts on first use)");
-    const listen = flags.listen as string;
-    const advertise = flags.advertise as string | undefined;
+    const listen = flags.listen;
+    const advertise = flags.advertise;
     addrFlag("listen", listen, parseListenAddr);
     addrFlag("advertise", advertise, parseAdvertiseAddr);
-    const window = flags.window as number;
+    const window = flags.window;
     if (window < 1 || window > 1024) throw new UsageError("--window must be between 1 and 1024");
-    const junkThreshold = flags["junk-threshold"] as number;
+    const junkThreshold = flags["junk-threshold"];
     if (junkThreshold < 1) throw new UsageError("--junk-threshold must be >= 1");
-    const identity = flags["node-key"] ? readKeyFile(flags["node-key"] as string, "node-key") : undefined;
-    const statsPath = flags["stats-json"] as string | undefined;
+    const identity = flags["node-key"] ? readKeyFile(flags["node-key"], "node-key") : undefined;
+    const statsPath = flags["stats-json"];
 
     const stop = onStopSignal();
     let r: VerifyingRelay;
@@ -83,7 +83,7 @@ export const relay: Command = {
     };
     writeStats();
     const timer = setInterval(writeStats, 1000);
-    if (flags["endpoint-file"]) writeFileAtomic(flags["endpoint-file"] as string, r.endpoint + "\n");
+    if (flags["endpoint-file"]) writeFileAtomic(flags["endpoint-file"], r.endpoint + "\n");
     process.stdout.write(r.endpoint + "\n");
     log.info("relaying", { endpoint: r.endpoint, streamId, manifests: manifestSource, objects: remotes.join(" ") });
 
@@ -106,5 +106,5 @@ export const relay: Command = {
     log.info("stopped", summary);
     return 0;
   },
-};
+});
 

@@ -3,7 +3,7 @@
  * 0..n-1 (the sum of their durations) has elapsed since chunk 0 was released. Used to publish
  * a recording as if it were live.
  */
-import { TICKS_PER_SECOND } from "../ts/timestamps.js";
+import { TICKS_PER_SECOND } from "@ec/stream-rules";
 import type { TsChunk } from "./ts-chunker.js";
 
 /** Options of `pacedChunks`. */

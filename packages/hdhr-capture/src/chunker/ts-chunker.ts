@@ -29,7 +29,7 @@ import { ProgramTracker } from "../ts/program-tracker.js";
 import { parsePesStart } from "../ts/pes.js";
 import { KeyframeScanner, canScanKeyframes } from "../ts/keyframe-scanner.js";
 import type { KeyframeVerdict } from "../ts/keyframe-scanner.js";
-import { timestampDelta, TICKS_PER_SECOND } from "../ts/timestamps.js";
+import { MAX_CHUNK_BYTES, ptsDelta, TICKS_PER_SECOND } from "@ec/stream-rules";
 import { ChunkBuffer } from "./chunk-buffer.js";
 
 /**
@@ -115,7 +115,6 @@ interface Candidate {
 }
 
 const DEFAULT_CHUNK_MS = 2000;
-const DEFAULT_MAX_CHUNK_BYTES = 32 * 1024 * 1024;
 const MIN_MAX_CHUNK_BYTES = 64 * 1024;
 /** How much longer than a chunk's own span the gap to the next chunk may be before it counts as a jump. */
 const GAP_SLACK_TICKS = TICKS_PER_SECOND;
@@ -161,7 +160,7 @@ export class TsChunker {
     if (!Number.isFinite(chunkMs) || chunkMs <= 0) throw new RangeError(`chunkMs must be a positive number, got ${chunkMs}`);
     const firstSeq = opts.firstSeq ?? 0;
     if (!Number.isSafeInteger(firstSeq) || firstSeq < 0) throw new RangeError(`firstSeq must be a non-negative integer, got ${firstSeq}`);
-    const maxBytes = opts.maxChunkBytes ?? DEFAULT_MAX_CHUNK_BYTES;
+    const maxBytes = opts.maxChunkBytes ?? MAX_CHUNK_BYTES;
     if (!Number.isSafeInteger(maxBytes) || maxBytes < MIN_MAX_CHUNK_BYTES) {
       throw new RangeError(`maxChunkBytes must be an integer of at least ${MIN_MAX_CHUNK_BYTES}, got ${maxBytes}`);
     }
@@ -310,7 +309,7 @@ export class TsChunker {
       return;
     }
     if (this.#lastDts >= 0) {
-      const d = timestampDelta(pes.dts, this.#lastDts);
+      const d = ptsDelta(pes.dts, this.#lastDts);
       if (d > 0 && d <= TICKS_PER_SECOND) this.#frameTicks = d;
     }
     this.#lastDts = pes.dts;
@@ -390,7 +389,7 @@ export class TsChunker {
   }
 
   #notePts(pts: number): void {
-    const d = timestampDelta(pts, this.#firstPts);
+    const d = ptsDelta(pts, this.#firstPts);
     if (d > this.#maxPtsDelta) this.#maxPtsDelta = d;
   }
 
@@ -401,7 +400,7 @@ export class TsChunker {
 
   #durationUntil(nextPts: number): number {
     const span = this.#span();
-    const gap = timestampDelta(nextPts, this.#firstPts);
+    const gap = ptsDelta(nextPts, this.#firstPts);
     return gap > 0 && gap <= span + GAP_SLACK_TICKS ? gap : span;
   }
 

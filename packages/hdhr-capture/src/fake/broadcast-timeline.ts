@@ -22,7 +22,7 @@ import type { Pmt } from "../ts/psi-tables.js";
 import { parsePesStart } from "../ts/pes.js";
 import { KeyframeScanner, canScanKeyframes } from "../ts/keyframe-scanner.js";
 import { findTimestampFields } from "../ts/timestamp-fields.js";
-import { TICKS_PER_SECOND, timestampDelta } from "../ts/timestamps.js";
+import { ptsDelta, TICKS_PER_SECOND } from "@ec/stream-rules";
 
 /** A random-access point of the recording (file timestamps, loop 0). */
 export interface TimelineRap {
@@ -139,7 +139,7 @@ export function buildTimeline(bytes: Uint8Array, name = "input"): BroadcastTimel
     if (clock >= 0) {
       if (clock0 < 0) clock0 = clock;
       else {
-        const d = timestampDelta(clock, lastClock);
+        const d = ptsDelta(clock, lastClock);
         if (d > 0) clockRel += d;
       }
       lastClock = clock;
@@ -153,12 +153,12 @@ export function buildTimeline(bytes: Uint8Array, name = "input"): BroadcastTimel
       if (pes) {
         if (ref < 0) ref = pes.pts;
         const sp = spans.get(pid) ?? { min: Infinity, max: -Infinity, lastDts: -1, frame: 0 };
-        const rp = timestampDelta(pes.pts, ref);
-        const rd = timestampDelta(pes.dts, ref);
+        const rp = ptsDelta(pes.pts, ref);
+        const rd = ptsDelta(pes.dts, ref);
         sp.min = Math.min(sp.min, rp, rd);
         sp.max = Math.max(sp.max, rp, rd);
         if (sp.lastDts >= 0) {
-          const d = timestampDelta(pes.dts, sp.lastDts);
+          const d = ptsDelta(pes.dts, sp.lastDts);
           if (d > 0 && d <= TICKS_PER_SECOND) sp.frame = d;
         }
         sp.lastDts = pes.dts;

@@ -12,6 +12,7 @@
  * - `drop`: the packets are missing.
  * - `mix`: each burst is one or the other, from the seed.
  */
+import { TICKS_PER_SECOND } from "@ec/stream-rules";
 
 /** What a burst does to its packets. */
 export type DamageMode = "tei" | "drop";
@@ -75,7 +76,7 @@ export function damageHash(seed: number, window: number, salt: number): number {
 
 /** Where window `w`'s burst starts (broadcast ticks since the origin) and what it does. */
 export function burstOfWindow(spec: DamageSpec, window: number): { startTicks: number; mode: DamageMode } {
-  const everyTicks = Math.round(spec.everyS * 90_000);
+  const everyTicks = Math.round(spec.everyS * TICKS_PER_SECOND);
   const frac = damageHash(spec.seed, window, 1) / 2 ** 32;
   const mode: DamageMode = spec.mode === "mix" ? (damageHash(spec.seed, window, 2) & 1 ? "drop" : "tei") : spec.mode;
   return { startTicks: window * everyTicks + Math.floor(frac * everyTicks), mode };

@@ -8,6 +8,7 @@
  * it is a pure function of the broadcast position, like the broadcast itself.
  */
 import { PAT_PID, NULL_PID, PACKET_SIZE } from "../ts/packet.js";
+import { TICKS_PER_MS } from "../ts/timestamps.js";
 import { buildSection, packetizeSection } from "../ts/psi-build.js";
 import type { Pmt } from "../ts/psi-tables.js";
 
@@ -34,7 +35,7 @@ export const MAX_DEVICE_PROFILE = 255;
 export function deviceProfile(n: number): DeviceProfile {
   if (!Number.isInteger(n) || n < 0 || n > MAX_DEVICE_PROFILE) throw new RangeError(`device profile must be an integer from 0 to ${MAX_DEVICE_PROFILE}, got ${n}`);
   if (n === 0) return { profile: 0, filtersProgram: false, psiIntervalTicks: 0, psiPhaseTicks: 0, nullEvery: 0, extraEvery: 0, extraPid: 0 };
-  const psiIntervalTicks = (100 + 37 * (n % 5)) * 90;
+  const psiIntervalTicks = (100 + 37 * (n % 5)) * TICKS_PER_MS;
   return {
     profile: n,
     filtersProgram: true,

@@ -11,7 +11,7 @@ import type { AddressInfo } from "node:net";
 import { randomBytes } from "node:crypto";
 import { DEVICE_TYPE_TUNER } from "../hdhr/discovery-packet.js";
 import { lineupCodecName } from "../ts/stream-types.js";
-import { TICKS_PER_SECOND } from "../ts/timestamps.js";
+import { TICKS_PER_SECOND } from "@ec/stream-rules";
 import { pacedTsFile } from "./paced-ts-file.js";
 import { probeTsFile } from "./probe-ts-file.js";
 import type { TsFileProbe } from "./probe-ts-file.js";

@@ -15,7 +15,8 @@
 import { readFile } from "node:fs/promises";
 import { PACKET_SIZE, packetPid } from "../ts/packet.js";
 import { shiftTimestamps } from "../ts/timestamp-fields.js";
-import { TIMESTAMP_WRAP } from "../ts/timestamps.js";
+import { PTS_MODULO, TICKS_PER_SECOND } from "@ec/stream-rules";
+import { TICKS_PER_MS } from "../ts/timestamps.js";
 import { buildTimeline } from "./broadcast-timeline.js";
 import type { BroadcastTimeline } from "./broadcast-timeline.js";
 import { burstOfWindow, damageHash, parseDamageSpec } from "./damage-spec.js";
@@ -123,7 +124,7 @@ export class LiveBroadcast {
 
   /** Broadcast time now, in ticks since the origin. */
   nowTicks(): number {
-    return Math.floor((this.#now() - this.clockOriginMs) * 90 * this.speed);
+    return Math.floor((this.#now() - this.clockOriginMs) * TICKS_PER_MS * this.speed);
   }
 
   /** Ticks per loop of the recording. */
@@ -154,7 +155,7 @@ export class LiveBroadcast {
 
   /** How much loop n shifts timestamps: n × L mod 2^33. */
   timestampOffset(loop: number): number {
-    return (loop * this.timeline.loopTicks) % TIMESTAMP_WRAP;
+    return (loop * this.timeline.loopTicks) % PTS_MODULO;
   }
 
   /** The damage burst of window `w` (pure: what any sim with this spec damages there). */
@@ -175,7 +176,7 @@ export class LiveBroadcast {
     for (let n = loop; n >= loop - 1 && afterKeyframePts < 0 && raps.length > 0; n--) {
       for (let k = raps.length - 1; k >= 0; k--) {
         if (n * count + raps[k]!.index <= from) {
-          afterKeyframePts = (raps[k]!.pts + this.timestampOffset(n)) % TIMESTAMP_WRAP;
+          afterKeyframePts = (raps[k]!.pts + this.timestampOffset(n)) % PTS_MODULO;
           break;
         }
       }
@@ -185,7 +186,7 @@ export class LiveBroadcast {
       for (const r of raps) {
         const a = n * count + r.index;
         const b = n * count + r.decidedAt;
-        if (a < from + spec.burst && b >= from) keyframesHit.push((r.pts + this.timestampOffset(n)) % TIMESTAMP_WRAP);
+        if (a < from + spec.burst && b >= from) keyframesHit.push((r.pts + this.timestampOffset(n)) % PTS_MODULO);
       }
     }
     return {
@@ -193,7 +194,7 @@ export class LiveBroadcast {
       mode,
       fromPacket: from,
       packets: spec.burst,
-      onAirMs: this.onAir(from) / 90,
+      onAirMs: this.onAir(from) / TICKS_PER_MS,
       programPackets,
       afterKeyframePts,
       keyframesHit,
@@ -204,7 +205,7 @@ export class LiveBroadcast {
   burstsBetween(gFrom: number, gTo: number): DamageBurst[] {
     const spec = this.damage;
     if (!spec || gTo <= gFrom) return [];
-    const everyTicks = Math.round(spec.everyS * 90_000);
+    const everyTicks = Math.round(spec.everyS * TICKS_PER_SECOND);
     const out: DamageBurst[] = [];
     // A burst can start up to `burst` packets before gFrom, so look one window back (and more for tiny windows).
     const firstW = Math.max(0, Math.floor(this.onAir(Math.max(0, gFrom - spec.burst)) / everyTicks) - 1);
@@ -281,7 +282,7 @@ export class LiveBroadcast {
       }
       const next = this.onAir(g);
       if (next > stopAt) return;
-      await this.#sleep(Math.min(MAX_SLEEP_MS, Math.max(1, (next - now) / 90 / this.speed)), signal);
+      await this.#sleep(Math.min(MAX_SLEEP_MS, Math.max(1, (next - now) / TICKS_PER_MS / this.speed)), signal);
     }
   }
 

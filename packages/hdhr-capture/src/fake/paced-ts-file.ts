@@ -11,7 +11,7 @@ import { createReadStream } from "node:fs";
 import { PACKET_SIZE, packetPcrBase, packetPid, packetStartsUnit, payloadOffset } from "../ts/packet.js";
 import { TsPacketSync } from "../ts/packet-sync.js";
 import { parsePesStart } from "../ts/pes.js";
-import { TICKS_PER_SECOND, timestampDelta } from "../ts/timestamps.js";
+import { ptsDelta, TICKS_PER_SECOND } from "@ec/stream-rules";
 import type { TsFileProbe } from "./probe-ts-file.js";
 
 /** Options of `pacedTsFile`. */
@@ -68,7 +68,7 @@ export async function* pacedTsFile(
     const t = clockOf(buf, off);
     if (t >= 0) {
       if (last >= 0) {
-        const d = timestampDelta(t, last);
+        const d = ptsDelta(t, last);
         if (d > 0 && d <= MAX_CLOCK_STEP) step = d;
         media += d > 0 && d <= MAX_CLOCK_STEP ? d : step;
       }

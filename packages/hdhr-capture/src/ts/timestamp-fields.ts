@@ -4,7 +4,7 @@
  * loop a recording with continuous timestamps (each pass shifted by the loop's duration).
  */
 import { PACKET_SIZE, packetStartsUnit, payloadOffset } from "./packet.js";
-import { TIMESTAMP_WRAP } from "./timestamps.js";
+import { ptsAdd } from "@ec/stream-rules";
 
 /** Byte offsets (relative to the packet start) of its timestamps; -1 when absent. */
 export interface TimestampFields {
@@ -32,8 +32,7 @@ export function findTimestampFields(buf: Uint8Array, off: number): TimestampFiel
 }
 
 function shift33(v: number, by: number): number {
-  const r = (v + by) % TIMESTAMP_WRAP;
-  return r < 0 ? r + TIMESTAMP_WRAP : r;
+  return ptsAdd(v, by);
 }
 
 function readPesTimestamp(b: Uint8Array, at: number): number {
