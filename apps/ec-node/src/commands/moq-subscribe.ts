@@ -2,9 +2,8 @@ import { runSubscriber } from "@ec/subscriber";
 import type { SubscriberStats } from "@ec/subscriber";
 import { parseWatchListen, startWatchServer } from "@ec/subscriber/http";
 import type { WatchServer } from "@ec/subscriber/http";
-import { parseEndpointAddr } from "@ec/moq-transport";
 import { UsageError } from "../flags.js";
-import { CommandError, LOG_FLAGS, SECRET_FLAGS, ensureOutputDir, loggerFrom, onStopSignal, parseTrustedKey, streamSecretFrom, validateStreamId } from "../common.js";
+import { CommandError, LOG_FLAGS, SECRET_FLAGS, checkEndpointArgs, ensureOutputDir, loggerFrom, onStopSignal, parseTrustedKey, streamSecretFrom, validateStreamId } from "../common.js";
 import { defineCommand } from "../command.js";
 
 export const moqSubscribe = defineCommand({
@@ -45,13 +44,7 @@ export const moqSubscribe = defineCommand({
     const remotes = flags.remote;
     if (remotes.length === 0) throw new UsageError("missing --remote <EndpointAddr>");
     const allowInsecure = flags["insecure-remote"];
-    for (const r of [...remotes, ...(flags["remote-manifests"] ? [flags["remote-manifests"]] : [])]) {
-      try {
-        parseEndpointAddr(r, { allowInsecure });
-      } catch (err) {
-        throw new UsageError(`bad EndpointAddr ${JSON.stringify(r)}: ${(err as Error).message}`);
-      }
-    }
+    checkEndpointArgs([...remotes, ...(flags["remote-manifests"] ? [flags["remote-manifests"]] : [])], { allowInsecure });
     const serveHttp = flags["serve-http"];
     if (serveHttp !== undefined) {
       try {
