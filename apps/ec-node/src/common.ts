@@ -2,6 +2,7 @@
  * What every subcommand shares: log flags, reading key files, a one-line failure and exit code.
  */
 import { writeFileSync, renameSync } from "node:fs";
+import { streamIdProblem } from "@ec/stream-rules";
 import { decodeKeyFile, publicKeyFromHex } from "@ec/manifest";
 import type { SigningKey } from "@ec/manifest";
 import { createLogger, LOG_LEVELS } from "./log.js";
@@ -129,7 +130,8 @@ export function ensureOutputDir(dir: string, flag: string): void {
 }
 
 export function validateStreamId(id: string): string {
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(id)) {
+  // The one stream-id rule (@ec/stream-rules), as every package enforces it.
+  if (streamIdProblem(id) !== undefined) {
     throw new UsageError(`--stream-id ${JSON.stringify(id)}: use 1-128 letters, digits, '.', '_' or '-', starting with a letter or digit`);
   }
   return id;

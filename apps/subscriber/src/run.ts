@@ -181,6 +181,7 @@ export class SubscriberRun {
     const blame = !mismatch || this.gate.manifestsCurrent;
     bump(this.app.refused, reason);
     bump(peerStats(this.stats, e.peer, "objects").rejected, reason);
+    this.opts.log.warn("object rejected", { peer: e.peer, seq: e.seq, reason, blamed: blame });
     if (blame) {
       this.app.refusedBlamed++;
       this.penalize(e.peer, reason);

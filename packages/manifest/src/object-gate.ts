@@ -68,7 +68,7 @@ export interface ObjectGateOptions {
   blameFreshnessMs?: number;
   /** Objects more than this many seqs past the newest vouched one are refused, not held. Default 16. */
   maxAheadSeqs?: number;
-  /** Largest object the gate will hold or hash. Default 64 MiB. */
+  /** Largest object the gate will hold or hash. Default MAX_OBJECT_BYTES of @ec/stream-rules (one sealed 32 MiB chunk). */
   maxObjectBytes?: number;
   /** Clock in unix milliseconds. Default `Date.now`. */
   now?: () => number;
