@@ -8,7 +8,7 @@ import type { GateVerdict, IngestResult } from "@ec/manifest";
 import { deriveStreamKey, openChunk } from "@ec/chunk-crypto";
 import type { StreamKey } from "@ec/chunk-crypto";
 import { ObjectSources, subscribeTrack, TransportError } from "@ec/moq-transport";
-import type { SourceEvent } from "@ec/moq-transport";
+import type { SourceDeadlines, SourceEvent } from "@ec/moq-transport";
 import { chooseStart, SegmentWriter } from "@ec/hls-sink";
 import type { WrittenSegment } from "@ec/hls-sink";
 import { MAX_OBJECT_BYTES, msFromTicks, ticksFromMs } from "@ec/stream-rules";
@@ -67,7 +67,7 @@ export class SubscriberRun {
       maxFrameBytesFor: (seq) => Math.min(this.gate.maxObjectBytesFor(seq), this.liveMaxFrameBytes()),
       dropAfter: opts.junkThreshold ?? 3,
       chunkMs: () => this.#chunkMs,
-      deadlines: opts.deadlines,
+      deadlines: this.deadlines(opts.deadlines ?? {}),
       resumeFrom,
       // Waiting: a verified manifest of this epoch lists a seq we still need.
       waiting: () => {
@@ -78,6 +78,35 @@ export class SubscriberRun {
       onObject: ({ seq, bytes, peer }) => this.onObject(seq, bytes, peer),
       onEvent: (e) => this.onSourceEvent(e),
     });
+  }
+
+  /**
+   * The failover deadlines, read whenever ObjectSources computes them. moq-lite 0.2.2 copies a
+   * frame quadratically as it arrives (alone on loopback: 8 MiB 1.6 s, 24 MiB ~12 s), so for big
+   * vouched objects the group, frame and progress deadlines grow with the square of the largest one
+   * (x2 for a loaded host); objects of a few MiB keep the chunk-based defaults.
+   */
+  deadlines(given: Partial<SourceDeadlines>): Partial<SourceDeadlines> {
+    const run = this;
+    const big = () => {
+      const eightMiB = run.#largestVouched / (8 * 1024 * 1024);
+      const ms = Math.round(2 * 1600 * eightMiB * eightMiB);
+      return ms > run.#chunkMs ? ms : undefined;
+    };
+    return {
+      ...given,
+      // The group header may reach moq-lite only with the start of its frame: both wait as long.
+      get groupMs() {
+        return given.groupMs ?? big();
+      },
+      get frameMs() {
+        return given.frameMs ?? big();
+      },
+      get progressMs() {
+        const b = big();
+        return given.progressMs ?? (b === undefined ? undefined : b + run.#chunkMs);
+      },
+    };
   }
 
   get maxObjectBytes(): number {
