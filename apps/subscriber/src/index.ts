@@ -35,28 +35,21 @@ export interface SubscriberOptions {
   hlsDir: string;
   /** 0 keeps every segment (event playlist). */
   hlsWindow: number;
-  /** Stop (exit 0) after this much verified media is written. */
+  /** Stop (exit 0) after this much verified media is written; give up (with the reason) at `timeoutMs`. */
   stopAfterMs?: number;
-  /** Give up (exit non-zero, with the reason) if `stopAfterMs` is not reached by then. */
   timeoutMs?: number;
   statsJson?: string;
   /** Only with requireManifest=false: the epoch to open unvouched objects with, and their nominal length. */
   epoch?: string;
   chunkMs?: number;
-  /** Objects held before their manifest arrives. */
+  /** Objects held before their manifest arrives (default 64 objects, 256 MiB). */
   pendingMaxObjects?: number;
   pendingMaxBytes?: number;
-  /**
-   * How many segments before the live edge to start at, when joining a running stream: the first
-   * verified manifest says which seqs exist, and the object subscription asks for the last
-   * `backfill` of them still in the relay's window (default 3, what HLS players like to buffer).
-   */
+  /** Joining a running stream: start this many segments before the live edge of the first manifest (default 3). */
   backfill?: number;
-  /**
-   * Rejected objects from one object peer before it is dropped (default 3). The first one already
-   * demotes it: the feed moves to another relay if there is one.
-   */
+  /** Blamed rejections from one object peer before it is dropped (default 3; the first demotes it). */
   junkThreshold?: number;
+  /** Largest object taken from a relay (default MAX_OBJECT_BYTES of @ec/stream-rules). */
   maxObjectBytes?: number;
   /** Failover deadlines (ms); unset ones follow the chunk duration (see ObjectSources in @ec/moq-transport). */
   deadlines?: Partial<SourceDeadlines>;

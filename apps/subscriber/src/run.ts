@@ -29,7 +29,7 @@ export class SubscriberRun {
   readonly gate: ObjectGate;
   readonly sources: ObjectSources;
   readonly manifestPeer: string;
-  readonly app: AppCounts = { refused: {}, refusedBlamed: 0, duplicates: 0, unvouched: 0 };
+  readonly app: AppCounts = { duplicates: 0, unvouched: 0 };
   /** Where the object subscription starts in the current epoch (from its first manifest). */
   startSeq: number | undefined;
   #largestVouched = 0;
@@ -202,19 +202,7 @@ export class SubscriberRun {
   onSourceEvent(e: SourceEvent): void {
     if (e.type !== "frame-refused") return noteSourceEvent(this.stats, this.opts.log, e);
     this.opts.log.warn("frame refused at its length prefix", { peer: e.peer, seq: e.seq, bytes: e.bytes, limit: e.limit });
-    // Within --max-object-bytes but bigger than the size a manifest vouches for: a size mismatch,
-    // found before the bytes (blamed only against current manifests). Beyond that, or the live maximum: oversize.
-    const vouched = this.gate.verifier.entry(e.seq)?.objectSize === e.limit;
-    const mismatch = e.bytes !== undefined && e.bytes <= this.maxObjectBytes && vouched;
-    const reason = mismatch ? "size-mismatch" : "oversize";
-    const blame = !mismatch || this.gate.manifestsCurrent;
-    bump(this.app.refused, reason);
-    bump(peerStats(this.stats, e.peer, "objects").rejected, reason);
-    this.opts.log.warn("object rejected", { peer: e.peer, seq: e.seq, reason, blamed: blame });
-    if (blame) {
-      this.app.refusedBlamed++;
-      this.penalize(e.peer, reason);
-    }
+    this.onVerdict(this.gate.refuseFrame(e.seq, e.bytes, e.peer));
     this.refreshStats();
   }
 

@@ -99,9 +99,6 @@ export function newSubscriberStats(streamId: string): SubscriberStats {
 
 /** What the app itself counted: objects it decided before or without the gate. */
 export interface AppCounts {
-  /** Frames refused at their length prefix, by reason, and how many of them were blamed. */
-  refused: Record<string, number>;
-  refusedBlamed: number;
   /** Objects the writer already had (not offered to the gate). */
   duplicates: number;
   /** With --require-manifest=false: objects accepted with no manifest. */
@@ -116,8 +113,7 @@ export function showCounters(stats: SubscriberStats, gate: GateStats, writer: Se
   const o = stats.objects;
   o.accepted = gate.objects.accepted + app.unvouched;
   o.rejected = { ...gate.objects.rejected } as Record<string, number>;
-  for (const [reason, n] of Object.entries(app.refused)) bump(o.rejected, reason, n);
-  o.blamed = gate.objects.blamed + app.refusedBlamed;
+  o.blamed = gate.objects.blamed;
   o.duplicates = app.duplicates + writer.duplicates;
   o.evictedUnvouched = gate.objects.evicted;
   o.pending = gate.objects.pending;
