@@ -8,7 +8,6 @@
  */
 import { writeFileSync, renameSync } from "node:fs";
 import type { Logger, SourceDeadlines } from "@ec/moq-transport";
-import { SegmentWriter } from "@ec/hls-sink";
 import { SubscriberRun } from "./run.js";
 import { describeCounts } from "./stats.js";
 import type { SubscriberStats } from "./stats.js";
@@ -73,19 +72,8 @@ export async function runSubscriber(opts: SubscriberOptions): Promise<Subscriber
   if (!(opts.remoteManifests ?? opts.remotes[0])) throw new Error("no remote to subscribe to");
   if (opts.requireManifest && !opts.subscribeManifests) throw new Error("--require-manifest needs --subscribe-manifests");
   if (!opts.requireManifest && !opts.epoch) throw new Error("--require-manifest=false needs --epoch to open objects");
-  let run!: SubscriberRun;
-  const writer = await SegmentWriter.open({
-    dir: opts.hlsDir,
-    streamId: opts.streamId,
-    windowSegments: opts.hlsWindow,
-    mode: opts.hlsWindow === 0 ? "event" : "live",
-    gapTimeoutMs: 6000,
-    maxBuffered: 16,
-    onSegment: (s) => run.onSegment(s),
-    onError: (err) => run.finish(false, `cannot write HLS: ${err.message}`),
-  });
-  run = new SubscriberRun(opts, writer);
-  const { stats, stop } = run;
+  const run = await SubscriberRun.open(opts);
+  const { stats, stop, writer } = run;
   opts.onStats?.(stats);
   const onAbort = () => run.finish(true, "stopped");
   opts.signal?.addEventListener("abort", onAbort, { once: true });

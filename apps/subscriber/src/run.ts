@@ -38,10 +38,26 @@ export class SubscriberRun {
   #firstManifest!: () => void;
   readonly firstManifestSeen = new Promise<void>((r) => (this.#firstManifest = r));
 
-  constructor(
-    readonly opts: SubscriberOptions,
-    readonly writer: SegmentWriter,
-  ) {
+  /** Set by {@link open}, before anything runs. */
+  writer!: SegmentWriter;
+
+  /** Opens the HLS writer on `opts.hlsDir` (continuing a playlist there) and wires everything. */
+  static async open(opts: SubscriberOptions): Promise<SubscriberRun> {
+    const run = new SubscriberRun(opts);
+    run.writer = await SegmentWriter.open({
+      dir: opts.hlsDir,
+      streamId: opts.streamId,
+      windowSegments: opts.hlsWindow,
+      mode: opts.hlsWindow === 0 ? "event" : "live",
+      gapTimeoutMs: 6000,
+      maxBuffered: 16,
+      onSegment: (s) => run.onSegment(s),
+      onError: (err) => run.finish(false, `cannot write HLS: ${err.message}`),
+    });
+    return run;
+  }
+
+  private constructor(readonly opts: SubscriberOptions) {
     this.stats = newSubscriberStats(opts.streamId);
     this.stats.signerPinned = opts.trustedKeys.length > 0;
     this.manifestPeer = opts.remoteManifests ?? opts.remotes[0]!;
@@ -55,7 +71,7 @@ export class SubscriberRun {
       maxObjectBytes: this.maxObjectBytes,
     });
     // Within the epoch being written, the next seq the writer needs; after an epoch change, the new start.
-    const resumeFrom = () => (writer.epoch === this.gate.epoch ? (writer.nextSeq ?? this.startSeq) : this.startSeq);
+    const resumeFrom = () => (this.writer.epoch === this.gate.epoch ? (this.writer.nextSeq ?? this.startSeq) : this.startSeq);
     this.sources = new ObjectSources({
       peers: opts.remotes,
       allowInsecure: opts.allowInsecure ?? false,
