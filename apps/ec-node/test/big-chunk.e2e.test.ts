@@ -7,9 +7,10 @@
  *
  * The input is made at test time: two seconds of lossless H.264 noise with one keyframe, which
  * the chunker cuts into one chunk of ~24.5 MiB. A real `ec-node moq-publish` (leader, manifests
- * and chunks) serves it; a real `ec-node moq-subscribe` must write it as one segment, byte for byte.
+ * and chunks) serves it; a real `ec-node moq-subscribe` must write it as one segment, byte for byte,
+ * directly and through an `ec-node relay`.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { execFileSync } from "node:child_process";
 import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
@@ -23,9 +24,10 @@ const MiB = 1024 * 1024;
 let dir: string;
 let input: string;
 let chunks: TsChunk[];
+let keys: Awaited<ReturnType<typeof keysIn>>;
 const procs = new Procs();
 
-beforeAll(() => {
+beforeAll(async () => {
   dir = tempDir("ec-big-chunk-");
   input = join(dir, "noise.ts");
   execFileSync("ffmpeg", [
@@ -34,7 +36,10 @@ beforeAll(() => {
   ]);
   const c = new TsChunker({ chunkMs: 2000 });
   chunks = [...c.push(readFileSync(input)), ...c.flush()];
+  keys = await keysIn(dir);
 });
+
+afterEach(() => procs.stopAll());
 
 afterAll(async () => {
   await procs.stopAll();
@@ -49,7 +54,6 @@ describe("a 20–32 MiB chunk, publish -> subscribe (real processes)", () => {
   });
 
   it("is published, verified and written as one segment, byte for byte", async () => {
-    const keys = await keysIn(dir);
     const hls = join(dir, "hls");
     const statsPath = join(dir, "stats.json");
     const leader = procs.cli([
@@ -73,5 +77,24 @@ describe("a 20–32 MiB chunk, publish -> subscribe (real processes)", () => {
     expect(s.objects.accepted).toBe(1);
     expect(s.objects.rejected).toEqual({});
     expect(s.bytesWritten).toBe(chunks[0]!.bytes.length);
+  }, 130_000);
+
+  it("also through an `ec-node relay` (verifying hop): one segment, byte for byte", async () => {
+    const hls = join(dir, "hls-relay");
+    const leader = procs.cli([
+      "moq-publish", "--input", input, "--stream-id", STREAM, "--chunk-ms", "2000", "--startup-delay-ms", "3000",
+      "--publish-manifests", "--signing-key", keys.leaderKey,
+    ]);
+    const addrL = await leader.firstLine;
+    const relay = procs.cli(["relay", "--stream-id", STREAM, "--remote", addrL, "--remote-manifests", addrL, "--trusted-key", keys.leaderPk]);
+    const addrR = await relay.firstLine;
+    const sub = await runCli(
+      ["moq-subscribe", "--remote", addrR, "--remote-manifests", addrR, "--stream-id", STREAM, "--trusted-key", keys.leaderPk, "--hls-dir", hls, "--hls-window", "0", "--stop-after", "1s", "--timeout", "100s"],
+      { timeoutMs: 120_000 },
+    );
+    expect(sub.code, sub.stderr.slice(-3000)).toBe(0);
+    const segs = segmentsIn(hls);
+    expect(segs).toHaveLength(1);
+    expect(Buffer.compare(readFileSync(join(hls, segs[0]!)), Buffer.from(chunks[0]!.bytes))).toBe(0);
   }, 130_000);
 });
