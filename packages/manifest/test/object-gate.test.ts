@@ -149,6 +149,19 @@ describe("ObjectGate", () => {
     expect(gate.offerObject(9, new Uint8Array(1001), "x")).toMatchObject({ kind: "reject", reason: "oversize", blame: true });
   });
 
+  it("judges frames refused at their length prefix: size-mismatch against a vouched size (blamed only while current), else oversize", () => {
+    const { clock, lead, gate } = setup({ maxObjectBytes: 1000, blameFreshnessMs: 5_000 });
+    gate.ingestManifest(lead.manifest([1]));
+    expect(gate.refuseFrame(1, 301, "r")).toMatchObject({ kind: "reject", seq: 1, reason: "size-mismatch", blame: true, peer: "r" });
+    expect(gate.refuseFrame(1, 1001, "r")).toMatchObject({ reason: "oversize", blame: true });
+    expect(gate.refuseFrame(2, 500)).toMatchObject({ reason: "oversize", blame: true });
+    expect(gate.refuseFrame(1, undefined)).toMatchObject({ reason: "oversize", blame: true });
+    clock.now += 5_001;
+    expect(gate.refuseFrame(1, 301)).toMatchObject({ reason: "size-mismatch", blame: false });
+    expect(gate.stats.objects).toMatchObject({ blamed: 4, rejected: { "size-mismatch": 2, oversize: 3 } });
+    expect(() => gate.refuseFrame(-1, 5)).toThrow(ManifestError);
+  });
+
   it("counts rejected manifests by reason and releases nothing for them", () => {
     const { gate } = setup();
     const stranger = leader({ now: T0 });
