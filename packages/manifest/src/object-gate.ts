@@ -252,6 +252,14 @@ export class ObjectGate {
     return this.#reject(seq, "oversize", `${said} for seq ${seq} over its limit (refused unread)`, peer);
   }
 
+  /**
+   * Forgets the objects held from `peer`, undecided: call it when the peer is dropped, so its
+   * leftovers neither take room in the pen nor count as verdicts after it is gone.
+   */
+  forgetPeer(peer: string): number {
+    return this.#pen.dropFrom(peer);
+  }
+
   /** Drops every held object (e.g. on shutdown). */
   clear(): void {
     this.#pen.clear();

@@ -190,6 +190,17 @@ describe("ObjectGate", () => {
     expect(gate.offerObject(1, object(1, 300, 7))).toMatchObject({ kind: "accept", epoch: "e2" });
   });
 
+  it("forgets the held objects of a dropped peer, undecided", () => {
+    const { lead, gate } = setup();
+    const junk = object(5, 300, 9);
+    gate.offerObject(5, junk, "evil");
+    gate.offerObject(6, object(6), "honest");
+    expect(gate.forgetPeer("evil")).toBe(1);
+    const { released } = gate.ingestManifest(lead.manifest([5, 6]));
+    expect(kinds(released)).toEqual(["6:accept"]);
+    expect(gate.stats.objects).toMatchObject({ blamed: 0, pending: 0 });
+  });
+
   it("rejects bad arguments with a typed error", () => {
     const { gate } = setup();
     expect(() => gate.offerObject(-1, object(1))).toThrow(ManifestError);
