@@ -15,6 +15,8 @@
  * (patched, as our nodes run it) and once with 0.2.2 as published (its receive copy is quadratic
  * in the frame size), so the patch's gain shows in the same run. Rounds alternate raw and ours.
  */
+import { execFileSync } from "node:child_process";
+import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { quickRun, type BenchRow } from "../../../scripts/bench-lib.js";
 import { chunkPlan, hdRecording, tempDir, type ChunkPlan } from "./lib/media.js";
@@ -24,6 +26,9 @@ import { cliOnce, ProcGroup, withTimeout, type Proc } from "./lib/procs.js";
 
 const STREAM = "bench-split";
 const STARTUP_DELAY_MS = 4000;
+/** Where the rounds write (removed between rounds). */
+let scratchOut = "";
+let rounds = 0;
 
 interface Figures {
   mbPerSec: number;
@@ -42,7 +47,8 @@ const firstAt = (p: Proc, msg: string): number => {
 
 async function ours(rec: string, plan: ChunkPlan, keyPath: string, pk: string): Promise<Figures> {
   const group = new ProcGroup();
-  const dir = tempDir("split");
+  const dir = join(scratchOut, `ours-${++rounds}`);
+  mkdirSync(dir, { recursive: true });
   try {
     const common = ["--input", rec, "--stream-id", STREAM, "--as-fast-as-possible", "--window", "1024", "--startup-delay-ms", String(STARTUP_DELAY_MS)];
     const leader = group.cli("leader", ["moq-publish", ...common, "--publish-manifests", "--signing-key", keyPath, "--publish-chunks=false"], "debug");
@@ -87,7 +93,8 @@ async function ours(rec: string, plan: ChunkPlan, keyPath: string, pk: string): 
 /** `unpatched`: both raw processes load @moq/lite 0.2.2 as published (lib/pristine-moq-lite.ts). */
 async function raw(rec: string, plan: ChunkPlan, unpatched: boolean): Promise<Figures> {
   const group = new ProcGroup();
-  const dir = tempDir("split-raw");
+  const dir = join(scratchOut, `raw-${++rounds}`);
+  mkdirSync(dir, { recursive: true });
   const env = unpatched ? { [RAW_MOQ_LITE_ENV]: pristineMoqLite() } : undefined;
   try {
     const frameBytes = Math.round(plan.meanChunkBytes);
@@ -120,16 +127,27 @@ export default async function (): Promise<BenchRow[]> {
   const rec = await hdRecording(quick ? 40 : 120);
   const plan = chunkPlan(rec, 2000);
   const keyPath = join(tempDir("split-key"), "leader.key");
+  scratchOut = tempDir("split-out");
   const pk = await cliOnce(["keygen", "--out", keyPath]);
 
   let best: Figures | undefined;
   let bestRaw: Figures | undefined;
   let bestUnpatched: Figures | undefined;
   const better = (a: Figures | undefined, b: Figures) => (!a || b.mbPerSec > a.mbPerSec ? b : a);
+  // The raw subscriber writes the whole recording without fsync; its dirty pages would otherwise be
+  // flushed during the next round, and our subscriber's fsyncs would wait behind them. Each round
+  // starts on a clean page cache: flushed and its output removed.
+  const settle = () => {
+    rmSync(scratchOut, { recursive: true, force: true });
+    execFileSync("sync");
+  };
   for (let round = 0; round < (quick ? 1 : 2); round++) {
     bestUnpatched = better(bestUnpatched, await raw(rec, plan, true));
+    settle();
     bestRaw = better(bestRaw, await raw(rec, plan, false));
+    settle();
     best = better(best, await ours(rec, plan, keyPath, pk));
+    settle();
   }
   const o = best!;
   const b = bestRaw!;
