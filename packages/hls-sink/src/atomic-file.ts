@@ -13,7 +13,7 @@ function tempNameFor(name: string): string {
 
 /**
  * Writes `data` to `dir/name` so that a reader only ever sees the old file or the whole new one:
- * write to a temp name, fsync it, then rename it over `name`. On failure the temp file is removed
+ * write to a temp name, fdatasync it, then rename it over `name`. On failure the temp file is removed
  * and an `HlsSinkError` is thrown; `dir/name` is untouched. The rename is durable only after
  * {@link syncDirectory}, which the caller runs when it needs ordering against later writes.
  */
@@ -26,7 +26,8 @@ export async function writeFileAtomically(fs: HlsSinkFs, dir: string, name: stri
     let failure: unknown;
     try {
       await fh.writeFile(data);
-      await fh.sync();
+      // fdatasync: the bytes and the size (what a reader needs) without the timestamps' flush.
+      await (fh.datasync ? fh.datasync() : fh.sync());
     } catch (err) {
       failure = err;
     }

@@ -6,6 +6,11 @@ export interface HlsSinkFileHandle {
   writeFile(data: Uint8Array): Promise<void>;
   /** fsync: returns once the file's bytes are on stable storage. */
   sync(): Promise<void>;
+  /**
+   * fdatasync: the bytes and what is needed to read them back (the size), not timestamps. Used
+   * for the files the sink writes when present; `sync()` otherwise.
+   */
+  datasync?(): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -347,14 +347,17 @@ export class SegmentWriter {
   async #writeOne(c: ReleasedChunk): Promise<void> {
     const prev = this.#lastWritten;
     const epochBreak = prev ? prev.epoch !== c.epoch : this.#unknownPredecessor;
-    // The record goes first: after a crash at any later point it names this segment or, as
-    // `previous`, the one the playlist still ends with.
-    await writeResumeRecord(this.#opts.fs ?? nodeFs, this.#sink.dir, {
-      streamId: this.#opts.streamId,
-      epoch: c.epoch,
-      seq: c.seq,
-      ...(prev ? { previous: prev } : {}),
-    });
+    // The record is in place (and durable) before the playlist changes: after a crash at any
+    // later point it names this segment or, as `previous`, the one the playlist still ends with.
+    // It is written alongside the segment (the sink awaits both, then one directory fsync makes
+    // both renames durable before the playlist is renamed), so the two fdatasyncs overlap.
+    const record = () =>
+      writeResumeRecord(this.#opts.fs ?? nodeFs, this.#sink.dir, {
+        streamId: this.#opts.streamId,
+        epoch: c.epoch,
+        seq: c.seq,
+        ...(prev ? { previous: prev } : {}),
+      });
     const w = await this.#sink.write({
       seq: c.seq,
       firstPts: c.firstPts,
@@ -362,7 +365,7 @@ export class SegmentWriter {
       bytes: c.bytes,
       discontinuity: c.discontinuity || epochBreak,
       ...(c.programDateTimeMs !== undefined ? { programDateTimeMs: c.programDateTimeMs } : {}),
-    });
+    }, record);
     this.#lastWritten = { epoch: c.epoch, seq: c.seq };
     this.#unknownPredecessor = false;
     const k = this.#counters;

@@ -92,6 +92,14 @@ export class HlsSink {
   #diskEnded: boolean;
   /** Media sequence numbers no longer listed but still on disk, oldest first. */
   #retired: number[];
+  /**
+   * How many of `#retired` (at its end) were dropped by a playlist whose rename is not yet known
+   * durable: the directory has not been fsynced since. Deleting one of them before that sync could
+   * leave, after a power loss, the previous playlist naming a deleted segment.
+   */
+  #retiredUnsynced = 0;
+  /** A playlist was renamed into place since the last directory fsync (close() syncs it). */
+  #playlistUnsynced = false;
   #tail: Promise<unknown> = Promise.resolve();
   #closing: Promise<void> | undefined;
   readonly #stats: Omit<HlsSinkStats, "mediaSecondsWritten"> = { segmentsWritten: 0, bytesWritten: 0, discontinuities: 0 };
@@ -175,21 +183,26 @@ export class HlsSink {
 
   /**
    * Writes one chunk as the next segment and publishes the updated playlist. Resolves after both
-   * are renamed into place (and the directory fsynced). On rejection nothing new is published and
-   * the sink stays usable, e.g. to retry after freeing disk space — with one exception: if only
-   * the final directory fsync fails (`io-error`), the segment is already listed and the sink has
-   * moved on; a retry of the same chunk is then rejected as a repeated seq.
+   * are renamed into place. The segment is durable (file and directory fsynced) before the
+   * playlist naming it is renamed; the playlist itself becomes durable with the next write's
+   * directory fsync, or at `close()`: one directory fsync per segment + playlist pair, and a power
+   * loss in between leaves the previous playlist, complete. On rejection nothing new is published
+   * and the sink stays usable, e.g. to retry after freeing disk space.
+   *
+   * `alongside`, when given, is started together with the segment's write and awaited before the
+   * directory fsync, so whatever it renames into the directory is durable before the playlist
+   * changes (SegmentWriter's resume record); if it rejects, nothing is published.
    * @throws HlsSinkError `bad-chunk` (malformed, or seq not after the previous chunk this sink
    *   wrote, without `discontinuity: true`), `closed`, `disk-full`, `unwritable-dir`, `io-error`.
    */
-  write(chunk: HlsChunk): Promise<HlsWriteResult> {
+  write(chunk: HlsChunk, alongside?: () => Promise<void>): Promise<HlsWriteResult> {
     if (this.#closing) return Promise.reject(new HlsSinkError("closed", "write() after close()"));
     try {
       validateChunk(chunk);
     } catch (err) {
       return Promise.reject(err);
     }
-    const run = this.#tail.then(() => this.#writeNow(chunk));
+    const run = this.#tail.then(() => this.#writeNow(chunk, alongside));
     this.#tail = run.catch(() => undefined);
     return run;
   }
@@ -201,7 +214,15 @@ export class HlsSink {
    */
   close(opts: { endList?: boolean } = {}): Promise<void> {
     this.#closing ??= this.#tail.then(async () => {
-      if (opts.endList === false || this.#diskEnded) return;
+      if (opts.endList === false || this.#diskEnded) {
+        // The last playlist is in place; make it durable too before saying closed.
+        if (this.#playlistUnsynced) {
+          await syncDirectory(this.#fs, this.dir);
+          this.#retiredUnsynced = 0;
+          this.#playlistUnsynced = false;
+        }
+        return;
+      }
       const p = this.#playlist;
       if (p.entries.length === 0 && this.#nextMediaSequence === 0) return; // nothing was ever written
       await this.#publish({ ...p, endList: true });
@@ -210,7 +231,7 @@ export class HlsSink {
     return this.#closing;
   }
 
-  async #writeNow(chunk: HlsChunk): Promise<HlsWriteResult> {
+  async #writeNow(chunk: HlsChunk, alongside?: () => Promise<void>): Promise<HlsWriteResult> {
     const prev = this.#continuity;
     // Within one run a repeated or backwards seq is a caller bug (e.g. a duplicate from a second
     // relay). Across a reopen it is a new run restarting its numbering: a discontinuity, not an error.
@@ -253,11 +274,22 @@ export class HlsSink {
       continuity,
     };
 
-    // 1. The segment, durably in place before any playlist can name it.
-    await writeFileAtomically(this.#fs, this.dir, name, chunk.bytes);
+    // 1. The segment, durably in place before any playlist can name it. This directory fsync
+    //    also makes the previous write's playlist rename durable (one fsync per segment +
+    //    playlist pair), and anything the caller renamed into the directory before this write.
+    const segment = writeFileAtomically(this.#fs, this.dir, name, chunk.bytes);
+    const other = alongside?.();
+    // Both settle before anything else happens (no write left running behind a rejection).
+    const [segmentDone, otherDone] = await Promise.allSettled([segment, other]);
+    if (segmentDone.status === "rejected") throw segmentDone.reason;
     try {
+      if (otherDone.status === "rejected") throw otherDone.reason;
       await syncDirectory(this.#fs, this.dir);
-      // 2. The playlist naming it.
+      this.#retiredUnsynced = 0;
+      this.#playlistUnsynced = false;
+      // 2. The playlist naming it: in place for readers at once, durable at the next write's
+      //    directory fsync or close(). A power loss before then leaves the previous playlist,
+      //    whose segments are all still on disk (see #deleteExpired).
       await writeFileAtomically(this.#fs, this.dir, this.#playlistName, utf8(renderPlaylist(next)));
     } catch (err) {
       // Not published: take the orphan segment away again so the directory matches the playlist.
@@ -276,8 +308,9 @@ export class HlsSink {
     this.#ticksWritten += chunk.durationTicks;
     if (discontinuity) this.#stats.discontinuities++;
     for (const r of removed) this.#retired.push(r.mediaSequence);
+    this.#retiredUnsynced += removed.length;
+    this.#playlistUnsynced = true;
 
-    await syncDirectory(this.#fs, this.dir);
     await this.#deleteExpired();
     return { segmentName: name, mediaSequence, discontinuity };
   }
@@ -285,15 +318,26 @@ export class HlsSink {
   async #publish(p: MediaPlaylist): Promise<void> {
     await writeFileAtomically(this.#fs, this.dir, this.#playlistName, utf8(renderPlaylist(p)));
     await syncDirectory(this.#fs, this.dir);
+    this.#retiredUnsynced = 0;
+    this.#playlistUnsynced = false;
   }
 
   /**
    * Deletes retired segments beyond the grace count. Runs only after the playlist that stopped
-   * naming them is in place. A failed delete is retried after the next write, never reported:
-   * the chunk itself was published fine.
+   * naming them is in place and durable: with a grace count of 1 or more the directory fsync of
+   * the current write already covered it; with 0 this syncs the directory first. A failed delete
+   * is retried after the next write, never reported: the chunk itself was published fine.
    */
   async #deleteExpired(): Promise<void> {
     while (this.#retired.length > this.#retain) {
+      if (this.#retired.length <= this.#retiredUnsynced) {
+        try {
+          await syncDirectory(this.#fs, this.dir);
+        } catch {
+          return;
+        }
+        this.#retiredUnsynced = 0;
+      }
       const n = this.#retired[0]!;
       try {
         await removeFile(this.#fs, this.dir, segmentName(n));

@@ -219,6 +219,31 @@ describe("SegmentWriter: resume after a restart", () => {
     expect(b.counters.discontinuities).toBe(0);
   });
 
+  it("per segment: record and segment fdatasynced, then one directory fsync, then the playlist", async () => {
+    const { fs, events } = instrumentedFs();
+    const a = await open({ fs });
+    a.startAt("e1", 0);
+    const before = events.length;
+    for (const s of [0, 1, 2, 3, 4]) a.push(chunk(s));
+    await a.idle();
+    const run = events.slice(before);
+    const playlists = run.flatMap((e, i) => (e.op === "rename" && e.to === "index.m3u8" ? [i] : []));
+    expect(playlists).toHaveLength(5);
+    let from = 0;
+    for (const [k, at] of playlists.entries()) {
+      const step = run.slice(from, at);
+      const renamed = step.flatMap((e) => (e.op === "rename" ? [e.to] : []));
+      expect(renamed.sort()).toEqual([".ec-subscriber-resume.json", `0000${k}.ts`]);
+      // One directory fsync, after both renames, before the playlist's.
+      const dirSyncs = step.flatMap((e, i) => (e.op === "sync-dir" ? [i] : []));
+      expect(dirSyncs).toHaveLength(1);
+      expect(step.slice(dirSyncs[0]! + 1).some((e) => e.op === "rename")).toBe(false);
+      expect(step.filter((e) => e.op === "sync-file").every((e) => e.op === "sync-file" && e.dataOnly)).toBe(true);
+      from = at + 1;
+    }
+    await a.close();
+  });
+
   it("a crash between the resume record and the playlist still resumes exactly", async () => {
     // The playlist rename for seq 2 fails as if the process died there: the record names seq 2,
     // the playlist still ends with seq 1.

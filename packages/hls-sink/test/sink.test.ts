@@ -196,6 +196,60 @@ describe("sliding window and deletion", () => {
   });
 });
 
+describe("durability with few syncs", () => {
+  it("one directory fsync per segment + playlist pair; every file fdatasynced before its rename; close() makes the last playlist durable", async () => {
+    const { fs, events } = instrumentedFs();
+    const sink = await HlsSink.open({ dir, windowSegments: 3, fs });
+    const before = events.length;
+    for (let s = 0; s < 12; s++) await sink.write(chunk(s));
+    await sink.close({ endList: false });
+    const run = events.slice(before);
+    const renames = run.flatMap((e, i) => (e.op === "rename" ? [i] : []));
+    for (const i of renames) {
+      const r = run[i] as Extract<(typeof run)[number], { op: "rename" }>;
+      // The file's bytes were synced (data only) after its temp was written, before the rename.
+      const synced = run.slice(0, i).findLast((e) => e.op === "sync-file");
+      expect(synced).toEqual({ op: "sync-file", target: r.to, dataOnly: true });
+    }
+    // Between two segment renames: exactly one directory fsync (12 segments: 12, plus close's).
+    const segRenames = renames.filter((i) => (run[i] as { to: string }).to.endsWith(".ts"));
+    for (let k = 1; k < segRenames.length; k++) {
+      expect(run.slice(segRenames[k - 1], segRenames[k]).filter((e) => e.op === "sync-dir")).toHaveLength(1);
+    }
+    expect(run.filter((e) => e.op === "sync-dir")).toHaveLength(12 + 1);
+    // The last playlist rename is followed by a directory fsync before close() resolved.
+    const lastPlaylist = renames.filter((i) => (run[i] as { to: string }).to === "index.m3u8").at(-1)!;
+    expect(run.slice(lastPlaylist).some((e) => e.op === "sync-dir")).toBe(true);
+    expect(run.some((e) => e.op === "sync-file" && !e.dataOnly)).toBe(false);
+  });
+
+  it("power loss at any point leaves a durable playlist whose segments are all durable", async () => {
+    // Model: a rename or unlink is durable once a directory fsync follows it; before that it may
+    // or may not have reached the disk. Check every prefix of the event log against the worst case.
+    const { fs, events } = instrumentedFs();
+    const sink = await HlsSink.open({ dir, windowSegments: 2, retainRemovedSegments: 1, fs });
+    for (let s = 0; s < 10; s++) await sink.write(chunk(s));
+    for (let cut = 0; cut <= events.length; cut++) {
+      const log = events.slice(0, cut);
+      const lastSync = log.map((e) => e.op).lastIndexOf("sync-dir");
+      const durable = log.slice(0, lastSync + 1);
+      const maybe = log.slice(lastSync + 1);
+      // Every playlist that may be the one on disk after the loss...
+      const candidates = [durable, ...maybe.map((_, i) => [...durable, ...maybe.slice(0, i + 1)])]
+        .map((l) => l.filter((e) => e.op === "rename" && e.to === "index.m3u8").at(-1))
+        .filter((e): e is Extract<(typeof events)[number], { op: "rename" }> => e !== undefined);
+      const durableSegments = new Set(durable.flatMap((e) => (e.op === "rename" && e.to.endsWith(".ts") ? [e.to] : [])));
+      const maybeDeleted = new Set(log.flatMap((e) => (e.op === "unlink" ? [e.name] : [])));
+      for (const p of candidates) {
+        for (const seg of p.listed ?? []) {
+          expect(durableSegments.has(seg), `cut ${cut}: ${seg} listed but not durable`).toBe(true);
+          expect(maybeDeleted.has(seg), `cut ${cut}: ${seg} listed but deleted`).toBe(false);
+        }
+      }
+    }
+  });
+});
+
 describe("discontinuities", () => {
   it("marks a seq gap, a PTS jump and a forced break; not a small PTS wobble or the 2^33 wrap", async () => {
     const sink = await HlsSink.open({ dir, windowSegments: 0 });

@@ -8,6 +8,7 @@ import { ResetCode, TransportError, type TransportErrorCode } from "./errors.js"
 import { isValidPublicKey } from "./identity.js";
 import { assertSeq, assertStreamId, broadcastPath, type TrackName, wireTrackName } from "./names.js";
 import { MAX_FRAME_BYTES } from "@ec/stream-rules";
+import { followAbort } from "./abort-link.js";
 
 /** One group received: its sequence number and its frame. */
 export interface TrackItem {
@@ -119,17 +120,15 @@ function checkAddr(addr: EndpointAddr, allowInsecure?: boolean): EndpointAddr {
 }
 
 async function* run(addr: EndpointAddr, o: SubscribeOptions): AsyncGenerator<TrackItem> {
-  // One listener on the caller's signal per subscription (many subscriptions may share it); every
-  // internal wait listens on our own signal instead.
+  // Many subscriptions may share the caller's signal: they share one listener on it too
+  // (abort-link.ts); every internal wait listens on our own signal instead.
   const inner = new AbortController();
   setMaxListeners(0, inner.signal);
-  const forward = () => inner.abort();
-  if (o.signal?.aborted) inner.abort();
-  o.signal?.addEventListener("abort", forward, { once: true });
+  const unlink = followAbort(o.signal, inner);
   try {
     yield* runInner(addr, o, inner.signal);
   } finally {
-    o.signal?.removeEventListener("abort", forward);
+    unlink();
     inner.abort();
   }
 }

@@ -200,9 +200,9 @@ export class ProcGroup {
     return this.add(new Proc(label, process.execPath, [...node, CLI, ...args, "--log-format", "json", "--log-level", logLevel]));
   }
 
-  /** Starts a helper from `bench/procs/` with a JSON argument (stdin open for commands). */
-  helper(label: string, script: string, arg: unknown): Proc {
-    return this.add(new Proc(label, process.execPath, [procScript(script), JSON.stringify(arg)], { stdin: true }));
+  /** Starts a helper from `bench/procs/` with a JSON argument (stdin open for commands) and extra `env`. */
+  helper(label: string, script: string, arg: unknown, env?: NodeJS.ProcessEnv): Proc {
+    return this.add(new Proc(label, process.execPath, [procScript(script), JSON.stringify(arg)], { stdin: true, ...(env ? { env } : {}) }));
   }
 
   /** Adopts a process started elsewhere, so `stopAll()` stops it too. */

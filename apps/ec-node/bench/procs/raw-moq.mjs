@@ -23,7 +23,10 @@ Set.prototype.difference ??= function (other) {
 // @moq/lite logs every stream through console.*; stdout is for our JSON records.
 for (const m of ["debug", "log", "info", "warn"]) console[m] = () => {};
 
-const { Broadcast, Connection, Group, Path } = await load("@moq/lite");
+// EC_RAW_MOQ_LITE=<index.js>: the unpatched @moq/lite made by lib/pristine-moq-lite.ts, for the
+// "raw, unpatched" baseline; otherwise the installed (patched) one our nodes run.
+const lite = process.env.EC_RAW_MOQ_LITE ? await import(pathToFileURL(process.env.EC_RAW_MOQ_LITE).href) : await load("@moq/lite");
+const { Broadcast, Connection, Group, Path } = lite;
 const qmux = await load("@moq/qmux");
 const Session = qmux.default;
 const { selectSubprotocol } = qmux;

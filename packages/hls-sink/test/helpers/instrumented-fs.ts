@@ -6,7 +6,8 @@ import { nodeFs, type HlsSinkFileHandle, type HlsSinkFs } from "../../src/fs.js"
 export type FsEvent =
   | { op: "rename"; from: string; to: string; /** For a playlist: the segment URIs it lists once in place. */ listed?: string[] }
   | { op: "unlink"; name: string }
-  | { op: "sync-dir" };
+  | { op: "sync-dir" }
+  | { op: "sync-file"; target: string; /** fdatasync rather than fsync. */ dataOnly: boolean };
 
 /** When a fault hook returns an errno name, the call fails with that errno (after doing `partial` work). */
 export interface FaultHooks {
@@ -30,7 +31,7 @@ function targetOf(tempPath: string): string {
 }
 
 /**
- * The real `node:fs/promises` (every call reaches the disk), recording renames/unlinks/dir syncs
+ * The real `node:fs/promises` (every call reaches the disk), recording renames/unlinks/syncs
  * and, when a hook says so, failing a call the way a full disk does: a write that fails after
  * really writing half its bytes, an fsync that fails, a rename that fails.
  */
@@ -64,6 +65,13 @@ export function instrumentedFs(hooks: FaultHooks = {}): { fs: HlsSinkFs; events:
           const code = hooks.onSync?.(target);
           if (code) throw errno(code, "fsync", path);
           await real.sync();
+          events.push({ op: "sync-file", target, dataOnly: false });
+        },
+        async datasync() {
+          const code = hooks.onSync?.(target);
+          if (code) throw errno(code, "fdatasync", path);
+          await (real.datasync ? real.datasync() : real.sync());
+          events.push({ op: "sync-file", target, dataOnly: true });
         },
         close: () => real.close(),
       };

@@ -1,0 +1,138 @@
+// The receive side of @moq/lite 0.2.2 as patched (patches/@moq__lite@0.2.2.patch): its stream
+// Reader joins the pieces of a frame once. Unpatched, every ~16 KiB piece re-copied everything read
+// so far (a 32 MiB frame: ~32 GiB of memcpy). The figure asserted is bytes copied, not time: the
+// copy counter throws as soon as a read copies more than its bound, so without the patch the test
+// fails at once instead of taking minutes.
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { afterEach, describe, expect, it } from "vitest";
+
+interface LiteReader {
+  u53(): Promise<number>;
+  read(size: number): Promise<Uint8Array>;
+  readAll(): Promise<Uint8Array>;
+  done(): Promise<boolean>;
+}
+type ReaderCtor = new (stream: ReadableStream<Uint8Array>) => LiteReader;
+
+// Reader is not exported by @moq/lite's index; load the very module the installed (patched)
+// package uses, by path, so the test runs the real code our nodes run.
+const liteDir = dirname(createRequire(import.meta.url).resolve("@moq/lite"));
+const { Reader } = (await import(pathToFileURL(join(liteDir, "stream.js")).href)) as { Reader: ReaderCtor };
+
+const PIECE = 16_360; // the size qmux hands group-stream data over in (docs/PERFORMANCE.md)
+const MiB = 1024 * 1024;
+
+/** A stream handing `bytes` over in pieces of `piece` bytes (views, no copies). */
+function piecewise(bytes: Uint8Array, piece = PIECE): ReadableStream<Uint8Array> {
+  let at = 0;
+  return new ReadableStream<Uint8Array>({
+    pull(c) {
+      if (at >= bytes.length) return c.close();
+      c.enqueue(bytes.subarray(at, at + piece));
+      at += piece;
+    },
+  });
+}
+
+function quicVarint(n: number): Uint8Array {
+  if (n < 0x40) return Uint8Array.of(n);
+  if (n < 0x4000) return Uint8Array.of(0x40 | (n >> 8), n & 0xff);
+  return Uint8Array.of(0x80 | (n >>> 24), (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff);
+}
+
+function pattern(len: number, seed: number): Uint8Array {
+  const out = new Uint8Array(len);
+  for (let i = 0; i < len; i++) out[i] = (i * 31 + seed) & 0xff;
+  return out;
+}
+
+function frames(...payloads: Uint8Array[]): Uint8Array {
+  const parts = payloads.flatMap((p) => [quicVarint(p.length), p]);
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+class CopyLimitExceeded extends Error {}
+
+/**
+ * Counts the bytes copied by Uint8Array#set (how the Reader joins pieces) while `run` runs, and
+ * throws CopyLimitExceeded from inside the copy once they pass `limit`.
+ */
+const realSet = Uint8Array.prototype.set;
+async function countCopies<T>(limit: number, run: () => Promise<T>): Promise<{ result: T; copied: number }> {
+  let copied = 0;
+  Uint8Array.prototype.set = function (this: Uint8Array, src: ArrayLike<number>, offset?: number) {
+    copied += src.length;
+    if (copied > limit) throw new CopyLimitExceeded(`copied ${copied} bytes, more than ${limit}`);
+    return realSet.call(this, src, offset);
+  } as typeof realSet;
+  try {
+    return { result: await run(), copied };
+  } finally {
+    Uint8Array.prototype.set = realSet;
+  }
+}
+
+afterEach(() => {
+  Uint8Array.prototype.set = realSet;
+});
+
+describe("@moq/lite Reader (patched): each received byte is copied once", () => {
+  it("reads a 32 MiB frame arriving in 16 KiB pieces with one copy of it", async () => {
+    const payload = pattern(32 * MiB, 5);
+    const reader = new Reader(piecewise(frames(payload)));
+    const { result, copied } = await countCopies(payload.length + PIECE, async () => {
+      const size = await reader.u53();
+      return reader.read(size);
+    });
+    expect(result.length).toBe(payload.length);
+    expect(Buffer.compare(result, payload)).toBe(0);
+    // One join of the frame (plus at most the piece the length prefix came in).
+    expect(copied).toBeLessThanOrEqual(payload.length + PIECE);
+    expect(await reader.done()).toBe(true);
+  });
+
+  it("keeps frames intact when they start and end inside pieces", async () => {
+    const payloads = [pattern(3 * MiB + 7, 1), pattern(1, 2), pattern(40_000, 3), pattern(2 * MiB, 4)];
+    const total = payloads.reduce((n, p) => n + p.length, 0);
+    const reader = new Reader(piecewise(frames(...payloads), 10_007));
+    const { result } = await countCopies(2 * total, async () => {
+      const got: Uint8Array[] = [];
+      while (!(await reader.done())) got.push(await reader.read(await reader.u53()));
+      return got;
+    });
+    expect(result.map((r) => r.length)).toEqual(payloads.map((p) => p.length));
+    result.forEach((r, i) => expect(Buffer.compare(r, payloads[i]!)).toBe(0));
+  });
+
+  it("readAll joins a long stream once", async () => {
+    const bytes = pattern(8 * MiB + 3, 9);
+    const reader = new Reader(piecewise(bytes));
+    const { result, copied } = await countCopies(bytes.length, () => reader.readAll());
+    expect(Buffer.compare(result, bytes)).toBe(0);
+    expect(copied).toBeLessThanOrEqual(bytes.length);
+  });
+
+  it("a stream ending inside a frame still fails the read (and leaves what arrived readable)", async () => {
+    const whole = frames(pattern(100_000, 6));
+    const reader = new Reader(piecewise(whole.subarray(0, 60_000)));
+    const size = await reader.u53();
+    expect(size).toBe(100_000);
+    await expect(reader.read(size)).rejects.toThrow(/unexpected end of stream/);
+    // The bytes that did arrive are still buffered, as before the patch.
+    const rest = await reader.read(60_000 - quicVarint(100_000).length);
+    expect(Buffer.compare(rest, whole.subarray(quicVarint(100_000).length, 60_000))).toBe(0);
+  });
+
+  it("a read larger than @moq/lite's 64 MiB cap is refused before anything is buffered", async () => {
+    const reader = new Reader(piecewise(pattern(10, 0)));
+    await expect(reader.read(64 * MiB + 1)).rejects.toThrow(/exceeds max size/);
+  });
+});
