@@ -2,6 +2,7 @@
  * The `ec-node` command: dispatches subcommands. Each one parses and validates its flags, then
  * composes packages; bad input is a one-line error and exit code 2, failures a one-line reason.
  */
+import { quietMoqLiteLogs } from "@ec/moq-transport";
 import { UsageError } from "./flags.js";
 import { CommandError } from "./common.js";
 import type { Subcommand } from "./command.js";
@@ -38,6 +39,8 @@ function topHelp(): string {
 
 /** Runs `ec-node` with `argv` (without node and script); returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
+  // The program (not the libraries) decides: @moq/lite's console chatter is dropped (EC_MOQ_DEBUG=1 shows it).
+  quietMoqLiteLogs();
   const [name, ...rest] = argv;
   if (!name || name === "--help" || name === "-h" || name === "help") {
     process.stdout.write(topHelp());
