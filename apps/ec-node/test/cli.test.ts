@@ -36,6 +36,23 @@ describe("ec-node", () => {
     expect(r.stdout).toContain("--help");
   });
 
+  it("prints its help and exits 0 when run bare", async () => {
+    const r = await runCli([]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^usage: ec-node <command>/);
+    for (const c of COMMANDS) expect(r.stdout).toContain(c);
+    expect(r.stdout).toContain("EC_DEBUG");
+  });
+
+  it("prints its package version with --version", async () => {
+    const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
+    for (const flag of ["--version", "-V"]) {
+      const r = await runCli([flag]);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toBe(`ec-node ${pkg.version}\n`);
+    }
+  });
+
   it("refuses an unknown command", async () => {
     const r = await runCli(["moq-publsh"]);
     expectUsageError(r, /unknown command "moq-publsh"/);
