@@ -31,11 +31,11 @@ export function packageBuild(entry: Options["entry"] = ["src/index.ts"], opts: P
     removeNodeProtocol: false,
     shims: true,
     noExternal: opts.noExternal,
-    onSuccess: vectors.length
-      ? async () => {
-          mkdirSync("dist/vectors", { recursive: true });
-          for (const f of vectors) copyFileSync(f, join("dist/vectors", basename(f)));
-        }
-      : undefined,
+    onSuccess: async () => {
+      // npm packs a LICENSE beside package.json on its own; the one text lives at the repository root.
+      copyFileSync("../../LICENSE", "LICENSE");
+      if (vectors.length) mkdirSync("dist/vectors", { recursive: true });
+      for (const f of vectors) copyFileSync(f, join("dist/vectors", basename(f)));
+    },
   });
 }

@@ -9,6 +9,7 @@ const base = build as Exclude<typeof build, unknown[] | ((...a: never[]) => unkn
 export default {
   ...base,
   onSuccess: async () => {
+    await (base.onSuccess as () => Promise<void>)();
     rmSync("web", { recursive: true, force: true });
     cpSync("../subscriber/web", "web", { recursive: true, filter: (src) => !src.endsWith("README.md") });
   },

@@ -75,6 +75,7 @@ describe("packed tarball in an empty project", () => {
       const { stdout: listing } = await run("tar", ["tzf", join(work, tarball!)], opts);
       expect(listing.split("\n").sort().filter(Boolean)).toEqual(
         [
+          "package/LICENSE",
           "package/README.md",
           "package/dist/index.d.ts",
           "package/dist/index.js",
