@@ -4,7 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import { quietMoqLiteLogs } from "@ec/moq-transport";
-import { UsageError } from "./flags.js";
+import { HELP_WIDTH, UsageError, wrapText } from "./flags.js";
 import { CommandError } from "./common.js";
 import type { Subcommand } from "./command.js";
 import { keygen } from "./commands/keygen.js";
@@ -31,7 +31,7 @@ function topHelp(): string {
     "every.channel split-source MoQ mesh node.",
     "",
     "commands:",
-    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}${c.summary.split("\n")[0]}`),
+    ...COMMANDS.flatMap((c) => wrapText(`  ${c.name.padEnd(width)}${c.summary.split("\n")[0]}`, HELP_WIDTH, " ".repeat(width + 2))),
     "",
     "Run `ec-node <command> --help` for its flags; `ec-node --version` prints the version.",
     "",

@@ -61,13 +61,12 @@ describe("ec-node", () => {
   it("refuses unknown flags, missing values, bad EndpointAddrs and unreadable keys with one line and exit 2", async () => {
     expectUsageError(await runCli(["moq-subscribe", "--bogus"]), /unknown flag --bogus/);
     expectUsageError(await runCli(["moq-subscribe", "--stream-id"]), /--stream-id needs a value/);
-    expectUsageError(
-      await runCli(["moq-subscribe", "--stream-id", "s", "--hls-dir", dir, "--remote", "not-an-endpoint"]),
-      /bad EndpointAddr "not-an-endpoint"/,
-    );
+    const badAddr = await runCli(["moq-subscribe", "--stream-id", "s", "--hls-dir", dir, "--remote", "not-an-endpoint"]);
+    expectUsageError(badAddr, /bad endpoint "not-an-endpoint"/);
+    expect(badAddr.stderr.match(/bad endpoint/gi), "the problem is said once, not wrapped twice").toHaveLength(1);
     expectUsageError(
       await runCli(["moq-subscribe", "--stream-id", "s", "--hls-dir", dir, "--remote", "127.0.0.1:4443"]),
-      /bad EndpointAddr "127.0.0.1:4443"/,
+      /bad endpoint "127.0.0.1:4443"/,
     );
     expectUsageError(
       await runCli(["moq-publish", "--input", join(dir, "missing.ts"), "--stream-id", "s"]),

@@ -49,7 +49,7 @@ export const moqSubscribe = defineCommand({
       try {
         parseEndpointAddr(r, { allowInsecure });
       } catch (err) {
-        throw new UsageError(`bad EndpointAddr ${JSON.stringify(r)}: ${(err as Error).message}`);
+        throw new UsageError((err as Error).message); // already "bad endpoint \"<addr>\": <problem>"
       }
     }
     const serveHttp = flags["serve-http"];
