@@ -55,7 +55,7 @@ export default async function (): Promise<BenchRow[]> {
     await sleep(4000);
     const marks = [b, c, plain].map((p) => cpuMark(p.pid));
     await sleep(windowMs);
-    const [cpuB, cpuC, cpuD] = [b, c, plain].map((p, i) => cpuPercentSince(p.pid, marks[i]!));
+    const [cpuB, cpuC, cpuD] = [b, c, plain].map((p, i) => cpuPercentSince(p.pid, marks[i]!)) as [number, number, number];
     await sleep(1200); // the stats files are rewritten every second
     for (const p of [leader, b, c, plain]) if (!p.running) throw new Error(`${p.label} exited: ${p.tail()}`);
     const sB = followStats(statsB);

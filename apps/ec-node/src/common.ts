@@ -1,3 +1,4 @@
+import { parseEndpointAddr } from "@ec/moq-transport";
 /**
  * What every subcommand shares: log flags, reading key files, a one-line failure and exit code.
  */
@@ -151,4 +152,20 @@ export function addrFlag(flag: string, text: string | undefined, parse: (t: stri
     throw new UsageError(`--${flag}: ${(err as Error).message}`);
   }
   return text;
+}
+
+/**
+ * Checks EndpointAddr flag values before anything starts: a bad one is a usage error (exit 2), one
+ * line naming the value, never a runtime failure discovered after the node is up.
+ */
+export function checkEndpointArgs(values: readonly string[], opts: { allowInsecure?: boolean } = {}): void {
+  for (const v of values) {
+    try {
+      parseEndpointAddr(v, opts);
+    } catch (err) {
+      // The library's message already names the value and the problem ("bad endpoint \"x\": missing :port"):
+      // wrapping it again said it twice.
+      throw new UsageError((err as Error).message);
+    }
+  }
 }

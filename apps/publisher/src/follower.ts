@@ -41,6 +41,9 @@ export class FollowError extends Error {
   override readonly name = "FollowError";
 }
 
+/** How often the follower logs its progress line. */
+const PROGRESS_EVERY_MS = 5000;
+
 /** Leader manifest rejections that mean "this is not the leader you pinned": fail at once. */
 const FATAL_BEFORE_FIRST: ReadonlySet<ManifestRejectReason> = new Set(["unknown-signer", "wrong-stream"]);
 
@@ -110,7 +113,7 @@ export async function runFollower(o: {
         signal: stop.signal,
         reconnect: { minDelayMs: 200, maxDelayMs: 2000 },
         onEvent: (e) => {
-          if (e.type === "error" || e.type === "disconnected") lastError = e.detail;
+          if (e.type === "error" || e.type === "disconnected" || e.type === "dial-failed") lastError = e.detail;
           if (e.type === "connected") log.info("leader connected", { leader: follow.leader });
           else if (e.type === "disconnected") log.warn("leader disconnected", { leader: follow.leader, detail: e.detail });
         },
@@ -150,25 +153,27 @@ export async function runFollower(o: {
     );
   }, firstTimeout);
 
-  let lastProgress = Date.now();
+  // Progress on a timer (a capture that stalls must still report), and once more at the end.
+  const progress = (final: boolean) => {
+    const s = matcher.stats;
+    const fields = { captured: s.captured, published: s.published, mismatched: describe(s.mismatched), held: s.held, leaderManifests: stats.manifests.accepted };
+    // A follower whose capture never matches must say so, not serve nothing silently.
+    if (s.captured >= (final ? 1 : 3) && s.published === 0) log.warn("progress: no captured chunk has matched the leader's yet", fields);
+    else log.info(final ? "capture ended" : "progress", fields);
+  };
+  const progressTimer = setInterval(() => progress(false), PROGRESS_EVERY_MS);
   try {
     for await (const chunk of o.chunks) {
       if (stop.signal.aborted) break;
       // Only a chunk cut by the grid rule is expected to match; the first after a (re)start, a resync or a forced cut may not.
       apply(matcher.addChunk({ firstPts: chunk.firstPts, bytes: chunk.bytes, aligned: chunk.boundary === "grid" }));
-      if (Date.now() - lastProgress >= 5000) {
-        lastProgress = Date.now();
-        const s = matcher.stats;
-        const fields = { captured: s.captured, published: s.published, mismatched: describe(s.mismatched), held: s.held, leaderManifests: stats.manifests.accepted };
-        // A follower whose capture never matches must say so, not serve nothing silently.
-        if (s.captured >= 3 && s.published === 0) log.warn("progress: no captured chunk has matched the leader's yet", fields);
-        else log.info("progress", fields);
-      }
     }
+    if (!failure) progress(true);
   } catch (err) {
     // A capture stopped because the leader failed ends with the leader's reason, not an AbortError.
     if (!failure) throw err;
   } finally {
+    clearInterval(progressTimer);
     clearTimeout(deadline);
     stop.abort();
     o.signal.removeEventListener("abort", onAbort);

@@ -1,7 +1,12 @@
 /**
  * The counters an operator reads: what was accepted, what was rejected and why, per peer.
- * Serialised as-is by `--stats-json`.
+ * Serialised as-is by `--stats-json`. The totals are the components' own counters (ObjectGate,
+ * SegmentWriter), copied in by {@link showCounters}; the per-peer ones come from verdicts and
+ * transport events.
  */
+import type { GateStats } from "@ec/manifest";
+import type { SegmentWriterCounters } from "@ec/hls-sink";
+import { secondsFromTicks } from "@ec/stream-rules";
 
 export type PeerRole = "manifests" | "objects";
 
@@ -47,11 +52,18 @@ export interface SubscriberStats {
     rejected: Record<string, number>;
     /** Accepted manifests in a row that vouched for no new chunk (a window that is not advancing). */
     stalled?: number;
+    /**
+     * Whether the newest accepted manifest is recent enough to blame a relay for a mismatch
+     * (false: a replayed previous-run manifest or a silent source; mismatches are not held against relays).
+     */
+    current?: boolean;
   };
   objects: {
     accepted: number;
     rejected: Record<string, number>;
     duplicates: number;
+    /** Rejections held against the sending relay (the rest were late, ahead, or judged against manifests that may not be current). */
+    blamed?: number;
     /** Objects dropped from the waiting buffer before any manifest vouched for them. */
     evictedUnvouched: number;
     pending: number;
@@ -83,6 +95,32 @@ export function newSubscriberStats(streamId: string): SubscriberStats {
     mediaSeconds: 0,
     peers: {},
   };
+}
+
+/** What the app itself counted: objects it decided before or without the gate. */
+export interface AppCounts {
+  /** Objects the writer already had (not offered to the gate). */
+  duplicates: number;
+  /** With --require-manifest=false: objects accepted with no manifest. */
+  unvouched: number;
+}
+
+/** Copies the components' counters into `stats` (they own the numbers; this only shows them). */
+export function showCounters(stats: SubscriberStats, gate: GateStats, writer: SegmentWriterCounters, app: AppCounts, current: boolean): void {
+  stats.manifests.accepted = gate.manifests.accepted;
+  stats.manifests.rejected = { ...gate.manifests.rejected } as Record<string, number>;
+  stats.manifests.current = current;
+  const o = stats.objects;
+  o.accepted = gate.objects.accepted + app.unvouched;
+  o.rejected = { ...gate.objects.rejected } as Record<string, number>;
+  o.blamed = gate.objects.blamed;
+  o.duplicates = app.duplicates + writer.duplicates;
+  o.evictedUnvouched = gate.objects.evicted;
+  o.pending = gate.objects.pending;
+  stats.segments = writer.segmentsWritten;
+  stats.discontinuities = writer.discontinuities;
+  stats.bytesWritten = writer.bytesWritten;
+  stats.mediaSeconds = secondsFromTicks(writer.mediaTicksWritten);
 }
 
 export function peerStats(stats: SubscriberStats, peer: string, role: PeerRole): PeerStats {

@@ -68,7 +68,7 @@ export interface ObjectGateOptions {
   blameFreshnessMs?: number;
   /** Objects more than this many seqs past the newest vouched one are refused, not held. Default 16. */
   maxAheadSeqs?: number;
-  /** Largest object the gate will hold or hash. Default 64 MiB. */
+  /** Largest object the gate will hold or hash. Default MAX_OBJECT_BYTES of @ec/stream-rules (one sealed 32 MiB chunk). */
   maxObjectBytes?: number;
   /** Clock in unix milliseconds. Default `Date.now`. */
   now?: () => number;
@@ -234,6 +234,30 @@ export class ObjectGate {
     }
     if (this.#pen.add(seq, object, peer)) this.#held++;
     return peer === undefined ? { kind: "hold", seq } : { kind: "hold", seq, peer };
+  }
+
+  /**
+   * Judges a frame a transport refused at its length prefix (announced `bytes`, unread) for chunk
+   * `seq`: bigger than the vouched size but within the object limit is a `size-mismatch` found
+   * before the bytes (blamed only against current manifests, like any mismatch); anything else is
+   * `oversize` (blamed). Counted like any rejection. `bytes` undefined: the size is unknown.
+   */
+  refuseFrame(seq: number, bytes: number | undefined, peer?: string): GateVerdict {
+    if (!isUint(seq, Number.MAX_SAFE_INTEGER)) throw new ManifestError("invalid-argument", "seq must be a safe non-negative integer");
+    const vouched = this.#verifier.entry(seq)?.objectSize;
+    const said = bytes === undefined ? "a frame" : `a frame of ${bytes} bytes`;
+    if (vouched !== undefined && bytes !== undefined && bytes > vouched && bytes <= this.#maxObjectBytes) {
+      return this.#reject(seq, "size-mismatch", `${said} for seq ${seq}, vouched ${vouched} bytes (refused unread)`, peer);
+    }
+    return this.#reject(seq, "oversize", `${said} for seq ${seq} over its limit (refused unread)`, peer);
+  }
+
+  /**
+   * Forgets the objects held from `peer`, undecided: call it when the peer is dropped, so its
+   * leftovers neither take room in the pen nor count as verdicts after it is gone.
+   */
+  forgetPeer(peer: string): number {
+    return this.#pen.dropFrom(peer);
   }
 
   /** Drops every held object (e.g. on shutdown). */

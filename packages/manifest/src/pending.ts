@@ -46,6 +46,8 @@ export interface PendingStats {
   refused: number;
   /** Byte-identical copies of an object already held or already released in the same take. */
   duplicates: number;
+  /** Objects dropped undecided because their sender was given up on ({@link PendingObjects.dropFrom}). */
+  discarded: number;
 }
 
 interface Held {
@@ -64,7 +66,7 @@ export class PendingObjects {
   readonly #maxBytes: number;
   #held: Held[] = [];
   #bytes = 0;
-  readonly #stats: PendingStats = { added: 0, released: 0, rejected: 0, evicted: 0, refused: 0, duplicates: 0 };
+  readonly #stats: PendingStats = { added: 0, released: 0, rejected: 0, evicted: 0, refused: 0, duplicates: 0, discarded: 0 };
 
   /** Throws `invalid-argument` unless both limits are positive integers. */
   constructor(opts: PendingObjectsOptions) {
@@ -157,6 +159,20 @@ export class PendingObjects {
     }
     this.#held = keep;
     return [...released.values()].sort((a, b) => a.seq - b.seq);
+  }
+
+  /**
+   * Drops, undecided, every object held from `peer` (a sender given up on): they would only be
+   * judged — and blamed — after the peer is gone, and take room from honest objects meanwhile.
+   * Returns how many were dropped (counted as `discarded`).
+   */
+  dropFrom(peer: string): number {
+    const keep = this.#held.filter((h) => h.peer !== peer);
+    const n = this.#held.length - keep.length;
+    for (const h of this.#held) if (h.peer === peer) this.#bytes -= h.bytes.length;
+    this.#held = keep;
+    this.#stats.discarded += n;
+    return n;
   }
 
   /** Drops everything held (e.g. on shutdown); not counted as evictions. */

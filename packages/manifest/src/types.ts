@@ -16,7 +16,7 @@ export interface ManifestEntry {
 
 /** What the leader fills in; {@link signManifest} adds the rest. */
 export interface ManifestBody {
-  /** 1..128 UTF-8 bytes, no control characters. */
+  /** The one stream-id rule of @ec/stream-rules: 1..128 of `A-Z a-z 0-9 . _ -`, the first a letter or digit. */
   streamId: string;
   /** 1..64 bytes of `[A-Za-z0-9._-]`; identifies one capture. */
   epoch: string;

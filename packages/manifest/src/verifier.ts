@@ -1,5 +1,6 @@
 import { bytesToHex, copyBytes, equalBytes, isBytes, isUint } from "./bytes.js";
 import { MAX_MANIFEST_BYTES } from "./constants.js";
+import { MAX_OBJECT_BYTES } from "@ec/stream-rules";
 import { checkMerkleRoot, checkSignature, parseManifest, toSignedManifest, type ParsedManifest } from "./decode.js";
 import { sameEntry } from "./entry.js";
 import { ManifestError, type ManifestErrorCode } from "./errors.js";
@@ -21,7 +22,7 @@ export const DEFAULT_CLOCK_SKEW_MS = 5_000;
 export const DEFAULT_MAX_VOUCHED = 4096;
 
 /** Default largest object {@link ManifestVerifier.checkObject} will hash. */
-export const DEFAULT_MAX_OBJECT_BYTES = 64 * 1024 * 1024;
+export const DEFAULT_MAX_OBJECT_BYTES = MAX_OBJECT_BYTES;
 
 /** How many recent manifest hashes per epoch are kept to tell replays from forks. */
 const RECENT_MANIFESTS = 64;

@@ -149,6 +149,19 @@ describe("ObjectGate", () => {
     expect(gate.offerObject(9, new Uint8Array(1001), "x")).toMatchObject({ kind: "reject", reason: "oversize", blame: true });
   });
 
+  it("judges frames refused at their length prefix: size-mismatch against a vouched size (blamed only while current), else oversize", () => {
+    const { clock, lead, gate } = setup({ maxObjectBytes: 1000, blameFreshnessMs: 5_000 });
+    gate.ingestManifest(lead.manifest([1]));
+    expect(gate.refuseFrame(1, 301, "r")).toMatchObject({ kind: "reject", seq: 1, reason: "size-mismatch", blame: true, peer: "r" });
+    expect(gate.refuseFrame(1, 1001, "r")).toMatchObject({ reason: "oversize", blame: true });
+    expect(gate.refuseFrame(2, 500)).toMatchObject({ reason: "oversize", blame: true });
+    expect(gate.refuseFrame(1, undefined)).toMatchObject({ reason: "oversize", blame: true });
+    clock.now += 5_001;
+    expect(gate.refuseFrame(1, 301)).toMatchObject({ reason: "size-mismatch", blame: false });
+    expect(gate.stats.objects).toMatchObject({ blamed: 4, rejected: { "size-mismatch": 2, oversize: 3 } });
+    expect(() => gate.refuseFrame(-1, 5)).toThrow(ManifestError);
+  });
+
   it("counts rejected manifests by reason and releases nothing for them", () => {
     const { gate } = setup();
     const stranger = leader({ now: T0 });
@@ -175,6 +188,17 @@ describe("ObjectGate", () => {
     expect(gate.epoch).toBe("e2");
     expect(gate.offerObject(1, object(1))).toMatchObject({ kind: "reject", reason: "hash-mismatch" });
     expect(gate.offerObject(1, object(1, 300, 7))).toMatchObject({ kind: "accept", epoch: "e2" });
+  });
+
+  it("forgets the held objects of a dropped peer, undecided", () => {
+    const { lead, gate } = setup();
+    const junk = object(5, 300, 9);
+    gate.offerObject(5, junk, "evil");
+    gate.offerObject(6, object(6), "honest");
+    expect(gate.forgetPeer("evil")).toBe(1);
+    const { released } = gate.ingestManifest(lead.manifest([5, 6]));
+    expect(kinds(released)).toEqual(["6:accept"]);
+    expect(gate.stats.objects).toMatchObject({ blamed: 0, pending: 0 });
   });
 
   it("rejects bad arguments with a typed error", () => {

@@ -1,3 +1,4 @@
+import { streamIdProblem } from "@ec/stream-rules";
 import { TransportError } from "./errors.js";
 
 /** The two tracks of every stream's broadcast. */
@@ -6,17 +7,16 @@ export type TrackName = "manifests" | "chunks";
 /** Both track names, in a fixed order. */
 export const TRACK_NAMES: readonly TrackName[] = ["manifests", "chunks"];
 
-const STREAM_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
-
 /**
- * Checks a stream id: 1..128 characters of `A-Z a-z 0-9 . _ -`, starting with a letter or digit.
- * The charset keeps the broadcast path a single path segment and safe in file names and URLs.
+ * Checks a stream id against the one rule of `@ec/stream-rules` (1..128 of `A-Z a-z 0-9 . _ -`,
+ * the first a letter or digit), converted once to this package's error.
  * @throws TransportError `bad-stream-id`.
  */
 export function assertStreamId(streamId: string): void {
-  if (typeof streamId !== "string" || !STREAM_ID.test(streamId)) {
+  const problem = streamIdProblem(streamId);
+  if (problem !== undefined) {
     const shown = typeof streamId === "string" ? JSON.stringify(streamId.slice(0, 40)) : typeof streamId;
-    throw new TransportError("bad-stream-id", `bad stream id ${shown}: use 1-128 of A-Z a-z 0-9 . _ - (first a letter or digit)`);
+    throw new TransportError("bad-stream-id", `bad stream id ${shown}: ${problem} (use 1-128 of A-Z a-z 0-9 . _ -, first a letter or digit)`);
   }
 }
 

@@ -13,6 +13,7 @@ import { NodeState, type PeerSession, type Subscription } from "./node-state.js"
 import { assertSeq, broadcastPath, parseWireTrackName, type TrackName } from "./names.js";
 import { type StoredGroup, type WindowLimits, WindowStore } from "./store.js";
 import { CHALLENGE_PARAM, KEY_HEADER, MAX_WS_MESSAGE, SIG_HEADER, SUBPROTOCOL_OPTIONS, WS_PATH } from "./wire.js";
+import { MAX_FRAME_BYTES } from "@ec/stream-rules";
 
 /** Resource limits of a node; every one bounds memory a peer can make the node hold. */
 export interface NodeLimits {
@@ -20,7 +21,7 @@ export interface NodeLimits {
   maxSessions?: number;
   /** Concurrent subscriptions per session (default 16). Further ones are reset with code 0x4e02. */
   maxSubscriptionsPerSession?: number;
-  /** Largest frame published, or accepted from a peer (default 16 MiB). */
+  /** Largest frame published, or accepted from a peer (default MAX_FRAME_BYTES of @ec/stream-rules: one largest object). */
   maxFrameBytes?: number;
   /**
    * Concurrent announce-interest streams per session (default 8). Further ones are reset with
@@ -77,7 +78,7 @@ export interface StreamServer {
 const DEFAULTS = {
   maxSessions: 256,
   maxSubscriptionsPerSession: 16,
-  maxFrameBytes: 16 * 1024 * 1024,
+  maxFrameBytes: MAX_FRAME_BYTES,
   maxAnnouncesPerSession: 8,
 };
 const SETUP_TIMEOUT_MS = 10_000;

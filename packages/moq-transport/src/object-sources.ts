@@ -24,6 +24,7 @@ import { TransportError, type TransportErrorCode } from "./errors.js";
 import { type BackoffPolicy, backoffDelay, pause } from "./backoff.js";
 import { type Logger, silentLogger } from "./log.js";
 import { type SubscribeEvent, subscribeTrack } from "./subscribe.js";
+import { MAX_FRAME_BYTES } from "@ec/stream-rules";
 
 /** One object delivered to the consumer, with the peer it came from. */
 export interface SourceObject {
@@ -126,7 +127,7 @@ export interface ObjectSourcesOptions<R extends string = string> {
   chunkMs?: () => number | undefined;
   /** Explicit deadlines (ms); unset ones follow the chunk duration. */
   deadlines?: Partial<SourceDeadlines>;
-  /** Largest frame taken from any peer (default 32 MiB). */
+  /** Largest frame taken from any peer (default MAX_FRAME_BYTES of @ec/stream-rules). */
   maxFrameBytes?: number;
   /** A tighter limit per seq (e.g. the size a verified manifest vouches for); bigger frames are refused unread. */
   maxFrameBytesFor?: (seq: number) => number;
@@ -291,7 +292,7 @@ export class ObjectSources<R extends string = string> {
         track: "chunks",
         fromSeq,
         signal: ctl.signal,
-        maxFrameBytes: this.opts.maxFrameBytes ?? 32 * 1024 * 1024,
+        maxFrameBytes: this.opts.maxFrameBytes ?? MAX_FRAME_BYTES,
         maxFrameBytesFor: this.opts.maxFrameBytesFor,
         dialTimeoutMs: d.dialMs,
         frameTimeoutMs: d.frameMs,

@@ -7,6 +7,7 @@ import { Aborted, backoffDelay, sleep } from "./backoff.js";
 import { ResetCode, TransportError, type TransportErrorCode } from "./errors.js";
 import { isValidPublicKey } from "./identity.js";
 import { assertSeq, assertStreamId, broadcastPath, type TrackName, wireTrackName } from "./names.js";
+import { MAX_FRAME_BYTES } from "@ec/stream-rules";
 
 /** One group received: its sequence number and its frame. */
 export interface TrackItem {
@@ -59,7 +60,7 @@ export interface SubscribeOptions {
   signal?: AbortSignal;
   /** Backoff between attempts: doubles from minDelayMs (100) to maxDelayMs (5000); maxAttempts consecutive failures (Infinity) before giving up. */
   reconnect?: { minDelayMs?: number; maxDelayMs?: number; maxAttempts?: number };
-  /** Largest frame accepted from the peer (default 16 MiB); bigger ones reset the group stream unread. */
+  /** Largest frame accepted from the peer (default MAX_FRAME_BYTES of @ec/stream-rules); bigger ones reset the group stream unread. */
   maxFrameBytes?: number;
   /**
    * A tighter limit per group seq (e.g. the size a verified manifest vouches for), asked when the
@@ -147,7 +148,7 @@ async function* runInner(addr: EndpointAddr, o: SubscribeOptions, signal: AbortS
   const minDelay = Math.max(1, o.reconnect?.minDelayMs ?? 100);
   const maxDelay = Math.max(minDelay, o.reconnect?.maxDelayMs ?? 5000);
   const maxAttempts = o.reconnect?.maxAttempts ?? Infinity;
-  const maxFrameBytes = o.maxFrameBytes ?? 16 * 1024 * 1024;
+  const maxFrameBytes = o.maxFrameBytes ?? MAX_FRAME_BYTES;
   const limitFor = (seq: number): number => {
     if (!o.maxFrameBytesFor) return maxFrameBytes;
     const l = o.maxFrameBytesFor(seq);

@@ -40,6 +40,8 @@ export interface UpstreamObjectsOptions {
   log: Logger;
   /** Every object received, tagged with its peer. Synchronous. */
   onObject: (seq: number, bytes: Uint8Array, peer: string) => void;
+  /** Called when a peer is dropped for good (e.g. to forget what it sent that is still undecided). */
+  onDropped?: (peer: string) => void;
   /** Called when every peer has been dropped: nothing more can arrive. */
   onExhausted: (reason: string) => void;
   onEvent?: (peer: string, e: SubscribeEvent) => void;
@@ -122,6 +124,7 @@ export class UpstreamObjects {
     p.stats.connected = false;
     p.ctl.abort();
     this.#o.log.warn("upstream dropped", { peer, reason });
+    this.#o.onDropped?.(peer);
     if (this.usable.length === 0 && !this.#abort.signal.aborted) {
       this.#o.onExhausted(`no usable upstream object peer left: ${[...this.#peers].map(([q, v]) => `${q} (${v.stats.dropped})`).join("; ")}`);
     }

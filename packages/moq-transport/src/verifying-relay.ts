@@ -145,6 +145,8 @@ export async function createVerifyingRelay(opts: VerifyingRelayOptions): Promise
     maxFrameBytes: node.limits.maxFrameBytes,
     log,
     onObject: (seq, bytes, peer) => onVerdict(gate.offerObject(seq, bytes, peer)),
+    // A dropped upstream's objects still waiting for a manifest are forgotten, not judged later.
+    onDropped: (peer) => gate.forgetPeer(peer),
     onExhausted: (reason) => fail(new TransportError("unreachable", reason)),
   });
 

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { MoqNode, subscribeTrack, TransportError, type TrackItem } from "../src/index.js";
+import { MAX_FRAME_BYTES } from "@ec/stream-rules";
 
 const nodes: MoqNode[] = [];
 afterEach(async () => {
@@ -40,7 +41,8 @@ describe("MoqNode in one process", () => {
     const s = n.serve("abort", { manifests: true, chunks: false });
     expect(() => s.publish("chunks", 0, bytes(0))).toThrow(expect.objectContaining({ code: "not-served" }));
     expect(() => s.publish("manifests", -1, bytes(0))).toThrow(expect.objectContaining({ code: "bad-argument" }));
-    expect(() => s.publish("manifests", 0, new Uint8Array(17 * 1024 * 1024))).toThrow(expect.objectContaining({ code: "frame-too-large" }));
+    // Over the default cap (one largest object, @ec/stream-rules): refused.
+    expect(() => s.publish("manifests", 0, new Uint8Array(MAX_FRAME_BYTES + 1))).toThrow(expect.objectContaining({ code: "frame-too-large" }));
     expect(() => n.serve("abort", { manifests: true, chunks: true })).toThrow(TransportError);
     const ac = new AbortController();
     const it = subscribeTrack({ remote: n.endpoint, streamId: "abort", track: "manifests", signal: ac.signal });

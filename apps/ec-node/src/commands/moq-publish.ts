@@ -4,7 +4,7 @@ import { FollowError, startPublisher } from "@ec/publisher";
 import type { FollowOptions, PublisherSource } from "@ec/publisher";
 import { UsageError, defineFlags } from "../flags.js";
 import type { Flags } from "../flags.js";
-import { CommandError, LOG_FLAGS, SECRET_FLAGS, addrFlag, loggerFrom, onStopSignal, parseTrustedKey, readKeyFile, streamSecretFrom, validateEpoch, validateStreamId, writeFileAtomic } from "../common.js";
+import { CommandError, LOG_FLAGS, SECRET_FLAGS, addrFlag, checkEndpointArgs, loggerFrom, onStopSignal, parseTrustedKey, readKeyFile, streamSecretFrom, validateEpoch, validateStreamId, writeFileAtomic } from "../common.js";
 import { defineCommand } from "../command.js";
 
 const FLAGS = defineFlags({
@@ -170,6 +170,7 @@ function followFrom(flags: Flags<typeof FLAGS>, publishManifests: boolean, publi
   if (!publishChunks) throw new UsageError("--follow serves objects: drop --publish-chunks=false");
   if (epoch !== undefined) throw new UsageError("--follow learns the epoch from the leader: drop --epoch");
   if (keys.length === 0) throw new UsageError("--follow needs --trusted-key <hex>: the leader's public key");
+  checkEndpointArgs([leader], { allowInsecure: flags["insecure-remote"] });
   const timeout = flags["follow-timeout"];
   if (!(timeout >= 1000)) throw new UsageError("--follow-timeout must be at least 1s");
   return { leader, trustedKeys: keys.map(parseTrustedKey), allowInsecure: flags["insecure-remote"], firstManifestTimeoutMs: timeout };

@@ -2,9 +2,9 @@ import { runSubscriber } from "@ec/subscriber";
 import type { SubscriberStats } from "@ec/subscriber";
 import { parseWatchListen, startWatchServer } from "@ec/subscriber/http";
 import type { WatchServer } from "@ec/subscriber/http";
-import { parseEndpointAddr } from "@ec/moq-transport";
+import { MAX_OBJECT_BYTES } from "@ec/stream-rules";
 import { UsageError } from "../flags.js";
-import { CommandError, LOG_FLAGS, SECRET_FLAGS, ensureOutputDir, loggerFrom, onStopSignal, parseTrustedKey, streamSecretFrom, validateStreamId } from "../common.js";
+import { CommandError, LOG_FLAGS, SECRET_FLAGS, checkEndpointArgs, ensureOutputDir, loggerFrom, onStopSignal, parseTrustedKey, streamSecretFrom, validateStreamId } from "../common.js";
 import { defineCommand } from "../command.js";
 
 export const moqSubscribe = defineCommand({
@@ -34,7 +34,7 @@ export const moqSubscribe = defineCommand({
     "stats-json": { kind: "string", value: "<path>", help: "counters (accepted, rejected by reason, per peer), rewritten every second" },
     epoch: { kind: "string", value: "<id>", help: "with --require-manifest=false: the epoch to open objects with" },
     "chunk-ms": { kind: "int", value: "<ms>", help: "with --require-manifest=false: nominal segment length", default: 2000 },
-    "max-object-bytes": { kind: "int", value: "<bytes>", help: "largest object taken from a relay; bigger frames are refused unread and count as junk", default: 32 * 1024 * 1024 },
+    "max-object-bytes": { kind: "int", value: "<bytes>", help: "largest object taken from a relay (default: one sealed 32 MiB chunk); bigger frames are refused unread and count as junk", default: MAX_OBJECT_BYTES },
     "junk-threshold": { kind: "int", value: "<n>", help: "rejected objects from one relay before it is dropped (the first demotes it)", default: 3 },
     "serve-http": { kind: "string", value: "<host:port>", help: "serve the HLS and a live page (player + counters) here; a bare port binds 127.0.0.1, other interfaces must be named" },
     "relay-stats": { kind: "string", value: "<path>", help: "with --serve-http: show this ec-node relay's --stats-json on the page as a relay hop", repeatable: true },
@@ -45,13 +45,7 @@ export const moqSubscribe = defineCommand({
     const remotes = flags.remote;
     if (remotes.length === 0) throw new UsageError("missing --remote <EndpointAddr>");
     const allowInsecure = flags["insecure-remote"];
-    for (const r of [...remotes, ...(flags["remote-manifests"] ? [flags["remote-manifests"]] : [])]) {
-      try {
-        parseEndpointAddr(r, { allowInsecure });
-      } catch (err) {
-        throw new UsageError((err as Error).message); // already "bad endpoint \"<addr>\": <problem>"
-      }
-    }
+    checkEndpointArgs([...remotes, ...(flags["remote-manifests"] ? [flags["remote-manifests"]] : [])], { allowInsecure });
     const serveHttp = flags["serve-http"];
     if (serveHttp !== undefined) {
       try {

@@ -1,8 +1,8 @@
 import { ManifestVerifier, ObjectGate } from "@ec/manifest";
-import { createVerifyingRelay, parseAdvertiseAddr, parseEndpointAddr, parseListenAddr } from "@ec/moq-transport";
+import { createVerifyingRelay, parseAdvertiseAddr, parseListenAddr } from "@ec/moq-transport";
 import type { VerifyingRelay } from "@ec/moq-transport";
 import { UsageError } from "../flags.js";
-import { CommandError, LOG_FLAGS, addrFlag, loggerFrom, onStopSignal, parseTrustedKey, readKeyFile, validateStreamId, writeFileAtomic } from "../common.js";
+import { CommandError, LOG_FLAGS, addrFlag, checkEndpointArgs, loggerFrom, onStopSignal, parseTrustedKey, readKeyFile, validateStreamId, writeFileAtomic } from "../common.js";
 import { defineCommand } from "../command.js";
 import { formatCounts } from "../counts.js";
 
@@ -40,13 +40,7 @@ export const relay = defineCommand({
     const remotes = flags.remote;
     if (remotes.length === 0) throw new UsageError("missing --remote <EndpointAddr>");
     const manifestSource = flags["remote-manifests"] ?? remotes[0]!;
-    for (const r of [...remotes, manifestSource]) {
-      try {
-        parseEndpointAddr(r);
-      } catch (err) {
-        throw new UsageError((err as Error).message); // already "bad endpoint \"<addr>\": <problem>"
-      }
-    }
+    checkEndpointArgs([...remotes, manifestSource]);
     const trustedKeys = flags["trusted-key"].map(parseTrustedKey);
     // A relay vouches for what it forwards to many subscribers: it never trusts on first use.
     if (trustedKeys.length === 0) throw new UsageError("missing --trusted-key <hex> (the leader's public key; a relay never trusts on first use)");

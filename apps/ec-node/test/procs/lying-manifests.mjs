@@ -12,7 +12,10 @@
 //   fork          each honest manifest, then a second one for the same seq with other entries
 //   broken-chain  honest manifests, every other one re-signed with a wrong prevHash
 //   stale         honest manifests until the first, then that window re-signed with seq+1, never advancing
-import { randomBytes } from "node:crypto";
+//   previous-run  the leader's previous run replayed (signed with --key, still unexpired): another epoch, issued a
+//                 minute ago, vouching for other objects at the same seqs (other hashes; odd seqs 1 byte smaller);
+//                 with --switch-after <n>, honest manifests after the first n
+import { createHash, randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { MoqNode, subscribeTrack } from "@ec/moq-transport";
 import { decodeKeyFile, decodeManifest, signManifest } from "@ec/manifest";
@@ -22,7 +25,8 @@ for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i].replac
 const streamId = args.get("stream-id");
 const mode = args.get("mode");
 const upstream = args.get("upstream");
-const MODES = ["untrusted", "expired", "replay", "fork", "broken-chain", "stale"];
+const MODES = ["untrusted", "expired", "replay", "fork", "broken-chain", "stale", "previous-run"];
+const switchAfter = args.has("switch-after") ? Number(args.get("switch-after")) : Infinity;
 if (!streamId || !upstream || !MODES.includes(mode) || !args.get("key-file")) {
   process.stderr.write(`lying-manifests: need --upstream, --stream-id, --key-file <path> and --mode (${MODES.join("|")})\n`);
   process.exit(2);
@@ -51,6 +55,8 @@ void (async () => {
 })();
 let first;
 let staleHead;
+let previous;
+let seen = 0;
 try {
   for await (const { bytes } of subscribeTrack({ remote: upstream, streamId, track: "manifests", fromSeq: 0, signal: stop.signal })) {
     const m = decodeManifest(bytes);
@@ -77,6 +83,22 @@ try {
       case "broken-chain":
         publish(m.seq % 2 === 1 ? signManifest({ ...bodyOf(m), prevHash: new Uint8Array(randomBytes(32)) }, key).bytes : bytes);
         break;
+      case "previous-run": {
+        if (++seen > switchAfter) {
+          publish(bytes);
+          break;
+        }
+        // What the previous run vouched for at the same seqs: the same entry every time a seq is listed.
+        const entries = m.entries.map((e) => ({
+          ...e,
+          objectHash: new Uint8Array(createHash("sha256").update(`previous-run ${e.seq}`).digest()),
+          objectSize: e.seq % 2 === 1 ? e.objectSize - 1 : e.objectSize,
+        }));
+        const issuedAtMs = m.issuedAtMs - 60_000;
+        previous = signManifest({ ...bodyOf(m), epoch: `prev-${m.epoch}`.slice(0, 64), prevHash: previous?.hash ?? m.prevHash, issuedAtMs, expiresAtMs: issuedAtMs + 110_000, entries }, key);
+        publish(previous.bytes);
+        break;
+      }
       case "stale": {
         if (!staleHead) {
           staleHead = m;

@@ -7,9 +7,9 @@
  * packets, even ones an extra private PID and an extra ES descriptor (stream_identifier). All of
  * it is a pure function of the broadcast position, like the broadcast itself.
  */
-import { PAT_PID, NULL_PID, PACKET_SIZE } from "../ts/packet.js";
+import { NULL_PID, PACKET_SIZE } from "../ts/packet.js";
 import { TICKS_PER_MS } from "../ts/timestamps.js";
-import { buildSection, packetizeSection } from "../ts/psi-build.js";
+import { programPsiPackets } from "../ts/psi-build.js";
 import type { Pmt } from "../ts/psi-tables.js";
 
 /** The device-made parts of a profile; all intervals are in broadcast packets or ticks. */
@@ -49,21 +49,19 @@ export function deviceProfile(n: number): DeviceProfile {
 
 /** The device's PAT+PMT packets (continuity counters 0; the caller sets them per repetition). */
 export function devicePsiPackets(p: DeviceProfile, pmtPid: number, pmt: Pmt): Uint8Array {
-  const version = p.profile % 32;
-  const pat = buildSection(0x00, 0x100 + p.profile, version, [pmt.programNumber >> 8, pmt.programNumber & 0xff, 0xe0 | (pmtPid >> 8), pmtPid & 0xff]);
-  const programInfo = [...pmt.programInfo, 0xfe, 3, 0x45, 0x43, p.profile & 0xff];
-  const body: number[] = [0xe0 | (pmt.pcrPid >> 8), pmt.pcrPid & 0xff, 0xf0 | (programInfo.length >> 8), programInfo.length & 0xff, ...programInfo];
-  pmt.streams.forEach((s, i) => {
-    const info = [...pmt.esInfo[i]!, ...(p.profile % 2 === 0 ? [0x52, 1, p.profile & 0xff] : [])];
-    body.push(s.streamType, 0xe0 | (s.pid >> 8), s.pid & 0xff, 0xf0 | (info.length >> 8), info.length & 0xff, ...info);
+  return programPsiPackets({
+    transportStreamId: 0x100 + p.profile,
+    version: p.profile % 32,
+    programNumber: pmt.programNumber,
+    pmtPid,
+    pcrPid: pmt.pcrPid,
+    programInfo: [...pmt.programInfo, 0xfe, 3, 0x45, 0x43, p.profile & 0xff],
+    streams: pmt.streams.map((s, i) => ({
+      streamType: s.streamType,
+      pid: s.pid,
+      info: [...pmt.esInfo[i]!, ...(p.profile % 2 === 0 ? [0x52, 1, p.profile & 0xff] : [])],
+    })),
   });
-  const pmtSection = buildSection(0x02, pmt.programNumber, version, body);
-  const a = packetizeSection(PAT_PID, pat);
-  const b = packetizeSection(pmtPid, pmtSection);
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
 }
 
 /** Writes the device PSI for repetition `j` at `at`: counters j (PAT) and j × m + k (PMT packet k of m). */

@@ -23,6 +23,7 @@ import { burstOfWindow, damageHash, parseDamageSpec } from "./damage-spec.js";
 import type { DamageMode, DamageSpec } from "./damage-spec.js";
 import { deviceProfile, devicePsiPackets, writeDevicePsi, writeExtraPacket, writeNullPacket } from "./device-profile.js";
 import type { DeviceProfile } from "./device-profile.js";
+import { sleep } from "./sleep.js";
 
 /** Options of `LiveBroadcast`. */
 export interface LiveBroadcastOptions {
@@ -71,19 +72,6 @@ export interface LiveStreamOptions {
 const MAX_BATCH = 2048;
 /** Longest sleep between clock checks. */
 const MAX_SLEEP_MS = 50;
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", done, { once: true });
-  });
-}
 
 /** The broadcast; one per fake tuner, shared by its clients. */
 export class LiveBroadcast {

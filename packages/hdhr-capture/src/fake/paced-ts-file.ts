@@ -13,6 +13,7 @@ import { TsPacketSync } from "../ts/packet-sync.js";
 import { parsePesStart } from "../ts/pes.js";
 import { ptsDelta, TICKS_PER_SECOND } from "@ec/stream-rules";
 import type { TsFileProbe } from "./probe-ts-file.js";
+import { sleep } from "./sleep.js";
 
 /** Options of `pacedTsFile`. */
 export interface PacedTsFileOptions {
@@ -26,19 +27,6 @@ export interface PacedTsFileOptions {
 
 /** A clock jump larger than this (or backwards) is a discontinuity, not elapsed time. */
 const MAX_CLOCK_STEP = 5 * TICKS_PER_SECOND;
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", done, { once: true });
-  });
-}
 
 /** Yields the file's packets in paced batches until the duration, the end (without loop), or abort. */
 export async function* pacedTsFile(

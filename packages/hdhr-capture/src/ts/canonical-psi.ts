@@ -13,8 +13,8 @@
  * adaptation_field_control 01; continuity counters set per chunk (`setHeaderCounters`).
  * ```
  */
-import { PACKET_SIZE, PAT_PID } from "./packet.js";
-import { buildSection, packetizeSection } from "./psi-build.js";
+import { PACKET_SIZE } from "./packet.js";
+import { programPsiPackets } from "./psi-build.js";
 import type { Pmt } from "./psi-tables.js";
 
 /** transport_stream_id of the canonical PAT: fixed, because devices may rewrite theirs. */
@@ -52,26 +52,17 @@ export function keepDescriptors(loop: Uint8Array, keep: ReadonlySet<number>): nu
  * packet(s). Only video and audio streams are listed.
  */
 export function canonicalHeader(pmtPid: number, pmt: Pmt): Uint8Array {
-  const pat = buildSection(0x00, CANONICAL_TRANSPORT_STREAM_ID, 0, [
-    pmt.programNumber >> 8,
-    pmt.programNumber & 0xff,
-    0xe0 | (pmtPid >> 8),
-    pmtPid & 0xff,
-  ]);
-  const programInfo = keepDescriptors(pmt.programInfo, KEPT_PROGRAM_DESCRIPTORS);
-  const body: number[] = [0xe0 | (pmt.pcrPid >> 8), pmt.pcrPid & 0xff, 0xf0 | (programInfo.length >> 8), programInfo.length & 0xff, ...programInfo];
-  pmt.streams.forEach((s, i) => {
-    if (s.kind !== "video" && s.kind !== "audio") return;
-    const info = keepDescriptors(pmt.esInfo[i]!, KEPT_ES_DESCRIPTORS);
-    body.push(s.streamType, 0xe0 | (s.pid >> 8), s.pid & 0xff, 0xf0 | (info.length >> 8), info.length & 0xff, ...info);
+  return programPsiPackets({
+    transportStreamId: CANONICAL_TRANSPORT_STREAM_ID,
+    version: 0,
+    programNumber: pmt.programNumber,
+    pmtPid,
+    pcrPid: pmt.pcrPid,
+    programInfo: keepDescriptors(pmt.programInfo, KEPT_PROGRAM_DESCRIPTORS),
+    streams: pmt.streams.flatMap((s, i) =>
+      s.kind === "video" || s.kind === "audio" ? [{ streamType: s.streamType, pid: s.pid, info: keepDescriptors(pmt.esInfo[i]!, KEPT_ES_DESCRIPTORS) }] : [],
+    ),
   });
-  const pmtSection = buildSection(0x02, pmt.programNumber, 0, body);
-  const patPackets = packetizeSection(PAT_PID, pat);
-  const pmtPackets = packetizeSection(pmtPid, pmtSection);
-  const out = new Uint8Array(patPackets.length + pmtPackets.length);
-  out.set(patPackets);
-  out.set(pmtPackets, patPackets.length);
-  return out;
 }
 
 /**

@@ -2,7 +2,7 @@
  * Writing PSI: a long-form section (ISO/IEC 13818-1 §2.4.4.10 syntax) with its CRC, and the TS
  * packets that carry it.
  */
-import { PACKET_SIZE } from "./packet.js";
+import { PACKET_SIZE, PAT_PID } from "./packet.js";
 import { crc32Mpeg2 } from "./crc32-mpeg2.js";
 
 /**
@@ -41,5 +41,31 @@ export function packetizeSection(pid: number, section: Uint8Array): Uint8Array {
     out[at + 3] = 0x10;
     out.set(payload.subarray(k * (PACKET_SIZE - 4), (k + 1) * (PACKET_SIZE - 4)), at + 4);
   }
+  return out;
+}
+
+/** What one program's PAT + PMT say, for {@link programPsiPackets}. */
+export interface ProgramPsi {
+  transportStreamId: number;
+  version: number;
+  programNumber: number;
+  pmtPid: number;
+  pcrPid: number;
+  /** Program-level descriptors, as bytes. */
+  programInfo: number[];
+  /** Elementary streams in PMT order, each with its descriptors as bytes. */
+  streams: Array<{ streamType: number; pid: number; info: number[] }>;
+}
+
+/** One repetition of a single-program PSI: the PAT packet(s), then the PMT packet(s), continuity counters 0. */
+export function programPsiPackets(p: ProgramPsi): Uint8Array {
+  const pat = buildSection(0x00, p.transportStreamId, p.version, [p.programNumber >> 8, p.programNumber & 0xff, 0xe0 | (p.pmtPid >> 8), p.pmtPid & 0xff]);
+  const body: number[] = [0xe0 | (p.pcrPid >> 8), p.pcrPid & 0xff, 0xf0 | (p.programInfo.length >> 8), p.programInfo.length & 0xff, ...p.programInfo];
+  for (const s of p.streams) body.push(s.streamType, 0xe0 | (s.pid >> 8), s.pid & 0xff, 0xf0 | (s.info.length >> 8), s.info.length & 0xff, ...s.info);
+  const patPackets = packetizeSection(PAT_PID, pat);
+  const pmtPackets = packetizeSection(p.pmtPid, buildSection(0x02, p.programNumber, p.version, body));
+  const out = new Uint8Array(patPackets.length + pmtPackets.length);
+  out.set(patPackets);
+  out.set(pmtPackets, patPackets.length);
   return out;
 }

@@ -99,23 +99,9 @@ if (o.mode === "flood") {
   setInterval(() => emit({ type: "progress", held: held.length }), 500);
 } else if (o.mode === "server" && o.behaviour !== "oversize") {
   // "no-group", "stall-frame", "old-seqs": a real moq-lite session that misbehaves once subscribed.
-  const http = createServer();
-  const wss = new WebSocketServer({
-    noServer: true,
-    handleProtocols: (offered) =>
-      selectSubprotocol([...offered], { protocols: ["moq-lite-04"], versions: { "moq-lite-04": null } }) ?? false,
-  });
   let subscriptions = 0;
   let served = 0;
-  http.on("upgrade", (req, socket, head) =>
-    wss.handleUpgrade(req, socket, head, async (ws) => {
-      ws.on("error", () => {});
-      try {
-        const session = Session.accept(ws);
-        await session.ready;
-        const conn = await Connection.accept(o.behaviour === "stall-frame" ? stallingTransport(session) : session, new URL("http://x/moq"));
-        const b = new Broadcast();
-        conn.publish(Path.from(`ec/${o.streamId}`), b);
+  moqServer(o.behaviour === "stall-frame" ? stallingTransport : (session) => session, async (b) => {
         for (;;) {
           const req = await b.requested();
           if (!req) break;
@@ -148,29 +134,12 @@ if (o.mode === "flood") {
             }
           })();
         }
-      } catch {}
-    }),
-  );
-  http.listen(0, "127.0.0.1", () => emit({ type: "ready", port: http.address().port }));
+  });
   setInterval(() => emit({ type: "progress", subscriptions, served }), 500);
 } else if (o.mode === "oversize-server" || (o.mode === "server" && o.behaviour === "oversize")) {
   const big = new Uint8Array(o.frameBytes);
-  const http = createServer();
-  const wss = new WebSocketServer({
-    noServer: true,
-    handleProtocols: (offered) =>
-      selectSubprotocol([...offered], { protocols: ["moq-lite-04"], versions: { "moq-lite-04": null } }) ?? false,
-  });
   let served = 0;
-  http.on("upgrade", (req, socket, head) =>
-    wss.handleUpgrade(req, socket, head, async (ws) => {
-      ws.on("error", () => {});
-      try {
-        const session = Session.accept(ws);
-        await session.ready;
-        const conn = await Connection.accept(session, new URL("http://x/moq"));
-        const b = new Broadcast();
-        conn.publish(Path.from(`ec/${o.streamId}`), b);
+  moqServer((session) => session, async (b) => {
         for (;;) {
           const req = await b.requested();
           if (!req) break;
@@ -187,11 +156,36 @@ if (o.mode === "flood") {
             }
           })();
         }
+  });
+  setInterval(() => emit({ type: "progress", served }), 500);
+}
+
+/**
+ * A real moq-lite node on a free loopback port (ws + qmux, `moq-lite-04`) that publishes the
+ * stream's broadcast on every session and hands it to `serve` (which answers its subscriptions);
+ * `wrap` may replace the session's transport (e.g. one that stalls). Emits "ready" with the port.
+ */
+function moqServer(wrap, serve) {
+  const http = createServer();
+  const wss = new WebSocketServer({
+    noServer: true,
+    handleProtocols: (offered) =>
+      selectSubprotocol([...offered], { protocols: ["moq-lite-04"], versions: { "moq-lite-04": null } }) ?? false,
+  });
+  http.on("upgrade", (req, socket, head) =>
+    wss.handleUpgrade(req, socket, head, async (ws) => {
+      ws.on("error", () => {});
+      try {
+        const session = Session.accept(ws);
+        await session.ready;
+        const conn = await Connection.accept(wrap(session), new URL("http://x/moq"));
+        const b = new Broadcast();
+        conn.publish(Path.from(`ec/${o.streamId}`), b);
+        await serve(b);
       } catch {}
     }),
   );
   http.listen(0, "127.0.0.1", () => emit({ type: "ready", port: http.address().port }));
-  setInterval(() => emit({ type: "progress", served }), 500);
 }
 
 /**
