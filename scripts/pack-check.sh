@@ -8,7 +8,8 @@
 #   3. installs the CLI globally into a temp prefix and runs `ec-node --version` and
 #      `ec-node demo --duration 6s --serve-http off`, then checks the HLS playlist it wrote;
 #   4. runs publint and `attw --pack` on every package (scripts/lint-packages.sh).
-# Third-party dependencies come from npm's cache (--offline) when it has them, else the registry.
+# Third-party dependencies come from npm's cache (--prefer-offline, $EC_PACK_CHECK_CACHE or
+# ~/.cache/ec-pack-check/npm) when it has them, else the registry.
 # Needs `pnpm build` first (`pnpm test` builds). Exits non-zero on the first failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -42,9 +43,11 @@ for _ in $(seq 50); do [ -s "$work/registry.url" ] && break; sleep 0.1; done
 [ -s "$work/registry.url" ] || { echo "pack-check: the local registry did not start: $(cat "$work/registry.err")"; exit 1; }
 npm_args=(--cache "$cache" --@ec:registry="$(cat "$work/registry.url")" --ignore-scripts --no-audit --no-fund --loglevel=error)
 
-# npm install, offline from the cache if it can, else from the registry (the first run on a machine).
+# npm install with --prefer-offline: third-party packages come from npm's cache without a staleness
+# check when it has them (every run after the first), from the registry otherwise; @ec names always
+# from the local registry (its port changes per run, so they are never "cached").
 npm_install() {
-  npm install --offline "${npm_args[@]}" "$@" >"$work/npm.log" 2>&1 || npm install --prefer-offline "${npm_args[@]}" "$@" >"$work/npm.log" 2>&1 || {
+  npm install --prefer-offline "${npm_args[@]}" "$@" >"$work/npm.log" 2>&1 || {
     echo "pack-check: npm install $* failed:"; cat "$work/npm.log"; exit 1
   }
 }
@@ -80,6 +83,10 @@ run="$work/run"
 mkdir -p "$run"
 (cd "$run" && timeout 180 "$ec" demo --duration 6s --serve-http off >demo.out 2>demo.err) || {
   echo "pack-check: ec-node demo failed:"; tail -20 "$run/demo.err"; exit 1
+}
+# The demo's own verdict (every object verified, none rejected), then the files as a player reads them.
+grep -Eq '^done: [0-9]+ segments, .* verified; objects accepted [1-9][0-9]*, rejected none; manifests accepted [1-9]' "$run/demo.out" || {
+  echo "pack-check: the demo did not report a clean verified run:"; tail -5 "$run/demo.out"; exit 1
 }
 node scripts/pack-check/check-hls.mjs "$run/demo-out/hls" || { tail -20 "$run/demo.out"; exit 1; }
 step "ec-node demo --duration 6s wrote a verified HLS playlist"
