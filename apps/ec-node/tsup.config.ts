@@ -1,3 +1,16 @@
+import { cpSync, rmSync } from "node:fs";
 import { packageBuild } from "../../tsup.shared.js";
 
-export default packageBuild(["src/cli.ts", "src/index.ts"]);
+// The CLI is published alone: the private apps it runs (@ec/publisher, @ec/subscriber) are bundled
+// in; the public @ec/* libraries stay dependencies. The watch page (the subscriber's web/) is copied
+// beside dist/, where the bundled watch server looks for it (`../web/` from dist/*.js).
+const build = packageBuild(["src/cli.ts", "src/index.ts"], { format: ["esm"], noExternal: [/^@ec\/(publisher|subscriber)(\/|$)/] });
+const base = build as Exclude<typeof build, unknown[] | ((...a: never[]) => unknown)>;
+export default {
+  ...base,
+  onSuccess: async () => {
+    await (base.onSuccess as () => Promise<void>)();
+    rmSync("web", { recursive: true, force: true });
+    cpSync("../subscriber/web", "web", { recursive: true, filter: (src) => !src.endsWith("README.md") });
+  },
+};

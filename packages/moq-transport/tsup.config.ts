@@ -1,3 +1,4 @@
 import { packageBuild } from "../../tsup.shared.js";
 
-export default packageBuild();
+// The test vectors ship in the tarball as `@ec/moq-transport/vectors/<file>`.
+export default packageBuild(["src/index.ts"], { vectors: ["test/vectors/transport-v1.json"] });

@@ -1,3 +1,4 @@
 import { packageBuild } from "../../tsup.shared.js";
 
-export default packageBuild();
+// The test vectors ship in the tarball as `@ec/stream-rules/vectors/<file>`.
+export default packageBuild(["src/index.ts"], { vectors: ["test/vectors/rules.json"] });

@@ -163,7 +163,9 @@ export function checkEndpointArgs(values: readonly string[], opts: { allowInsecu
     try {
       parseEndpointAddr(v, opts);
     } catch (err) {
-      throw new UsageError(`bad EndpointAddr ${JSON.stringify(v)}: ${(err as Error).message}`);
+      // The library's message already names the value and the problem ("bad endpoint \"x\": missing :port"):
+      // wrapping it again said it twice.
+      throw new UsageError((err as Error).message);
     }
   }
 }

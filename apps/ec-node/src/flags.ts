@@ -168,25 +168,69 @@ export function parseFlags<T extends FlagTable>(argv: readonly string[], table: 
   return out as Flags<T>;
 }
 
-/** Renders the `--help` text for a command. */
+/** Help text stays under this many columns (a terminal's 100, with a margin). */
+export const HELP_WIDTH = 98;
+
+/** Greedy word wrap of `text` to `width` columns; continuation lines get `indent`. */
+export function wrapText(text: string, width: number, indent = ""): string[] {
+  const out: string[] = [];
+  let line: string | undefined;
+  // Split on single spaces so runs of spaces (alignment padding) survive as empty words.
+  for (const word of text.split(" ")) {
+    if (line === undefined) line = word;
+    else if (word && line.length + 1 + word.length > width && line.trim()) {
+      out.push(line.trimEnd());
+      line = indent + word;
+    } else line = `${line} ${word}`;
+  }
+  out.push(line ?? "");
+  return out;
+}
+
+/** The summary's first line is its headline; the rest is one paragraph, re-wrapped. */
+function summaryLines(summary: string): string[] {
+  const [headline = "", ...rest] = summary.split("\n");
+  const body = rest.map((l) => l.trim()).filter(Boolean).join(" ");
+  return [...wrapText(headline, HELP_WIDTH), ...(body ? wrapText(body, HELP_WIDTH) : [])];
+}
+
+/**
+ * Renders the `--help` text for a command, wrapped to {@link HELP_WIDTH}. Every duration flag reads
+ * `<dur>` (one syntax, explained once at the end); a default is shown once, and a boolean's `false`
+ * default not at all (leaving the flag out is false).
+ */
 export function formatHelp(usage: string, summary: string, table: FlagTable): string {
+  let hasDuration = false;
   const rows = Object.entries(table).map(([name, spec]) => {
-    const left = `  --${name}${spec.kind === "boolean" ? "[=true|false]" : " " + (spec.value ?? `<${spec.kind}>`)}`;
+    if (spec.kind === "duration") hasDuration = true;
+    const value = spec.kind === "duration" ? "<dur>" : (spec.value ?? `<${spec.kind}>`);
+    const left = `  --${name}${spec.kind === "boolean" ? "[=true|false]" : " " + value}`;
     const extra: string[] = [];
     if (spec.required) extra.push("required");
     if (spec.repeatable) extra.push("repeatable");
-    if (spec.default !== undefined) extra.push(`default ${String(spec.default)}`);
+    const saysDefault = /\(default\b/.test(spec.help);
+    if (spec.default !== undefined && !saysDefault && !(spec.kind === "boolean" && spec.default === false)) {
+      extra.push(`default ${String(spec.default)}`);
+    }
     return [left, spec.help + (extra.length ? ` (${extra.join(", ")})` : "")] as const;
   });
-  const width = Math.max(...rows.map(([l]) => l.length), 10) + 2;
+  rows.push(["  --help", "show this help"]);
+  // Descriptions start in one column; a flag too long for it puts its description on the next line.
+  const col = Math.min(Math.max(...rows.map(([l]) => l.length), 10) + 2, 34);
+  const pad = " ".repeat(col);
+  const flagLines = rows.flatMap(([l, r]) => {
+    const body = wrapText(r, HELP_WIDTH - col);
+    const lines = body.map((b, i) => (i === 0 ? "" : pad) + b);
+    return l.length + 2 <= col ? [l.padEnd(col) + lines[0], ...lines.slice(1)] : [l, ...lines.map((x, i) => (i === 0 ? pad + x : x))];
+  });
   return [
-    `usage: ${usage}`,
+    ...wrapText(`usage: ${usage}`, HELP_WIDTH, "         "),
     "",
-    summary,
+    ...summaryLines(summary),
     "",
     "flags:",
-    ...rows.map(([l, r]) => l.padEnd(width) + r),
-    "  --help".padEnd(width) + "show this help",
+    ...flagLines,
+    ...(hasDuration ? ["", "<dur> is a duration such as 500ms, 30s, 2m or 1m30s (a bare number is seconds)."] : []),
     "",
   ].join("\n");
 }

@@ -2,7 +2,9 @@
  * The `ec-node` command: dispatches subcommands. Each one parses and validates its flags, then
  * composes packages; bad input is a one-line error and exit code 2, failures a one-line reason.
  */
-import { UsageError } from "./flags.js";
+import { readFileSync } from "node:fs";
+import { quietMoqLiteLogs } from "@ec/moq-transport";
+import { HELP_WIDTH, UsageError, wrapText } from "./flags.js";
 import { CommandError } from "./common.js";
 import type { Subcommand } from "./command.js";
 import { keygen } from "./commands/keygen.js";
@@ -29,19 +31,35 @@ function topHelp(): string {
     "every.channel split-source MoQ mesh node.",
     "",
     "commands:",
-    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}${c.summary.split("\n")[0]}`),
+    ...COMMANDS.flatMap((c) => wrapText(`  ${c.name.padEnd(width)}${c.summary.split("\n")[0]}`, HELP_WIDTH, " ".repeat(width + 2))),
     "",
-    "Run `ec-node <command> --help` for its flags.",
+    "Run `ec-node <command> --help` for its flags; `ec-node --version` prints the version.",
+    "",
+    "environment:",
+    "  EC_DEBUG=1      print the stack trace of an unexpected error (after its one-line message)",
+    "  EC_MOQ_DEBUG=1  show @moq/lite's own console lines on stderr, prefixed [moq] (dropped otherwise)",
     "",
   ].join("\n");
 }
 
+/** The installed package's version (package.json sits one level above both src/ and dist/). */
+export function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
+  return pkg.version;
+}
+
 /** Runs `ec-node` with `argv` (without node and script); returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
+  // The program (not the libraries) decides: @moq/lite's console chatter is dropped (EC_MOQ_DEBUG=1 shows it).
+  quietMoqLiteLogs();
   const [name, ...rest] = argv;
   if (!name || name === "--help" || name === "-h" || name === "help") {
     process.stdout.write(topHelp());
-    return name ? 0 : 2;
+    return 0;
+  }
+  if (name === "--version" || name === "-V" || name === "version") {
+    process.stdout.write(`ec-node ${version()}\n`);
+    return 0;
   }
   const cmd = COMMANDS.find((c) => c.name === name);
   if (!cmd) {

@@ -36,6 +36,23 @@ describe("ec-node", () => {
     expect(r.stdout).toContain("--help");
   });
 
+  it("prints its help and exits 0 when run bare", async () => {
+    const r = await runCli([]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^usage: ec-node <command>/);
+    for (const c of COMMANDS) expect(r.stdout).toContain(c);
+    expect(r.stdout).toContain("EC_DEBUG");
+  });
+
+  it("prints its package version with --version", async () => {
+    const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
+    for (const flag of ["--version", "-V"]) {
+      const r = await runCli([flag]);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toBe(`ec-node ${pkg.version}\n`);
+    }
+  });
+
   it("refuses an unknown command", async () => {
     const r = await runCli(["moq-publsh"]);
     expectUsageError(r, /unknown command "moq-publsh"/);
@@ -44,13 +61,12 @@ describe("ec-node", () => {
   it("refuses unknown flags, missing values, bad EndpointAddrs and unreadable keys with one line and exit 2", async () => {
     expectUsageError(await runCli(["moq-subscribe", "--bogus"]), /unknown flag --bogus/);
     expectUsageError(await runCli(["moq-subscribe", "--stream-id"]), /--stream-id needs a value/);
-    expectUsageError(
-      await runCli(["moq-subscribe", "--stream-id", "s", "--hls-dir", dir, "--remote", "not-an-endpoint"]),
-      /bad EndpointAddr "not-an-endpoint"/,
-    );
+    const badAddr = await runCli(["moq-subscribe", "--stream-id", "s", "--hls-dir", dir, "--remote", "not-an-endpoint"]);
+    expectUsageError(badAddr, /bad endpoint "not-an-endpoint"/);
+    expect(badAddr.stderr.match(/bad endpoint/gi), "the problem is said once, not wrapped twice").toHaveLength(1);
     expectUsageError(
       await runCli(["moq-subscribe", "--stream-id", "s", "--hls-dir", dir, "--remote", "127.0.0.1:4443"]),
-      /bad EndpointAddr "127.0.0.1:4443"/,
+      /bad endpoint "127.0.0.1:4443"/,
     );
     expectUsageError(
       await runCli(["moq-publish", "--input", join(dir, "missing.ts"), "--stream-id", "s"]),

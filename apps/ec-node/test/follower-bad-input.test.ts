@@ -6,7 +6,7 @@
 import { join } from "node:path";
 import { createServer } from "node:net";
 import { describe, expect, it } from "vitest";
-import { fixturePath } from "@ec/hdhr-capture";
+import { fixturePath } from "@ec/fixtures";
 import { meshSuite, RECORDING, runCli, tryStats, waitFor } from "./procs/mesh.js";
 
 const suite = meshSuite("ec-follower-bad-");
@@ -50,7 +50,7 @@ describe("moq-publish --follow: a leader that cannot be followed", () => {
       [followArgs("ecmoq://x@127.0.0.1:1", keys.leaderPk, ["--publish-manifests", "--signing-key", keys.leaderKey]), /cannot also --publish-manifests/],
       [["moq-publish", "--input", RECORDING, "--stream-id", "fb", "--follow", "ecmoq://x@127.0.0.1:1"], /--follow needs --trusted-key/],
       [["moq-publish", "--input", RECORDING, "--stream-id", "fb", "--trusted-key", keys.leaderPk], /--trusted-key goes with --follow/],
-      [followArgs(`ecmoq://${"ab".repeat(32)}@127.0.0.1:1`, keys.leaderPk), /bad EndpointAddr/],
+      [followArgs(`ecmoq://${"ab".repeat(32)}@127.0.0.1:1`, keys.leaderPk), /bad endpoint "ecmoq:\/\/abab/],
     ] as const) {
       const r = await runCli([...args], { timeoutMs: 20_000 });
       expect(r.code, r.stderr).toBe(2);

@@ -24,8 +24,8 @@ describe("ec-node relay: bad flags", () => {
   it.each([
     [["--trusted-key", PK], /missing --remote/],
     [["--remote", ADDR], /missing --trusted-key .*never trusts on first use/],
-    [["--remote", "127.0.0.1:4443", "--trusted-key", PK], /bad EndpointAddr "127\.0\.0\.1:4443".*no identity key/],
-    [["--remote", ADDR, "--remote-manifests", "ecmoq://nothex@h:1", "--trusted-key", PK], /bad EndpointAddr "ecmoq:\/\/nothex@h:1"/],
+    [["--remote", "127.0.0.1:4443", "--trusted-key", PK], /bad endpoint "127\.0\.0\.1:4443".*no identity key/],
+    [["--remote", ADDR, "--remote-manifests", "ecmoq://nothex@h:1", "--trusted-key", PK], /bad endpoint "ecmoq:\/\/nothex@h:1"/],
     [["--remote", ADDR, "--trusted-key", "abc"], /--trusted-key/],
     [["--remote", ADDR, "--trusted-key", PK, "--listen", "nowhere"], /--listen: .*missing :port/],
     [["--remote", ADDR, "--trusted-key", PK, "--advertise", "0.0.0.0:4443"], /--advertise: .*wildcard/],

@@ -9,7 +9,8 @@ import { mkdtempSync, rmSync, readFileSync, readdirSync, existsSync, statSync } 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Parser } from "m3u8-parser";
-import { TsChunker, fixturePath } from "@ec/hdhr-capture";
+import { TsChunker } from "@ec/hdhr-capture";
+import { fixturePath } from "@ec/fixtures";
 import type { TsChunk } from "@ec/hdhr-capture";
 import { runCli, startCli } from "./cli-harness.js";
 import type { RunningCli } from "./cli-harness.js";

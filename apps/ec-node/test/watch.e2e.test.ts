@@ -17,7 +17,7 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 import type { BrowserContext, Page } from "playwright-core";
-import { fixturePath } from "@ec/hdhr-capture";
+import { fixturePath } from "@ec/fixtures";
 import { CLI, runCli, startCli } from "./cli-harness.js";
 import type { RunningCli } from "./cli-harness.js";
 

@@ -1,6 +1,7 @@
 import { describe, expect, it, afterEach } from "vitest";
 import { readFileSync } from "node:fs";
-import { createFakeHdhr, fixturePath, TsChunker, HdhrError } from "@ec/hdhr-capture";
+import { createFakeHdhr, TsChunker, HdhrError } from "@ec/hdhr-capture";
+import { fixturePath } from "@ec/fixtures";
 import type { FakeHdhr, TsChunk } from "@ec/hdhr-capture";
 import { deriveEpoch } from "@ec/stream-rules";
 import { retryingTunerStream } from "../src/tuner-source.js";

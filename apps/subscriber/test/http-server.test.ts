@@ -57,7 +57,11 @@ interface RawResponse {
 }
 
 /** Sends `target` byte for byte in a request line and reads the whole response. */
-function raw(port: number, target: string | Buffer, opts: { method?: string; host?: string | null } = {}): Promise<RawResponse> {
+function raw(
+  port: number,
+  target: string | Buffer,
+  opts: { method?: string; host?: string | null; headers?: Record<string, string> } = {},
+): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
     const sock = connect(port, "127.0.0.1");
     const chunks: Buffer[] = [];
@@ -80,7 +84,11 @@ function raw(port: number, target: string | Buffer, opts: { method?: string; hos
       Buffer.concat([
         Buffer.from(`${opts.method ?? "GET"} `),
         typeof target === "string" ? Buffer.from(target, "latin1") : target,
-        Buffer.from(` HTTP/1.1\r\n${host === null ? "" : `Host: ${host}\r\n`}Connection: close\r\n\r\n`),
+        Buffer.from(
+          ` HTTP/1.1\r\n${host === null ? "" : `Host: ${host}\r\n`}${Object.entries(opts.headers ?? {})
+            .map(([k, v]) => `${k}: ${v}\r\n`)
+            .join("")}Connection: close\r\n\r\n`,
+        ),
       ]),
     );
   });
@@ -197,6 +205,24 @@ describe("watch server: what it serves", () => {
     // hls.js is the installed npm package's browser build, byte for byte.
     const hlsJs = readFileSync(createRequire(import.meta.url).resolve("hls.js/dist/hls.min.js"));
     expect((await raw(s.port, "/vendor/hls.min.js")).body.equals(hlsJs)).toBe(true);
+  });
+
+  it("sends an ETag with each page asset and answers a matching If-None-Match with an empty 304", async () => {
+    const s = await serve();
+    for (const path of ["/vendor/hls.min.js", "/", "/app.js"]) {
+      const first = await raw(s.port, path);
+      const etag = first.headers["etag"];
+      expect(etag, path).toMatch(/^"[A-Za-z0-9_-]{22}"$/);
+      const again = await raw(s.port, path, { headers: { "If-None-Match": etag! } });
+      expect(again.status, path).toBe(304);
+      expect(again.body.length, path).toBe(0);
+      expect(again.headers["etag"], path).toBe(etag);
+      const weakList = await raw(s.port, path, { headers: { "If-None-Match": `"other", W/${etag}` } });
+      expect(weakList.status, path).toBe(304);
+      const stale = await raw(s.port, path, { headers: { "If-None-Match": '"stale"' } });
+      expect(stale.status, path).toBe(200);
+      expect(stale.body.equals(first.body), path).toBe(true);
+    }
   });
 
   it("serves HLS files with HLS content types, no-cache, and HEAD without a body", async () => {

@@ -7,7 +7,8 @@
 import { readFileSync } from "node:fs";
 import { measure } from "../../../scripts/bench-lib.js";
 import type { BenchRow } from "../../../scripts/bench-lib.js";
-import { TsChunker, fixturePath } from "../src/index.js";
+import { TsChunker } from "../src/index.js";
+import { fixturePath } from "@ec/fixtures";
 
 const REPEATS = 20;
 

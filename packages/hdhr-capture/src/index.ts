@@ -51,5 +51,3 @@ export type { DamageMode, DamageSpec } from "./fake/damage-spec.js";
 export { deviceProfile, MAX_DEVICE_PROFILE } from "./fake/device-profile.js";
 export type { DeviceProfile } from "./fake/device-profile.js";
 
-export { fixturePath, FIXTURES_DIR, FIXTURE_NAMES } from "./fixtures.js";
-export type { FixtureName } from "./fixtures.js";

@@ -6,8 +6,8 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { FIXTURE_NAMES } from "../src/fixtures.js";
-import type { FixtureName } from "../src/fixtures.js";
+import { FIXTURE_NAMES } from "@ec/fixtures";
+import type { FixtureName } from "@ec/fixtures";
 import { buildTimeline } from "../src/fake/broadcast-timeline.js";
 import { LiveBroadcast } from "../src/fake/live-broadcast.js";
 import type { TsChunk } from "../src/chunker/ts-chunker.js";

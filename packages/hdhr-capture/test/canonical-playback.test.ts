@@ -13,7 +13,7 @@ import { buildTimeline } from "../src/fake/broadcast-timeline.js";
 import { LiveBroadcast } from "../src/fake/live-broadcast.js";
 import { chunkAll, concatBytes, ffmpeg, ffprobeVideoPackets, fixtureBytes, pidAt } from "./helpers.js";
 import type { TsChunk } from "../src/chunker/ts-chunker.js";
-import { fixturePath } from "../src/fixtures.js";
+import { fixturePath } from "@ec/fixtures";
 
 const run = promisify(execFile);
 let dir = "";

@@ -7,8 +7,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FIXTURE_NAMES, fixturePath } from "../src/fixtures.js";
-import type { FixtureName } from "../src/fixtures.js";
+import { FIXTURE_NAMES, fixturePath } from "@ec/fixtures";
+import type { FixtureName } from "@ec/fixtures";
 import { TsChunker } from "../src/chunker/ts-chunker.js";
 import {
   chunkAll,

@@ -20,7 +20,7 @@ import { discoverUdp } from "../src/hdhr/udp-discover.js";
 import { DiscoveryPacketError } from "../src/errors.js";
 import { createFakeHdhr } from "../src/fake/fake-hdhr.js";
 import type { FakeHdhr } from "../src/fake/fake-hdhr.js";
-import { fixturePath } from "../src/fixtures.js";
+import { fixturePath } from "@ec/fixtures";
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
 

@@ -10,7 +10,7 @@ import type { DamageBurst } from "../src/fake/live-broadcast.js";
 import { openStream } from "../src/hdhr/open-stream.js";
 import { chunkStream } from "../src/chunker/chunk-stream.js";
 import type { TsChunk } from "../src/chunker/ts-chunker.js";
-import { fixturePath } from "../src/fixtures.js";
+import { fixturePath } from "@ec/fixtures";
 
 const running: FakeHdhr[] = [];
 afterEach(async () => {

@@ -11,7 +11,7 @@ import { createFakeHdhr } from "../src/fake/fake-hdhr.js";
 import type { FakeHdhr } from "../src/fake/fake-hdhr.js";
 import { openStream } from "../src/hdhr/open-stream.js";
 import { TsError } from "../src/errors.js";
-import { fixturePath } from "../src/fixtures.js";
+import { fixturePath } from "@ec/fixtures";
 import { fixtureBytes, garbageWithoutSync } from "./helpers.js";
 
 async function drainBytes(stream: AsyncIterable<Uint8Array>): Promise<Uint8Array> {

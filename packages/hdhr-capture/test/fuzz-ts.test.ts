@@ -7,7 +7,8 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { DiscoveryPacketError, TsChunker, TsError, decodeDiscoverReply, decodeDiscoveryPacket, fixturePath } from "../src/index.js";
+import { DiscoveryPacketError, TsChunker, TsError, decodeDiscoverReply, decodeDiscoveryPacket } from "../src/index.js";
+import { fixturePath } from "@ec/fixtures";
 
 const runs = (base: number) => Math.max(base, Number(process.env.EC_FUZZ_RUNS ?? 0));
 const real = readFileSync(fixturePath("h264-aac-1s-gop.ts")).subarray(0, 188 * 2000);

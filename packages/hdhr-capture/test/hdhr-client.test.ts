@@ -17,7 +17,7 @@ import { chunkStream } from "../src/chunker/chunk-stream.js";
 import { HdhrError } from "../src/errors.js";
 import type { TsChunk } from "../src/chunker/ts-chunker.js";
 import type { HdhrErrorCode } from "../src/errors.js";
-import { fixturePath } from "../src/fixtures.js";
+import { fixturePath } from "@ec/fixtures";
 
 async function errorOf(p: Promise<unknown> | (() => Promise<unknown>)): Promise<unknown> {
   try {

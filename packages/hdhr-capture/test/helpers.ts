@@ -2,8 +2,8 @@
 import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { promisify } from "node:util";
-import { fixturePath } from "../src/fixtures.js";
-import type { FixtureName } from "../src/fixtures.js";
+import { fixturePath } from "@ec/fixtures";
+import type { FixtureName } from "@ec/fixtures";
 import { TsChunker } from "../src/chunker/ts-chunker.js";
 import type { TsChunk, TsChunkerOptions, TsChunkerStats } from "../src/chunker/ts-chunker.js";
 

@@ -15,7 +15,7 @@ import { DamageSpecError, formatDamageSpec, parseDamageSpec } from "../src/fake/
 import { TsChunker } from "../src/chunker/ts-chunker.js";
 import type { TsChunk } from "../src/chunker/ts-chunker.js";
 import { timestampDelta } from "../src/ts/timestamps.js";
-import type { FixtureName } from "../src/fixtures.js";
+import type { FixtureName } from "@ec/fixtures";
 import { concatBytes, ffmpeg, fixtureBytes } from "./helpers.js";
 
 /** 2025-12-01T00:00:00Z: a fixed wall clock, so these tests never depend on the real one. */

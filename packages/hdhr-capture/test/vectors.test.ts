@@ -6,8 +6,8 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { TsChunker } from "../src/chunker/ts-chunker.js";
-import { fixturePath } from "../src/fixtures.js";
-import type { FixtureName } from "../src/fixtures.js";
+import { fixturePath } from "@ec/fixtures";
+import type { FixtureName } from "@ec/fixtures";
 
 interface VectorCase {
   fixture: FixtureName;

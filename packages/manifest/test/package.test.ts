@@ -1,11 +1,12 @@
 /**
  * The package as a third party gets it: the built entry point has no `node:` imports (it must
  * load in a browser), and the packed tarball installs into an empty project where a vector
- * verifies through `import ... from "@ec/manifest"` alone, in JavaScript and in TypeScript.
+ * verifies through `import ... from "@ec/manifest"` alone (the vector itself read from the
+ * tarball's `@ec/manifest/vectors/` export), in JavaScript and in TypeScript.
  * Needs `pnpm --filter @ec/manifest build` first (`pnpm test` at the root builds).
  */
 import { execFile } from "node:child_process";
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -73,7 +74,18 @@ describe("packed tarball in an empty project", () => {
       expect(tarball).toBeDefined();
       const { stdout: listing } = await run("tar", ["tzf", join(work, tarball!)], opts);
       expect(listing.split("\n").sort().filter(Boolean)).toEqual(
-        ["package/README.md", "package/dist/index.d.ts", "package/dist/index.js", "package/dist/index.js.map", "package/package.json"].sort(),
+        [
+          "package/LICENSE",
+          "package/README.md",
+          "package/dist/index.d.ts",
+          "package/dist/index.js",
+          "package/dist/index.js.map",
+          "package/dist/index.d.cts",
+          "package/dist/index.cjs",
+          "package/dist/index.cjs.map",
+          "package/dist/vectors/manifest-v1.json",
+          "package/package.json",
+        ].sort(),
       );
 
       const app = join(work, "app");
@@ -91,7 +103,6 @@ describe("packed tarball in an empty project", () => {
         await run("npm", ["install", ...npmArgs, rulesTgz, join(work, tarball!)], { ...opts, cwd: app });
       }
 
-      copyFileSync(join(pkgDir, "test", "vectors", "manifest-v1.json"), join(app, "manifest-v1.json"));
       writeFileSync(join(app, "check.mjs"), CHECK_JS);
       const { stdout } = await run("node", ["check.mjs"], { ...opts, cwd: app });
       expect(stdout.trim()).toBe("verified 7 manifests, 1 proof, 1 object");
@@ -111,11 +122,13 @@ describe("packed tarball in an empty project", () => {
 
 const CHECK_JS = `
 import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import {
   decodeKeyFile, decodeManifest, decodeSignedHeader, verifyEntryProof, ManifestVerifier, publicKeyFromHex, hashObject,
 } from "@ec/manifest";
 
-const V = JSON.parse(readFileSync("manifest-v1.json", "utf8"));
+// The vectors as the package ships them (the \`./vectors/*\` export).
+const V = JSON.parse(readFileSync(createRequire(import.meta.url).resolve("@ec/manifest/vectors/manifest-v1.json"), "utf8"));
 const hex = (s) => Uint8Array.from(s.match(/../g) ?? [], (b) => parseInt(b, 16));
 const toHex = (b) => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
 const fail = (m) => { console.error(m); process.exit(1); };

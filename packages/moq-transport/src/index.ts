@@ -5,11 +5,12 @@
  * (`ObjectSources`), and embeddable relays: `createVerifyingRelay` (manifest-checked, through
  * `@ec/manifest`'s ObjectGate) and the lower-level `createRelay` (your own `verify` callback).
  *
- * Importing this module installs the Node 20 polyfills `@moq/lite` needs and routes `@moq/lite`'s
- * console chatter away (set `EC_MOQ_DEBUG=1` to see it on stderr).
+ * Importing this module installs the Node 20 polyfills `@moq/lite` needs (only when missing) and
+ * nothing else global: `quietMoqLiteLogs()` routes `@moq/lite`'s console chatter away, on request.
  */
 import "./polyfill.js";
-import "./quiet.js";
+
+export { quietMoqLiteLogs } from "./quiet.js";
 
 export { type EndpointAddr, ENDPOINT_SCHEME, formatEndpointAddr, isWildcardHost, parseAdvertiseAddr, parseEndpointAddr, parseListenAddr } from "./endpoint.js";
 export { ResetCode, TransportError, type TransportErrorCode } from "./errors.js";

@@ -14,7 +14,8 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { TsChunker, fixturePath } from "@ec/hdhr-capture";
+import { TsChunker } from "@ec/hdhr-capture";
+import { fixturePath } from "@ec/fixtures";
 import { secondsFromTicks } from "@ec/stream-rules";
 
 const run = promisify(execFile);

@@ -7,11 +7,11 @@ import { defineCommand } from "../command.js";
 export const capture = defineCommand({
   name: "capture",
   summary: "Record a channel from an HDHomeRun (or hdhr-sim) into a TS file.\nUses the tuner's duration query; the file appears only when complete.",
-  usage: "ec-node capture --hdhr <host[:port]> --channel <GuideNumber> --duration <s> --out rec.ts",
+  usage: "ec-node capture --hdhr <host[:port]> --channel <GuideNumber> --duration <dur> --out rec.ts",
   flags: {
     hdhr: { kind: "string", value: "<host[:port]>", help: "the tuner", required: true },
     channel: { kind: "string", value: "<GuideNumber>", help: "channel, e.g. 5.1", required: true },
-    duration: { kind: "duration", value: "<s>", help: "how long to record (e.g. 30 or 30s)", required: true },
+    duration: { kind: "duration", value: "<dur>", help: "how long to record", required: true },
     out: { kind: "string", value: "<file.ts>", help: "output file", required: true },
     ...LOG_FLAGS,
   },

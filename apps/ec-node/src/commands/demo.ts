@@ -7,7 +7,9 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { constants as osConstants } from "node:os";
 import { encodeKeyFile, generateSigningKey, publicKeyToHex } from "@ec/manifest";
-import { createFakeHdhr, fixturePath } from "@ec/hdhr-capture";
+import { createFakeHdhr } from "@ec/hdhr-capture";
+import { fixturePath } from "@ec/fixtures";
+import { formatCounts } from "../counts.js";
 import { parseWatchListen } from "@ec/subscriber/http";
 import { UsageError } from "../flags.js";
 import { CommandError, LOG_FLAGS, ensureOutputDir, loggerFrom, onStopSignal, untilAborted, writeFileAtomic } from "../common.js";
@@ -149,7 +151,7 @@ export const demo = defineCommand({
       let summary = "";
       try {
         const s = JSON.parse(readFileSync(statsPath, "utf8"));
-        summary = `${s.segments} segments, ${Number(s.mediaSeconds).toFixed(1)} s verified; objects accepted ${s.objects.accepted}, rejected ${JSON.stringify(s.objects.rejected)}; manifests accepted ${s.manifests.accepted}`;
+        summary = `${s.segments} segments, ${Number(s.mediaSeconds).toFixed(1)} s verified; objects accepted ${s.objects.accepted}, rejected ${formatCounts(s.objects.rejected ?? {})}; manifests accepted ${s.manifests.accepted}, rejected ${formatCounts(s.manifests.rejected ?? {})}`;
       } catch {
         summary = "(no stats)";
       }

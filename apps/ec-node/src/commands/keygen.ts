@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { encodeKeyFile, generateSigningKey, publicKeyToHex } from "@ec/manifest";
 import { UsageError } from "../flags.js";
-import { writeFileAtomic } from "../common.js";
+import { LOG_FLAGS, loggerFrom, writeFileAtomic } from "../common.js";
 import { defineCommand } from "../command.js";
 
 export const keygen = defineCommand({
@@ -11,8 +11,11 @@ export const keygen = defineCommand({
   flags: {
     out: { kind: "string", value: "<path>", help: "where to write the key file", required: true },
     force: { kind: "boolean", help: "overwrite an existing file", default: false },
+    // Accepted like every other command's, so a script can pass the same --log-level to all of them.
+    ...LOG_FLAGS,
   },
   async run(flags) {
+    const log = loggerFrom(flags, "keygen"); // validates --log-level/--log-format before anything is written
     const out = flags.out;
     if (existsSync(out) && !flags.force) throw new UsageError(`--out ${out} exists; refusing to overwrite a key (use --force)`);
     const key = generateSigningKey();
@@ -21,6 +24,7 @@ export const keygen = defineCommand({
     } catch (err) {
       throw new UsageError(`--out: cannot write ${out}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
     }
+    log.info("key written", { path: out });
     process.stdout.write(publicKeyToHex(key.publicKey) + "\n");
     return 0;
   },

@@ -13,7 +13,7 @@ const FLAGS = defineFlags({
   speed: { kind: "number", value: "<x>", help: "with --input: pacing speed factor", default: 1 },
   hdhr: { kind: "string", value: "<host[:port]>", help: "capture live from this HDHomeRun (or hdhr-sim)" },
   channel: { kind: "string", value: "<GuideNumber>", help: "with --hdhr: the channel" },
-  duration: { kind: "duration", value: "<s>", help: "with --hdhr: stop after this long" },
+  duration: { kind: "duration", value: "<dur>", help: "with --hdhr: stop after this long" },
   "stall-timeout": { kind: "duration", value: "<dur>", help: "with --hdhr: no data for this long is a stall; the stream is reopened with backoff", default: "10s" },
   "stream-id": { kind: "string", value: "<id>", help: "stream id (default hdhr-<DeviceID>-<GuideNumber> or the file name)" },
   listen: { kind: "string", value: "<host:port>", help: "moq-lite listen address", default: "127.0.0.1:0" },

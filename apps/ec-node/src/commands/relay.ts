@@ -4,6 +4,7 @@ import type { VerifyingRelay } from "@ec/moq-transport";
 import { UsageError } from "../flags.js";
 import { CommandError, LOG_FLAGS, addrFlag, checkEndpointArgs, loggerFrom, onStopSignal, parseTrustedKey, readKeyFile, validateStreamId, writeFileAtomic } from "../common.js";
 import { defineCommand } from "../command.js";
+import { formatCounts } from "../counts.js";
 
 export const relay = defineCommand({
   name: "relay",
@@ -92,7 +93,7 @@ export const relay = defineCommand({
     writeStats();
     await r.close();
     const s = r.stats;
-    const summary = { manifestsForwarded: s.manifestsForwarded, objectsForwarded: s.objectsForwarded, rejected: s.gate.objects.rejected };
+    const summary = { manifestsForwarded: s.manifestsForwarded, objectsForwarded: s.objectsForwarded, rejected: formatCounts(s.gate.objects.rejected) };
     if (failed) {
       log.error("relay stopped", { reason: failed.message, ...summary });
       throw new CommandError(failed.message);

@@ -124,8 +124,16 @@ export async function startWatchServer(opts: WatchServerOptions): Promise<WatchS
           "content-type": a.contentType,
           "content-length": String(a.body.length),
           "cache-control": "no-cache",
+          etag: a.etag,
         };
         if (route.asset === "index.html") headers["content-security-policy"] = PAGE_CSP;
+        // no-cache + ETag: the browser revalidates on every load and gets a 304 while the file is unchanged.
+        if (ifNoneMatch(req.headers["if-none-match"], a.etag)) {
+          delete headers["content-length"];
+          res.writeHead(304, headers);
+          res.end();
+          return;
+        }
         res.writeHead(200, headers);
         res.end(head ? undefined : a.body);
         return;
@@ -215,4 +223,11 @@ export async function startWatchServer(opts: WatchServerOptions): Promise<WatchS
 /** Request data in a log line: clipped, so a hostile client cannot flood the log. */
 function clip(s: string): string {
   return s.length > 120 ? `${s.slice(0, 117)}...` : s;
+}
+
+/** Does an `If-None-Match` header (a list of entity tags, or `*`) match `etag`? Weak comparison, as RFC 9110 asks for GET. */
+export function ifNoneMatch(header: string | undefined, etag: string): boolean {
+  if (!header) return false;
+  const strip = (t: string) => t.trim().replace(/^W\//, "");
+  return header.split(",").some((t) => t.trim() === "*" || strip(t) === strip(etag));
 }

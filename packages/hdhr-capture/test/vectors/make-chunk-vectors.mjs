@@ -3,7 +3,8 @@
 // Only when the chunking rules change on purpose (docs/protocol/chunking.md says which version).
 import { createHash } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
-import { TsChunker, fixturePath, FIXTURE_NAMES } from "../../dist/index.js";
+import { TsChunker } from "../../dist/index.js";
+import { fixturePath, FIXTURE_NAMES } from "@ec/fixtures";
 
 const sha256 = (b) => createHash("sha256").update(b).digest("hex");
 const cases = [];
@@ -22,7 +23,7 @@ for (const fixture of FIXTURE_NAMES) {
 }
 const doc = {
   description:
-    "Chunks (chunking v2: PTS grid, canonical content) of the fixtures in packages/hdhr-capture/fixtures/ per docs/protocol/chunking.md. fixtureSha256 pins the input; each chunk lists seq, firstPts, durationTicks, boundary, byte size and SHA-256 of its bytes.",
+    "Chunks (chunking v2: PTS grid, canonical content) of the fixtures in packages/fixtures/fixtures/ per docs/protocol/chunking.md. fixtureSha256 pins the input; each chunk lists seq, firstPts, durationTicks, boundary, byte size and SHA-256 of its bytes.",
   chunkingVersion: 2,
   cases,
 };
