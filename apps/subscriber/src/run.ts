@@ -18,6 +18,9 @@ import { bump, newSubscriberStats, peerStats, showCounters } from "./stats.js";
 import type { AppCounts, SubscriberStats } from "./stats.js";
 import { STALL_AFTER_MANIFESTS } from "./why-stuck.js";
 
+/** How long a restarted object peer is left while the new epoch's manifest is awaited, at most. */
+const RESTART_WAIT_MS = 10_000;
+
 /** A seq no manifest vouches for yet may be this many times the largest vouched object (at least 1 MiB). */
 const LIVE_FRAME_FACTOR = 4;
 const LIVE_MIN_FRAME_BYTES = 1024 * 1024;
@@ -73,6 +76,9 @@ export class SubscriberRun {
     // Within the epoch being written, the next seq the writer needs; after an epoch change, the new start.
     const resumeFrom = () => (this.writer.epoch === this.gate.epoch ? (this.writer.nextSeq ?? this.startSeq) : this.startSeq);
     this.sources = new ObjectSources({
+      // A peer whose seqs started over waits for the new epoch's manifest (the epoch change cuts
+      // this short): judged against the old run's entries, its objects would look like junk.
+      restartPauseMs: RESTART_WAIT_MS,
       peers: opts.remotes,
       allowInsecure: opts.allowInsecure ?? false,
       streamId: opts.streamId,

@@ -171,7 +171,8 @@ export class UpstreamObjects {
       // The peer started a new run: its objects belong to an epoch no manifest here vouches for
       // yet, and judged against the old epoch's entries they would look like junk from an honest
       // peer. Leave it until the new epoch's manifest is in (or RESTART_PAUSE_MS), then take its
-      // whole window again.
+      // whole window again. (A leader and relay restarting together: the new manifest can take a
+      // few seconds under load, and an object judged before it would blame an honest peer.)
       await this.#pause(RESTART_PAUSE_MS, ctl.signal);
     }
   }
@@ -230,4 +231,4 @@ export class UpstreamObjects {
 }
 
 /** How long a restarted upstream is left alone at most while the new epoch's manifest is awaited. */
-const RESTART_PAUSE_MS = 3000;
+const RESTART_PAUSE_MS = 10_000;
