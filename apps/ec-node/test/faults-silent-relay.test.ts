@@ -11,10 +11,9 @@
  * printed, not asserted: the --timeout is only a hang guard.
  */
 import { describe, expect, it, beforeAll } from "vitest";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import {
-  MOQ_HOSTILE, MOQ_PKG, meshSuite, publishArgs, readPlaylist, readStats, runCli, segmentChunkIndexes, tryStats, waitFor,
+  MOQ_HOSTILE, MOQ_PKG, closedPort, meshSuite, publishArgs, readPlaylist, readStats, runCli, segmentChunkIndexes, tryStats, waitFor,
 } from "./procs/mesh.js";
 import type { CliResult, RunningCli } from "./procs/mesh.js";
 
@@ -49,14 +48,6 @@ const outcomes = new Map<Case, Outcome>();
 
 function escapeRe(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-}
-
-async function closedPort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
 }
 
 /** Freezes a running process with SIGSTOP; afterwards it is killed (a stopped process ignores SIGTERM). */

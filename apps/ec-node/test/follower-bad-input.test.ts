@@ -4,20 +4,11 @@
  * says so. Real processes on loopback.
  */
 import { join } from "node:path";
-import { createServer } from "node:net";
 import { describe, expect, it } from "vitest";
 import { fixturePath } from "@ec/fixtures";
-import { meshSuite, RECORDING, runCli, tryStats, waitFor } from "./procs/mesh.js";
+import { closedPort, meshSuite, RECORDING, runCli, tryStats, waitFor } from "./procs/mesh.js";
 
 const suite = meshSuite("ec-follower-bad-");
-
-async function closedPort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
 
 const followArgs = (leader: string, pk: string, extra: string[] = []) => [
   "moq-publish", "--input", RECORDING, "--stream-id", "fb", "--chunk-ms", "1000", "--follow", leader, "--trusted-key", pk, ...extra,

@@ -6,6 +6,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { afterAll, afterEach, beforeAll } from "vitest";
 import { tmpdir } from "node:os";
+import { createServer as createNetServer } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Parser } from "m3u8-parser";
@@ -157,6 +158,15 @@ export function videoStartSeconds(file: string): number {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function readStats(path: string): any {
   return JSON.parse(readFileSync(path, "utf8"));
+}
+
+/** A loopback port nothing listens on (bound, then released): connecting to it is refused. */
+export async function closedPort(): Promise<number> {
+  const srv = createNetServer();
+  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
+  const port = (srv.address() as { port: number }).port;
+  await new Promise<void>((r) => srv.close(() => r()));
+  return port;
 }
 
 /** Polls `cond` every 100 ms until it holds; throws after `limitMs` (a hang guard, not a speed check). */
