@@ -39,6 +39,17 @@ describe("hdhr-sim --live", () => {
     const recB = join(dir, "b.ts");
     // The leader records 24 media seconds; sim B starts, and its capture joins, while that runs.
     const capA = runCli(["capture", "--hdhr", hostA, "--channel", "5.1", "--duration", "24", "--out", recA]);
+    // "Joined apart" must be true, not a race between two process starts: wait until the sim says
+    // capture A is streaming (a busy tuner in /status.json), then one more second (4 media seconds).
+    const streaming = async () => {
+      const status = (await (await fetch(`http://${hostA}/status.json`)).json()) as Array<{ VctNumber?: string }>;
+      return status.some((t) => t.VctNumber !== undefined);
+    };
+    for (let i = 0; !(await streaming()); i++) {
+      if (i > 300) throw new Error("capture A never started streaming");
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await new Promise((r) => setTimeout(r, 1000));
     const b = startCli(["hdhr-sim", "--input", INPUT, "--live", "--speed", "4", "--channel", "5.1", "--device-profile", "1"]);
     running.push(b);
     const hostB = (await b.firstLine).replace("http://", "");
