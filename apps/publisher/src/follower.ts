@@ -12,7 +12,7 @@ import type { CaptureMatcherStats, CaptureOutcome, ManifestRejectReason } from "
 import { sealChunk } from "@ec/chunk-crypto";
 import type { StreamKey } from "@ec/chunk-crypto";
 import type { TsChunk } from "@ec/hdhr-capture";
-import { subscribeTrack, TransportError } from "@ec/moq-transport";
+import { describeCounts, subscribeTrack, TransportError } from "@ec/moq-transport";
 import type { Logger, MoqNode, StreamServer, WindowLimits } from "@ec/moq-transport";
 
 /** What `--follow` needs. */
@@ -146,7 +146,7 @@ export async function runFollower(o: {
   const firstTimeout = follow.firstManifestTimeoutMs ?? 20_000;
   const deadline = setTimeout(() => {
     if (stats.manifests.accepted > 0) return;
-    const rejected = Object.entries(stats.manifests.rejected).map(([r, n]) => `${r} x${n}`).join(", ");
+    const rejected = Object.keys(stats.manifests.rejected).length ? describeCounts(stats.manifests.rejected) : "";
     fail(
       `no manifest from leader ${follow.leader} verified in ${Math.round(firstTimeout / 1000)} s: ` +
         (rejected ? `rejected ${rejected}` : lastError ? `unreachable (${lastError})` : "nothing received"),
@@ -156,7 +156,7 @@ export async function runFollower(o: {
   // Progress on a timer (a capture that stalls must still report), and once more at the end.
   const progress = (final: boolean) => {
     const s = matcher.stats;
-    const fields = { captured: s.captured, published: s.published, mismatched: describe(s.mismatched), held: s.held, leaderManifests: stats.manifests.accepted };
+    const fields = { captured: s.captured, published: s.published, mismatched: describeCounts(s.mismatched), held: s.held, leaderManifests: stats.manifests.accepted };
     // A follower whose capture never matches must say so, not serve nothing silently.
     if (s.captured >= (final ? 1 : 3) && s.published === 0) log.warn("progress: no captured chunk has matched the leader's yet", fields);
     else log.info(final ? "capture ended" : "progress", fields);
@@ -183,7 +183,3 @@ export async function runFollower(o: {
   if (failure) throw failure;
 }
 
-function describe(counts: Partial<Record<string, number>>): string {
-  const parts = Object.entries(counts).map(([k, n]) => `${k}=${n}`);
-  return parts.length ? parts.join(",") : "none";
-}

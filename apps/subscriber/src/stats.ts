@@ -143,11 +143,5 @@ export function bump(counts: Record<string, number>, reason: string, by = 1): vo
   counts[reason] = (counts[reason] ?? 0) + by;
 }
 
-/** "3 unknown-signer, 1 expired" — for one-line exit reasons. */
-export function describeCounts(counts: Record<string, number>): string {
-  const parts = Object.entries(counts)
-    .filter(([, n]) => n > 0)
-    .sort((a, b) => b[1] - a[1])
-    .map(([k, n]) => `${n} ${k}`);
-  return parts.length ? parts.join(", ") : "none";
-}
+/** "3 unknown-signer, 1 expired" — the CLI's one format for counts (defined in @ec/moq-transport). */
+export { describeCounts } from "@ec/moq-transport";

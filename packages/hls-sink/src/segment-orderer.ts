@@ -15,16 +15,17 @@
 
 /** A verified, decrypted chunk as the orderer takes it. */
 export interface OrderedChunk {
-  /** The chunk's sequence number within its epoch. */
+  /** Sequence number within `epoch`. */
   seq: number;
-  /** The capture run (manifest epoch) the seq belongs to. */
+  /** The capture run the seq belongs to (the manifest epoch). */
   epoch: string;
-  /** PTS of the first frame, 90 kHz. */
+  /** PTS of the first frame, 90 kHz, in [0, 2^33). */
   firstPts: number;
-  /** Media duration, 90 kHz ticks. */
+  /** Media duration, 90 kHz ticks, > 0. */
   durationTicks: number;
+  /** Whole MPEG-TS packets; must not be modified until written. */
   bytes: Uint8Array;
-  /** Carried through untouched (the sink's `#EXT-X-PROGRAM-DATE-TIME`). */
+  /** Wall clock of the chunk start, ms since the Unix epoch (the sink's `#EXT-X-PROGRAM-DATE-TIME`); default: when written. */
   programDateTimeMs?: number;
 }
 

@@ -3,7 +3,7 @@ import { systemClock, type WriterClock } from "./clock.js";
 import { HlsSinkError } from "./errors.js";
 import { nodeFs } from "./fs.js";
 import { readResumePoint, writeResumeRecord, type ResumePoint } from "./resume-point.js";
-import { SegmentOrderer, type OfferVerdict, type ReleasedChunk } from "./segment-orderer.js";
+import { SegmentOrderer, type OfferVerdict, type OrderedChunk, type ReleasedChunk } from "./segment-orderer.js";
 import { HlsSink, type HlsSinkOptions } from "./sink.js";
 
 /** Options for {@link SegmentWriter.open}: the sink's, plus ordering and resume. */
@@ -26,21 +26,8 @@ export interface SegmentWriterOptions extends HlsSinkOptions {
   onError?: (error: HlsSinkError) => void;
 }
 
-/** A verified, decrypted chunk for {@link SegmentWriter.push}. */
-export interface WriterChunk {
-  /** Sequence number within `epoch`. */
-  seq: number;
-  /** The capture run the seq belongs to (the manifest epoch). */
-  epoch: string;
-  /** PTS of the first frame, 90 kHz, in [0, 2^33). */
-  firstPts: number;
-  /** Media duration, 90 kHz ticks, > 0. */
-  durationTicks: number;
-  /** Whole MPEG-TS packets; must not be modified until written. */
-  bytes: Uint8Array;
-  /** Wall clock of the chunk start, ms since the Unix epoch; default: when written. */
-  programDateTimeMs?: number;
-}
+/** A verified, decrypted chunk for {@link SegmentWriter.push}: what the orderer takes. */
+export type WriterChunk = OrderedChunk;
 
 /** A segment the writer published. */
 export interface WrittenSegment {
