@@ -25,6 +25,11 @@ export interface DialOptions {
   /** Handshake timeout (WebSocket + qmux + moq SETUP), default 10 s. */
   timeoutMs?: number;
   onViolation?: (kind: string) => void;
+  /**
+   * Certificate authorities (PEM) trusted for a TLS peer (`ecmoqs://`), instead of Node's default
+   * store (its bundled CAs plus `NODE_EXTRA_CA_CERTS`). Unused for a peer without TLS.
+   */
+  tlsCa?: string | Buffer | Array<string | Buffer>;
 }
 
 /** qmux receive windows for a subscriber: generous enough for 2 MiB objects, still bounded. */
@@ -51,13 +56,14 @@ export async function dial(addr: EndpointAddr, opts: DialOptions): Promise<Diale
   if (opts.signal?.aborted) throw new TransportError("closed", "aborted");
   const challenge = randomBytes(CHALLENGE_BYTES);
   const base = `${hostForUrl(addr.host)}:${addr.port}${WS_PATH}`;
-  const url = `ws://${base}?${CHALLENGE_PARAM}=${toHex(challenge)}`;
+  const url = `${addr.tls ? "wss" : "ws"}://${base}?${CHALLENGE_PARAM}=${toHex(challenge)}`;
   const timeoutMs = opts.timeoutMs ?? 10_000;
   const ws = new WebSocket(url, DIAL_SUBPROTOCOLS, {
     maxPayload: MAX_WS_MESSAGE,
     // Our own timer below names the failure `timeout`; ws's is only a backstop.
     handshakeTimeout: timeoutMs + 1000,
     perMessageDeflate: false,
+    ...(addr.tls && opts.tlsCa !== undefined ? { ca: opts.tlsCa } : {}),
   });
   let session: Session | undefined;
   const cleanup: Array<() => void> = [];
@@ -90,7 +96,7 @@ export async function dial(addr: EndpointAddr, opts: DialOptions): Promise<Diale
         fail(new TransportError(status === 503 ? "limit" : "unreachable", `peer ${addr.host}:${addr.port} refused the upgrade (HTTP ${status})`));
       });
       ws.once("error", (err: Error) => {
-        fail(new TransportError("unreachable", `cannot reach ${addr.host}:${addr.port}: ${oneLine(err.message)}`));
+        fail(new TransportError("unreachable", `cannot reach ${addr.host}:${addr.port}: ${describeSocketError(err, addr.tls === true)}`));
       });
     });
     ws.on("error", () => {}); // later socket errors surface through the qmux session
@@ -163,6 +169,21 @@ async function withTimeout<T>(p: Promise<T>, ms: number, signal: AbortSignal | u
     clearTimeout(timer);
     if (onAbort) signal?.removeEventListener("abort", onAbort);
   }
+}
+
+/**
+ * One line for a connection error; TLS failures say so, with a hint for the two usual mistakes: an
+ * untrusted certificate, and an address whose scheme does not match the node (ecmoq:// vs ecmoqs://).
+ */
+function describeSocketError(err: Error, tls: boolean): string {
+  const code = (err as NodeJS.ErrnoException).code ?? "";
+  const text = oneLine(err.message);
+  if (tls && (/CERT|SELF_SIGNED|UNABLE_TO_|HOSTNAME|ERR_TLS|ERR_SSL/.test(code) || /certificate|ssl|tls/i.test(text))) {
+    const untrusted = /CERT|SELF_SIGNED|UNABLE_TO_|HOSTNAME|ERR_TLS_CERT/.test(code);
+    return `TLS: ${text}${untrusted ? " (certificate not trusted for this host: add its CA with NODE_EXTRA_CA_CERTS)" : " (does the node listen with TLS? ecmoqs:// needs --tls-cert on the node)"}`;
+  }
+  if (!tls && /socket hang up|ECONNRESET|parse error|Expected HTTP/i.test(text)) return `${text} (if the node listens with TLS, its address starts with ecmoqs://)`;
+  return text;
 }
 
 function oneLine(s: string): string {

@@ -9,6 +9,7 @@ import { isValidPublicKey } from "./identity.js";
  *     ecmoq://<64 lowercase hex: Ed25519 public key>@<host>:<port>
  *     ecmoq://3b6a27bc...e1f0@127.0.0.1:4443
  *     ecmoq://3b6a27bc...e1f0@[::1]:4443
+ *     ecmoqs://3b6a27bc...e1f0@node.example.org:4443   (the node listens with TLS: dial wss://)
  *
  * An insecure address is a bare `host:port`: it carries no key, so the dialer cannot tell the
  * node from an impostor. It is accepted only when the caller opts in (`allowInsecure`).
@@ -22,10 +23,18 @@ export interface EndpointAddr {
   publicKey?: Uint8Array;
   /** True when the address carries no identity and the dialer skips authentication. */
   insecure: boolean;
+  /**
+   * True when the node listens with TLS (scheme `ecmoqs`): dial `wss://`. Present only when true, so
+   * an address without TLS compares equal whether or not the field was written. TLS needs a key:
+   * there is no bare `host:port` form with TLS.
+   */
+  tls?: boolean;
 }
 
 /** The URI scheme of a secure EndpointAddr. */
 export const ENDPOINT_SCHEME = "ecmoq";
+/** The URI scheme of a secure EndpointAddr whose node listens with TLS (WebSocket URL `wss://`). */
+export const ENDPOINT_SCHEME_TLS = "ecmoqs";
 const MAX_LEN = 400;
 
 function bad(text: string, problem: string): TransportError {
@@ -45,18 +54,21 @@ export function parseEndpointAddr(text: string, opts: { allowInsecure?: boolean 
   if (text.length > MAX_LEN) throw bad(text, `longer than ${MAX_LEN} characters`);
   if (/\s/.test(text)) throw bad(text, "contains whitespace");
   const prefix = `${ENDPOINT_SCHEME}://`;
-  if (text.startsWith(prefix)) {
-    const rest = text.slice(prefix.length);
+  const tlsPrefix = `${ENDPOINT_SCHEME_TLS}://`;
+  const tls = text.startsWith(tlsPrefix);
+  if (tls || text.startsWith(prefix)) {
+    const scheme = tls ? tlsPrefix : prefix;
+    const rest = text.slice(scheme.length);
     const at = rest.indexOf("@");
-    if (at < 0) throw bad(text, `missing "<public key>@" after ${prefix}`);
+    if (at < 0) throw bad(text, `missing "<public key>@" after ${scheme}`);
     const keyText = rest.slice(0, at);
     const publicKey = fromHex(keyText, 32);
     if (!publicKey) throw bad(text, "public key must be exactly 64 lowercase hex characters");
     if (!isValidPublicKey(publicKey)) throw bad(text, "public key is not a valid Ed25519 point");
     const { host, port } = parseHostPort(text, rest.slice(at + 1), false);
-    return { host, port, publicKey, insecure: false };
+    return tls ? { host, port, publicKey, insecure: false, tls: true } : { host, port, publicKey, insecure: false };
   }
-  if (text.includes("://")) throw bad(text, `unknown scheme (expected ${prefix})`);
+  if (text.includes("://")) throw bad(text, `unknown scheme (expected ${prefix} or ${tlsPrefix})`);
   if (text.includes("@")) throw bad(text, `a key needs the ${prefix} scheme`);
   const { host, port } = parseHostPort(text, text, false);
   if (!opts.allowInsecure) {
@@ -135,8 +147,9 @@ export function formatEndpointAddr(addr: EndpointAddr): string {
   const host = isIP(addr.host) === 6 ? `[${addr.host}]` : addr.host;
   if (addr.insecure || !addr.publicKey) {
     if (!addr.insecure) throw new TransportError("bad-endpoint", "bad endpoint: secure address without a public key");
+    if (addr.tls) throw new TransportError("bad-endpoint", "bad endpoint: a TLS address needs a public key (there is no bare host:port form with TLS)");
     return `${host}:${addr.port}`;
   }
   if (addr.publicKey.length !== 32) throw new TransportError("bad-endpoint", "bad endpoint: public key must be 32 bytes");
-  return `${ENDPOINT_SCHEME}://${toHex(addr.publicKey)}@${host}:${addr.port}`;
+  return `${addr.tls ? ENDPOINT_SCHEME_TLS : ENDPOINT_SCHEME}://${toHex(addr.publicKey)}@${host}:${addr.port}`;
 }

@@ -12,12 +12,12 @@ import "./polyfill.js";
 
 export { quietMoqLiteLogs } from "./quiet.js";
 
-export { type EndpointAddr, ENDPOINT_SCHEME, formatEndpointAddr, isWildcardHost, parseAdvertiseAddr, parseEndpointAddr, parseListenAddr } from "./endpoint.js";
+export { type EndpointAddr, ENDPOINT_SCHEME, ENDPOINT_SCHEME_TLS, formatEndpointAddr, isWildcardHost, parseAdvertiseAddr, parseEndpointAddr, parseListenAddr } from "./endpoint.js";
 export { ResetCode, TransportError, type TransportErrorCode } from "./errors.js";
 export { generateNodeIdentity, type NodeIdentity, nodeIdentityFromSecretKey } from "./identity.js";
 export { describeCounts, type Logger, silentLogger } from "./log.js";
 export { assertStreamId, broadcastPath, parseWireTrackName, TRACK_NAMES, type TrackName, wireTrackName } from "./names.js";
-export { type ListenOptions, MoqNode, type NodeLimits, type NodeStats, type ServeOptions, type StreamServer } from "./node.js";
+export { type ListenOptions, MoqNode, type NodeLimits, type NodeTlsOptions, type NodeStats, type ServeOptions, type StreamServer } from "./node.js";
 export { createRelay, type Relay, type RelayItem, type RelayOptions, type RelayStats, type RelayStream } from "./relay.js";
 export type { WindowLimits } from "./store.js";
 export { UpstreamObjects, type UpstreamObjectsOptions, type UpstreamPeerStats } from "./upstream-objects.js";

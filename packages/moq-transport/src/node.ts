@@ -1,4 +1,6 @@
 import { createServer, type IncomingMessage, type Server } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
+import { createSecureContext } from "node:tls";
 import type { Duplex } from "node:stream";
 import { Broadcast, Connection, Group, Path, type Track } from "@moq/lite";
 import Session, { selectSubprotocol, StreamError } from "@moq/qmux";
@@ -52,6 +54,20 @@ export interface ListenOptions {
   advertise?: string;
   limits?: NodeLimits;
   log?: Logger;
+  /**
+   * Listen with TLS: an https server carries the same WebSocket upgrade (`wss://<host>:<port>/moq`)
+   * and the same identity headers, and the EndpointAddr says so (`ecmoqs://`). Browsers need this
+   * to connect from an https page. The Ed25519 identity check still runs on top of TLS.
+   */
+  tls?: NodeTlsOptions;
+}
+
+/** A node's TLS certificate chain and private key, PEM. */
+export interface NodeTlsOptions {
+  /** Certificate chain, PEM (leaf first). */
+  cert: string | Buffer;
+  /** Private key of the leaf certificate, PEM. */
+  key: string | Buffer;
 }
 
 /** Options of {@link MoqNode.serve}. */
@@ -146,7 +162,7 @@ export class MoqNode {
     for (const [k, v] of Object.entries(limits)) {
       if (!Number.isSafeInteger(v) || v < 1) throw new TransportError("bad-argument", `limit ${k} must be a positive integer`);
     }
-    const http = createServer();
+    const http = opts.tls ? createTlsServer(opts.tls) : createServer();
     await new Promise<void>((resolve, reject) => {
       http.once("error", (err: NodeJS.ErrnoException) =>
         reject(new TransportError("unreachable", `cannot listen on ${host}:${port}: ${err.code ?? err.message}`)),
@@ -155,7 +171,7 @@ export class MoqNode {
     });
     const bound = http.address();
     const realPort = typeof bound === "object" && bound ? bound.port : port;
-    const addr: EndpointAddr = { ...(advertised ?? { host, port: realPort }), publicKey: identity.publicKey, insecure: false };
+    const addr: EndpointAddr = { ...(advertised ?? { host, port: realPort }), publicKey: identity.publicKey, insecure: false, ...(opts.tls ? { tls: true } : {}) };
     const node = new MoqNode(http, addr, identity, limits, opts.log ?? silentLogger);
     node.#state.log.info("moq node listening", { endpoint: node.endpoint, ...(advertised ? { listen: `${host}:${realPort}` } : {}) });
     if (!advertised && isWildcardHost(host)) {
@@ -530,6 +546,24 @@ class RefusingBroadcast extends Broadcast {
     if (refused) throw refused;
     return super.subscribe(name, priority);
   }
+}
+
+/**
+ * An https server for `tls`. The certificate and key are checked here, before anything listens:
+ * a bad PEM or a key that does not match the certificate is `bad-argument`, one line.
+ */
+function createTlsServer(tls: NodeTlsOptions): Server {
+  try {
+    createSecureContext({ cert: tls.cert, key: tls.key });
+  } catch (err) {
+    throw new TransportError("bad-argument", `TLS certificate/key rejected: ${String((err as Error)?.message ?? err).replace(/\s+/g, " ").slice(0, 160)}`);
+  }
+  const server = createHttpsServer({ cert: tls.cert, key: tls.key });
+  // A client that fails the handshake (a plain ws:// dialer, an untrusting browser) never reaches
+  // "upgrade"; it is not an error of the node.
+  server.on("tlsClientError", (_err, socket) => socket.destroy());
+  // https.Server is a Server for every use here (request/upgrade events, listen, close).
+  return server as unknown as Server;
 }
 
 function definedOnly<T extends object>(o: T): Partial<T> {

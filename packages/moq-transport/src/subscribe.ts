@@ -77,6 +77,11 @@ export interface SubscribeOptions {
   /** Deadline of one connection attempt: TCP, WebSocket upgrade, qmux and moq SETUP (default 10 s). */
   dialTimeoutMs?: number;
   /**
+   * Certificate authorities (PEM) trusted for a TLS peer (`ecmoqs://`) instead of Node's default store
+   * (bundled CAs plus `NODE_EXTRA_CA_CERTS`). Unused for a peer without TLS.
+   */
+  tlsCa?: string | Buffer | Array<string | Buffer>;
+  /**
    * Groups buffered ahead of the consumer (default 32). moq-lite reads groups eagerly; when the
    * consumer falls this far behind, the subscription is paused (unsubscribed) and resumed from the last
    * delivered seq once the buffer drains, so memory stays bounded by this many frames.
@@ -183,7 +188,7 @@ async function* runInner(addr: EndpointAddr, o: SubscribeOptions, signal: AbortS
     while (!signal.aborted) {
       let d: Dialed;
       try {
-        d = await dial(addr, { signal, maxFrameBytes, frameLimit: o.maxFrameBytesFor ? limitFor : undefined, timeoutMs: o.dialTimeoutMs });
+        d = await dial(addr, { signal, maxFrameBytes, frameLimit: o.maxFrameBytesFor ? limitFor : undefined, timeoutMs: o.dialTimeoutMs, tlsCa: o.tlsCa });
       } catch (err) {
         if (signal.aborted) return;
         const e = err as TransportError;

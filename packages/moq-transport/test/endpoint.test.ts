@@ -28,6 +28,20 @@ describe("EndpointAddr", () => {
     expect(formatEndpointAddr({ host: "::1", port: 1, publicKey: key, insecure: false })).toBe(`ecmoq://${hex}@[::1]:1`);
   });
 
+  it("round-trips TLS addresses (ecmoqs://), and a plain address has no tls field", () => {
+    for (const host of ["127.0.0.1", "::1", "node-1.example.org"]) {
+      const text = formatEndpointAddr({ host, port: 443, publicKey: key, insecure: false, tls: true });
+      expect(text.startsWith("ecmoqs://")).toBe(true);
+      const a = parseEndpointAddr(text);
+      expect(a).toStrictEqual({ host, port: 443, publicKey: key, insecure: false, tls: true });
+      expect(formatEndpointAddr(a)).toBe(text);
+    }
+    expect(formatEndpointAddr({ host: "::1", port: 1, publicKey: key, insecure: false, tls: true })).toBe(`ecmoqs://${hex}@[::1]:1`);
+    expect("tls" in parseEndpointAddr(`ecmoq://${hex}@127.0.0.1:1`)).toBe(false);
+    // TLS needs an identity: there is no bare form, and the formatter refuses to invent one.
+    expect(() => formatEndpointAddr({ host: "127.0.0.1", port: 1, insecure: true, tls: true })).toThrow(expect.objectContaining({ code: "bad-endpoint" }));
+  });
+
   it("accepts a bare host:port only when insecure is allowed explicitly", () => {
     expect(badEndpoint("127.0.0.1:4443").message).toMatch(/no identity key/);
     expect(parseEndpointAddr("127.0.0.1:4443", { allowInsecure: true })).toEqual({ host: "127.0.0.1", port: 4443, insecure: true });
@@ -43,6 +57,14 @@ describe("EndpointAddr", () => {
       [`ecmoq://${"f".repeat(64)}@127.0.0.1:1`, /not a valid Ed25519 point/],
       [`ecmoq://127.0.0.1:1`, /missing "<public key>@"/],
       [`http://${hex}@127.0.0.1:1`, /unknown scheme/],
+      [`wss://${hex}@127.0.0.1:1`, /unknown scheme \(expected ecmoq:\/\/ or ecmoqs:\/\/\)/],
+      [`ECMOQS://${hex}@127.0.0.1:1`, /unknown scheme/],
+      [`ecmoqs://127.0.0.1:1`, /missing "<public key>@" after ecmoqs:\/\//],
+      [`ecmoqs://${hex.toUpperCase()}@127.0.0.1:1`, /64 lowercase hex/],
+      [`ecmoqs://${"f".repeat(64)}@127.0.0.1:1`, /not a valid Ed25519 point/],
+      [`ecmoqs://${hex}@127.0.0.1:0`, /out of range/],
+      [`ecmoqs://${hex}@[::1:1`, /unterminated/],
+      [`ecmoqss://${hex}@127.0.0.1:1`, /unknown scheme/],
       [`${hex}@127.0.0.1:1`, /needs the ecmoq:\/\/ scheme/],
       [`ecmoq://${hex}@127.0.0.1:0`, /out of range/],
       [`ecmoq://${hex}@127.0.0.1:65536`, /out of range/],
@@ -72,6 +94,22 @@ describe("EndpointAddr", () => {
         }
       }),
       { numRuns: 2000 },
+    );
+  });
+
+  it("never throws anything but bad-endpoint on random text after an ecmoqs:// prefix", () => {
+    fc.assert(
+      fc.property(fc.constantFrom("ecmoqs://", `ecmoqs://${hex}@`, `ecmoqs://${hex}@[`), fc.string({ maxLength: 60 }), (prefix, tail) => {
+        try {
+          const a = parseEndpointAddr(prefix + tail);
+          expect(a.tls).toBe(true);
+          expect(formatEndpointAddr(a)).toBe(prefix + tail);
+        } catch (err) {
+          expect(err).toBeInstanceOf(TransportError);
+          expect((err as TransportError).code).toBe("bad-endpoint");
+        }
+      }),
+      { numRuns: 1000 },
     );
   });
 
