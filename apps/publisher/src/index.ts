@@ -14,7 +14,7 @@ import { deriveStreamKey, sealChunk } from "@ec/chunk-crypto";
 import { chunkStream, openStream, pacedChunks, HdhrError } from "@ec/hdhr-capture";
 import type { TsChunk } from "@ec/hdhr-capture";
 import { MoqNode, pause } from "@ec/moq-transport";
-import type { Logger, NodeIdentity, StreamServer } from "@ec/moq-transport";
+import type { Logger, NodeIdentity, NodeTlsOptions, StreamServer } from "@ec/moq-transport";
 import { deriveEpoch, msFromTicks, secondsFromTicks } from "@ec/stream-rules";
 import { retryingTunerStream } from "./tuner-source.js";
 import { writeFileAtomic } from "./atomic-file.js";
@@ -45,6 +45,8 @@ export interface PublisherOptions {
   /** `host:port` written into the EndpointAddr instead (for listening on 0.0.0.0). */
   advertise?: string;
   identity?: NodeIdentity;
+  /** Listen with TLS: `wss://`, an `ecmoqs://` EndpointAddr (see MoqNode.listen). */
+  tls?: NodeTlsOptions;
   chunkMs: number;
   streamSecret?: Uint8Array | string;
   publishChunks: boolean;
@@ -102,7 +104,7 @@ export async function startPublisher(opts: PublisherOptions): Promise<Publisher>
   const windowChunks = opts.windowChunks ?? 32;
   const ttlMs = opts.manifestTtlMs ?? 120_000;
   const log = opts.log;
-  const node = await MoqNode.listen({ listen: opts.listen, advertise: opts.advertise, identity: opts.identity, log });
+  const node = await MoqNode.listen({ listen: opts.listen, advertise: opts.advertise, identity: opts.identity, log, tls: opts.tls });
   const trackWindow = { maxGroups: windowChunks, maxBytes: 256 * 1024 * 1024 };
   // A follower serves the leader's objects once it knows the leader's epoch (runFollower serves them).
   const server: StreamServer | undefined = opts.follow

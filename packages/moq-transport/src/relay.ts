@@ -4,7 +4,7 @@ import type { NodeIdentity } from "./identity.js";
 import type { Logger } from "./log.js";
 import { silentLogger } from "./log.js";
 import { assertStreamId, type TrackName } from "./names.js";
-import { MoqNode, type NodeLimits, type StreamServer } from "./node.js";
+import { MoqNode, type NodeLimits, type NodeTlsOptions, type StreamServer } from "./node.js";
 import type { WindowLimits } from "./store.js";
 import { subscribeTrack, type SubscribeEvent } from "./subscribe.js";
 
@@ -35,6 +35,8 @@ export interface RelayStream {
 /** Options of {@link createRelay}. */
 export interface RelayOptions {
   listen?: string;
+  /** Listen with TLS (`wss://`, an `ecmoqs://` EndpointAddr); see MoqNode.listen. */
+  tls?: NodeTlsOptions;
   identity?: NodeIdentity;
   log?: Logger;
   limits?: NodeLimits;
@@ -91,7 +93,7 @@ export async function createRelay(opts: RelayOptions): Promise<Relay> {
       }
     }
   }
-  const node = await MoqNode.listen({ listen: opts.listen, identity: opts.identity, log, limits: opts.limits });
+  const node = await MoqNode.listen({ listen: opts.listen, identity: opts.identity, log, limits: opts.limits, tls: opts.tls });
   const stats: RelayStats = { forwarded: 0, rejected: 0, duplicates: 0, observed: 0, upstreamFailures: 0, upstreamErrors: 0 };
   const abort = new AbortController();
   setMaxListeners(0, abort.signal); // one listener per upstream subscription

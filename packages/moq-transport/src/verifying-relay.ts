@@ -3,7 +3,7 @@ import { TransportError } from "./errors.js";
 import type { NodeIdentity } from "./identity.js";
 import { type Logger, silentLogger } from "./log.js";
 import { assertStreamId } from "./names.js";
-import { MoqNode, type NodeLimits, type StreamServer } from "./node.js";
+import { MoqNode, type NodeLimits, type NodeTlsOptions, type StreamServer } from "./node.js";
 import type { WindowLimits } from "./store.js";
 import { subscribeTrack } from "./subscribe.js";
 import { UpstreamObjects, type UpstreamPeerStats } from "./upstream-objects.js";
@@ -45,6 +45,11 @@ export interface VerifyingRelayOptions {
   advertise?: string;
   identity?: NodeIdentity;
   limits?: NodeLimits;
+  /**
+   * Listen with TLS (`wss://`, an `ecmoqs://` EndpointAddr); see MoqNode.listen. TLS
+   * upstreams are trusted through Node's store (bundled CAs plus `NODE_EXTRA_CA_CERTS`).
+   */
+  tls?: NodeTlsOptions;
   /** Accept bare `host:port` upstreams (no identity check). */
   allowInsecure?: boolean;
   log?: Logger;
@@ -117,7 +122,7 @@ export async function createVerifyingRelay(opts: VerifyingRelayOptions): Promise
   // Validate every address before listening, so a typo fails here rather than in a background loop.
   for (const r of [opts.manifests, ...opts.objects]) subscribeTrack({ remote: r, allowInsecure: opts.allowInsecure, streamId: opts.streamId, track: "chunks" });
 
-  const node = await MoqNode.listen({ listen: opts.listen, advertise: opts.advertise, identity: opts.identity, log, limits: opts.limits });
+  const node = await MoqNode.listen({ listen: opts.listen, advertise: opts.advertise, identity: opts.identity, log, limits: opts.limits, tls: opts.tls });
   const abort = new AbortController();
   let server: StreamServer = node.serve(opts.streamId, { manifests: serveManifests, chunks: serveChunks, window: opts.window });
   const src = { remote: opts.manifests, connected: false, connects: 0, received: 0, lastError: undefined as string | undefined };

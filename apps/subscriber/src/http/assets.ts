@@ -5,12 +5,12 @@
  * `web/` sits beside `src/` and `dist/` in the package (and ships in `files`); hls.js comes from
  * the installed npm package, never a CDN.
  */
-import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { contentTypeFor } from "./content-type.js";
 import { WatchServerError } from "./errors.js";
+import { etagOf } from "./etag.js";
 import type { WebAssetName } from "./route.js";
 
 /** One asset, ready to send. */
@@ -52,8 +52,7 @@ export function loadWebAssets(): Map<WebAssetName, WebAsset> {
   const read = (name: WebAssetName, path: string) => {
     try {
       const body = readFileSync(path);
-      const etag = `"${createHash("sha256").update(body).digest("base64url").slice(0, 22)}"`;
-      out.set(name, { body, contentType: contentTypeFor(name), etag });
+      out.set(name, { body, contentType: contentTypeFor(name), etag: etagOf(body) });
     } catch {
       throw new WatchServerError("missing-asset", `cannot read the watch page asset ${name}`);
     }

@@ -9,7 +9,7 @@ export type WatchServerErrorCode =
   /** An option is out of range. */
   | "bad-option";
 
-/** The watch server's one error type: `code` says what kind of problem it is; the message is one line. */
+/** The http module's one error type (watch server and site server): `code` says what kind of problem it is; the message is one line. */
 export class WatchServerError extends Error {
   override readonly name = "WatchServerError";
   constructor(

@@ -10,8 +10,13 @@
  * await runSubscriber({ ...opts, hlsDir: "./hls", onStats: (s) => (live = s) });
  * await watch.close();
  * ```
+ *
+ * {@link startSiteServer} serves a static page directory (read at start) plus generated files such
+ * as a `config.json`, over HTTP or HTTPS: `ec-node moq-publish`/`relay --serve-web` use it for the
+ * browser verifying peer.
  */
 export { startWatchServer, type WatchServer, type WatchServerOptions } from "./server.js";
+export { SITE_CSP, startSiteServer, type SiteServer, type SiteServerOptions } from "./site-server.js";
 export { WatchServerError, type WatchServerErrorCode } from "./errors.js";
 export { parseWatchListen, DEFAULT_WATCH_HOST, type WatchListen } from "./listen.js";
 export type { WatchSnapshot } from "./snapshot.js";

@@ -70,9 +70,9 @@ export function isLoopbackHost(host: string): boolean {
   return false;
 }
 
-/** `http://host:port/` for a bound address (IPv6 in brackets). */
-export function formatHttpUrl(host: string, port: number): string {
-  return `http://${isIP(host) === 6 ? `[${host}]` : host}:${port}/`;
+/** `http://host:port/` (or `https://`) for a bound address (IPv6 in brackets). */
+export function formatHttpUrl(host: string, port: number, scheme: "http" | "https" = "http"): string {
+  return `${scheme}://${isIP(host) === 6 ? `[${host}]` : host}:${port}/`;
 }
 
 function isDnsName(host: string): boolean {

@@ -7,13 +7,15 @@
  */
 import { createServer } from "node:http";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import { silentLogger } from "@ec/moq-transport";
 import type { Logger } from "@ec/moq-transport";
 import type { SubscriberStats } from "../stats.js";
 import { loadWebAssets } from "./assets.js";
 import { WatchServerError } from "./errors.js";
+import { bindServer } from "./bind.js";
+import { ifNoneMatch } from "./etag.js";
 import { EventClients } from "./events.js";
+import { BASE_HEADERS } from "./headers.js";
 import { hostAllowed } from "./host-check.js";
 import { sendHlsFile, send } from "./hls-file.js";
 import { formatHttpUrl, parseWatchListen } from "./listen.js";
@@ -54,14 +56,6 @@ export interface WatchServer {
   /** Ends event streams, stops listening, and drops open connections. */
   close(): Promise<void>;
 }
-
-/** Headers on every response: no sniffing, no framing, no referrers, nothing embeddable elsewhere. */
-const BASE_HEADERS: Record<string, string> = {
-  "x-content-type-options": "nosniff",
-  "x-frame-options": "DENY",
-  "referrer-policy": "no-referrer",
-  "cross-origin-resource-policy": "same-origin",
-};
 
 /**
  * The page runs only its own scripts. hls.js needs `blob:` for its transmuxing worker and for the
@@ -173,24 +167,8 @@ export async function startWatchServer(opts: WatchServerOptions): Promise<WatchS
       else res.destroy();
     });
   });
-  // Malformed requests (e.g. a raw NUL in the target) get a bare 400 and are closed.
-  server.on("clientError", (_err, socket) => {
-    if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n");
-    else socket.destroy();
-  });
-
-  await new Promise<void>((resolve, reject) => {
-    const onError = (err: NodeJS.ErrnoException) => {
-      reject(new WatchServerError("listen-failed", `cannot serve HTTP on ${formatHttpUrl(where.host, where.port)}: ${err.code ?? err.message}`));
-    };
-    server.once("error", onError);
-    server.listen(where.port, where.host, () => {
-      server.off("error", onError);
-      resolve();
-    });
-  });
+  const addr = await bindServer(server, where, "http");
   server.on("error", (err) => log.error("watch: server error", { error: err.message }));
-  const addr = server.address() as AddressInfo;
   const url = formatHttpUrl(where.host, addr.port);
   if (!where.loopback) {
     log.warn("watch: serving beyond this machine; anyone who can reach this address can watch and read the counters", { url });
@@ -223,11 +201,4 @@ export async function startWatchServer(opts: WatchServerOptions): Promise<WatchS
 /** Request data in a log line: clipped, so a hostile client cannot flood the log. */
 function clip(s: string): string {
   return s.length > 120 ? `${s.slice(0, 117)}...` : s;
-}
-
-/** Does an `If-None-Match` header (a list of entity tags, or `*`) match `etag`? Weak comparison, as RFC 9110 asks for GET. */
-export function ifNoneMatch(header: string | undefined, etag: string): boolean {
-  if (!header) return false;
-  const strip = (t: string) => t.trim().replace(/^W\//, "");
-  return header.split(",").some((t) => t.trim() === "*" || strip(t) === strip(etag));
 }
