@@ -38,6 +38,8 @@ export interface RunningCli {
   firstLine: Promise<string>;
   exit: Promise<CliResult>;
   stderr: () => string;
+  /** Everything printed on stdout so far. */
+  stdout: () => string;
   stop(): Promise<void>;
 }
 
@@ -79,6 +81,7 @@ export function startNodeScript(
     firstLine,
     exit,
     stderr: () => stderr,
+    stdout: () => stdout,
     async stop() {
       if (proc.exitCode === null && proc.signalCode === null) {
         proc.kill(opts.stopSignal ?? "SIGTERM");

@@ -6,7 +6,7 @@ import type { Logger, SourceEvent } from "@ec/moq-transport";
 import { bump, peerStats } from "./stats.js";
 import type { PeerRole, SubscriberStats } from "./stats.js";
 
-/** One peer event (`connected`, `disconnected`, `left`, `dropped`, `error`, `unreachable`, `auth-failed`, `demoted`, `restarted`). */
+/** One peer event (`connected`, `disconnected`, `left`, `dropped`, `error`, `unreachable`, `dial-failed`, `auth-failed`, `demoted`, `restarted`). */
 export function notePeerEvent(stats: SubscriberStats, log: Logger, peer: string, role: PeerRole, type: string, detail?: string): void {
   const ps = peerStats(stats, peer, role);
   switch (type) {
@@ -31,6 +31,7 @@ export function notePeerEvent(stats: SubscriberStats, log: Logger, peer: string,
       return log.warn("peer dropped", { peer, role, reason: detail });
     case "error":
     case "unreachable":
+    case "dial-failed":
       // Kept for the exit reason: why this peer cannot be reached (or keeps failing).
       if (detail) ps.lastError = detail;
       return;

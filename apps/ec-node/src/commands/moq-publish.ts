@@ -1,4 +1,6 @@
 import { existsSync } from "node:fs";
+import { publicKeyToHex } from "@ec/manifest";
+import type { SigningKey } from "@ec/manifest";
 import { parseAdvertiseAddr } from "@ec/moq-transport";
 import { FollowError, startPublisher } from "@ec/publisher";
 import type { FollowOptions, PublisherSource } from "@ec/publisher";
@@ -6,6 +8,9 @@ import { UsageError, defineFlags } from "../flags.js";
 import type { Flags } from "../flags.js";
 import { CommandError, LOG_FLAGS, SECRET_FLAGS, addrFlag, checkEndpointArgs, loggerFrom, onStopSignal, parseTrustedKey, readKeyFile, streamSecretFrom, validateEpoch, validateStreamId, writeFileAtomic } from "../common.js";
 import { defineCommand } from "../command.js";
+import { pageObjectPeers, SERVE_WEB_FLAGS, serveWebFrom, startPeerPage } from "../serve-web.js";
+import type { PeerPageConfig, ServeWebPlan } from "../serve-web.js";
+import { TLS_FLAGS, tlsFrom } from "../tls-flags.js";
 
 const FLAGS = defineFlags({
   input: { kind: "string", value: "<file.ts>", help: "a TS recording (paced in real time unless --as-fast-as-possible)" },
@@ -20,6 +25,8 @@ const FLAGS = defineFlags({
   advertise: { kind: "string", value: "<host:port>", help: "host:port written into the EndpointAddr (when listening on 0.0.0.0 or behind a port forward)" },
   "endpoint-file": { kind: "string", value: "<path>", help: "also write this node's EndpointAddr here" },
   "node-key": { kind: "string", value: "<path>", help: "node identity key file (default: a fresh identity each start)" },
+  ...TLS_FLAGS,
+  ...SERVE_WEB_FLAGS,
   "chunk-ms": { kind: "int", value: "<ms>", help: "target chunk length", default: 2000 },
   ...SECRET_FLAGS,
   "publish-chunks": { kind: "boolean", help: "serve the encrypted chunk objects", default: true },
@@ -46,8 +53,10 @@ export const moqPublish = defineCommand({
     "Captures (or reads a recording), chunks at keyframes, encrypts per stream, and serves signed manifests",
     "(--publish-manifests, the leader/signer), chunk objects (--publish-chunks, an availability relay), or both.",
     "Prints this node's EndpointAddr on stdout; subscribers pass it to --remote / --remote-manifests.",
+    "--tls-cert/--tls-key listen with TLS (an ecmoqs:// EndpointAddr) so https pages can connect;",
+    "--serve-web serves the browser verifying page for this stream and prints its URL on a second line.",
   ].join("\n"),
-  usage: "ec-node moq-publish (--input rec.ts | --hdhr <host> --channel <n>) --stream-id <id> [--publish-manifests --signing-key leader.key] [--publish-chunks=false] [--follow <leader EndpointAddr> --trusted-key <hex>]",
+  usage: "ec-node moq-publish (--input rec.ts | --hdhr <host> --channel <n>) --stream-id <id> [--publish-manifests --signing-key leader.key] [--publish-chunks=false] [--follow <leader EndpointAddr> --trusted-key <hex>] [--tls-cert f --tls-key f] [--serve-web [host:]port]",
   flags: FLAGS,
   async run(flags) {
     const log = loggerFrom(flags, "moq-publish");
@@ -70,6 +79,9 @@ export const moqPublish = defineCommand({
     const follow = followFrom(flags, publishManifests, publishChunks, epoch);
     if (follow && !flags["stream-id"]) throw new UsageError("--follow needs --stream-id <id>: the leader's stream id");
     const advertise = addrFlag("advertise", flags.advertise, parseAdvertiseAddr);
+    const tls = tlsFrom(flags);
+    const web = serveWebFrom(flags);
+    const pageConfig = web ? pageConfigFor(web, { streamId, publishChunks, signingKey, follow }) : undefined;
     const stop = onStopSignal();
     let publisher;
     try {
@@ -79,6 +91,7 @@ export const moqPublish = defineCommand({
         listen: flags.listen,
         advertise,
         identity,
+        tls,
         chunkMs,
         streamSecret: streamSecretFrom(flags),
         publishChunks,
@@ -96,8 +109,19 @@ export const moqPublish = defineCommand({
     } catch (err) {
       throw new CommandError(`cannot start: ${(err as Error).message}`);
     }
+    // The page starts before anything is printed or written: if it cannot, the node did not start either.
+    let page;
+    if (web && pageConfig) {
+      try {
+        page = await startPeerPage(web, pageConfig(publisher.endpoint), tls, log);
+      } catch (err) {
+        await publisher.close();
+        throw err;
+      }
+    }
     if (flags["endpoint-file"]) writeFileAtomic(flags["endpoint-file"], publisher.endpoint + "\n");
     process.stdout.write(publisher.endpoint + "\n");
+    if (page) process.stdout.write(page.url + "\n");
     log.info("serving", {
       endpoint: publisher.endpoint,
       streamId,
@@ -122,6 +146,7 @@ export const moqPublish = defineCommand({
     writeStats();
     if (failed && (!stop.signal.aborted || failed instanceof FollowError)) {
       clearInterval(statsTimer);
+      await page?.close();
       await publisher.close();
       throw new CommandError(failed instanceof FollowError ? failed.message : `source failed: ${failed.message}`);
     }
@@ -130,6 +155,7 @@ export const moqPublish = defineCommand({
       await new Promise<void>((r) => stop.signal.addEventListener("abort", () => r(), { once: true }));
     }
     clearInterval(statsTimer);
+    await page?.close();
     await publisher.close();
     writeStats();
     log.info("stopped", { ...publisher.stats, follow: undefined });
@@ -179,4 +205,29 @@ function followFrom(flags: Flags<typeof FLAGS>, publishManifests: boolean, publi
 function defaultStreamIdFor(path: string): string {
   const base = path.split("/").pop()!.replace(/\.[^.]*$/, "");
   return base.replace(/[^A-Za-z0-9._-]/g, "-").replace(/^[^A-Za-z0-9]+/, "") || "stream";
+}
+
+/**
+ * What the browser page needs to reach this node's mesh, decided before anything starts (a node
+ * with no manifests to point the page at is a usage error); the node's own EndpointAddr is filled in
+ * once it listens. A leader is the page's manifest peer and pins its own signing key; a follower
+ * points the page at its leader for manifests and pins the leader's --trusted-key.
+ */
+function pageConfigFor(
+  web: ServeWebPlan,
+  o: { streamId: string; publishChunks: boolean; signingKey: SigningKey | undefined; follow: FollowOptions | undefined },
+): (self: string) => PeerPageConfig {
+  if (o.follow) {
+    const leader = o.follow.leader;
+    const trustedKeys = o.follow.trustedKeys.map(publicKeyToHex);
+    const insecure = !leader.includes("://");
+    return (self) => ({ streamId: o.streamId, manifestPeer: leader, objectPeers: pageObjectPeers(self, web), trustedKeys, ...(insecure ? { allowInsecure: true as const } : {}) });
+  }
+  const key = o.signingKey;
+  if (!key) throw new UsageError("--serve-web needs manifests for the page: use it on the leader (--publish-manifests), a follower (--follow) or an ec-node relay");
+  if (!o.publishChunks && web.extraObjectPeers.length === 0) {
+    throw new UsageError("--serve-web on a manifests-only leader needs --web-object-peer <EndpointAddr> (a node serving the chunks)");
+  }
+  const trustedKeys = [publicKeyToHex(key.publicKey)];
+  return (self) => ({ streamId: o.streamId, manifestPeer: self, objectPeers: pageObjectPeers(o.publishChunks ? self : undefined, web), trustedKeys });
 }

@@ -17,6 +17,7 @@
  */
 export { startWatchServer, type WatchServer, type WatchServerOptions } from "./server.js";
 export { SITE_CSP, startSiteServer, type SiteServer, type SiteServerOptions } from "./site-server.js";
+export { readSiteDir, SITE_LIMITS } from "./site-files.js";
 export { WatchServerError, type WatchServerErrorCode } from "./errors.js";
 export { parseWatchListen, DEFAULT_WATCH_HOST, type WatchListen } from "./listen.js";
 export type { WatchSnapshot } from "./snapshot.js";

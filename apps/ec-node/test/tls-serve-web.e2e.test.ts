@@ -1,0 +1,101 @@
+/**
+ * Nodes listening with TLS (`--tls-cert`/`--tls-key`, an ecmoqs:// EndpointAddr) and serving the
+ * browser page (`--serve-web`), as real `ec-node` processes on loopback: a TLS leader serves its page
+ * over https with a config.json that points at itself; a TLS relay takes from it over wss and serves
+ * its own page; a subscriber that trusts the CA (NODE_EXTRA_CA_CERTS) verifies the stream through the
+ * relay; one that does not is refused with a TLS error. The page here is a temp directory: the real
+ * one (`@ec/web-peer`) is tested in a browser by its own suite.
+ */
+import { describe, expect, it, beforeAll } from "vitest";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { get } from "node:https";
+import { join } from "node:path";
+import { makeTestCert } from "../../../packages/moq-transport/test/tls-cert.js";
+import type { TestCert } from "../../../packages/moq-transport/test/tls-cert.js";
+import { CLI, startNodeScript } from "./cli-harness.js";
+import type { RunningCli } from "./cli-harness.js";
+import { meshSuite, publishArgs, readStats, runCli, waitFor } from "./procs/mesh.js";
+
+const STREAM = "tls-web";
+const suite = meshSuite("ec-tls-web-");
+let cert: TestCert;
+let page: string;
+
+beforeAll(() => {
+  cert = makeTestCert();
+  page = join(suite.dir, "page");
+  mkdirSync(page);
+  writeFileSync(join(page, "index.html"), "<!doctype html><title>verifying peer</title>");
+  writeFileSync(join(page, "app.js"), "export {};");
+});
+
+/** `ec-node args` with extra environment (e.g. NODE_EXTRA_CA_CERTS), stopped after each test. */
+function node(args: string[], env: NodeJS.ProcessEnv = {}): RunningCli {
+  const r = startNodeScript(CLI, args, { label: `ec-node ${args[0]}`, env });
+  suite.procs.list.push(r);
+  return r;
+}
+
+async function secondLine(r: RunningCli): Promise<string> {
+  await r.firstLine;
+  await waitFor("the page URL on stdout", () => r.stdout().split("\n").length >= 3, 30_000);
+  return r.stdout().split("\n")[1]!.trim();
+}
+
+function httpsGet(url: string, ca: string): Promise<{ status: number; type: string; body: string }> {
+  return new Promise((resolve, reject) => {
+    get(url, { ca }, (res) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (d: string) => (body += d));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, type: String(res.headers["content-type"]), body }));
+    }).on("error", reject);
+  });
+}
+
+const tlsArgs = () => ["--tls-cert", cert.certPath, "--tls-key", cert.keyPath];
+const trust = () => ({ NODE_EXTRA_CA_CERTS: cert.certPath });
+
+describe("TLS nodes and --serve-web", () => {
+  it("leader and relay over wss serve the page over https; a subscriber trusting the CA verifies the stream through the relay", async () => {
+    const { leaderKey, leaderPk } = suite.keys;
+    const leader = node(publishArgs(STREAM, ["--publish-manifests", "--signing-key", leaderKey, ...tlsArgs(), "--serve-web", "127.0.0.1:0", "--web-dir", page]));
+    const leaderAddr = await leader.firstLine;
+    expect(leaderAddr).toMatch(/^ecmoqs:\/\/[0-9a-f]{64}@127\.0\.0\.1:\d+$/);
+    const leaderPage = await secondLine(leader);
+    expect(leaderPage).toMatch(/^https:\/\/127\.0\.0\.1:\d+\/$/);
+    const index = await httpsGet(leaderPage, cert.cert);
+    expect(index.status).toBe(200);
+    expect(index.body).toContain("verifying peer");
+    const leaderConfig = await httpsGet(`${leaderPage}config.json`, cert.cert);
+    expect(leaderConfig.type).toBe("application/json; charset=utf-8");
+    expect(JSON.parse(leaderConfig.body)).toEqual({ streamId: STREAM, manifestPeer: leaderAddr, objectPeers: [leaderAddr], trustedKeys: [leaderPk] });
+
+    const relay = node(["relay", "--stream-id", STREAM, "--remote", leaderAddr, "--trusted-key", leaderPk, ...tlsArgs(), "--serve-web", "0", "--web-dir", page], trust());
+    const relayAddr = await relay.firstLine;
+    expect(relayAddr).toMatch(/^ecmoqs:\/\//);
+    const relayPage = await secondLine(relay);
+    const relayConfig = JSON.parse((await httpsGet(`${relayPage}config.json`, cert.cert)).body);
+    expect(relayConfig).toEqual({ streamId: STREAM, manifestPeer: relayAddr, objectPeers: [relayAddr], trustedKeys: [leaderPk] });
+
+    const hls = join(suite.dir, "hls");
+    const stats = join(suite.dir, "sub-stats.json");
+    const sub = node(["moq-subscribe", "--remote", relayAddr, "--stream-id", STREAM, "--trusted-key", leaderPk, "--hls-dir", hls, "--stop-after", "3s", "--stats-json", stats], trust());
+    const r = await sub.exit;
+    expect(r.code, r.stderr.slice(-1500)).toBe(0);
+    const s = readStats(stats);
+    expect(s.objects.accepted).toBeGreaterThanOrEqual(3);
+    expect(s.objects.rejected).toEqual({});
+  }, 90_000);
+
+  it("a subscriber that does not trust the certificate gives up with a TLS error naming the fix", async () => {
+    const leader = node(publishArgs(STREAM, ["--publish-manifests", "--signing-key", suite.keys.leaderKey, ...tlsArgs()]));
+    const leaderAddr = await leader.firstLine;
+    const r = await runCli(
+      ["moq-subscribe", "--remote", leaderAddr, "--stream-id", STREAM, "--trusted-key", suite.keys.leaderPk, "--hls-dir", join(suite.dir, "hls-untrusted"), "--stop-after", "2s", "--timeout", "4s"],
+      { timeoutMs: 30_000 },
+    );
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/TLS: .*self[- ]signed certificate.*NODE_EXTRA_CA_CERTS/);
+  }, 60_000);
+});
