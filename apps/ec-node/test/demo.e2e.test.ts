@@ -1,16 +1,34 @@
 import { describe, expect, it, afterAll } from "vitest";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, readFileSync, statSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { runCli } from "./cli-harness.js";
+import { startCli } from "./cli-harness.js";
 
 const out = mkdtempSync(join(tmpdir(), "ec-demo-"));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 
 describe("ec-node demo (the README's main job)", () => {
   it("runs two antennas, leader, follower, relay hop and subscriber, and leaves a playable verified HLS stream", async () => {
-    const r = await runCli(["demo", "--out", out, "--duration", "6s"], { timeoutMs: 90_000 });
+    // The browser page is @ec/web-peer's build (tested in Chromium by its own suite); here a stand-in
+    // directory checks what the demo wires: the hop serves it and a config.json pointing at the mesh.
+    const page = join(out, "page");
+    mkdirSync(page);
+    writeFileSync(join(page, "index.html"), "<!doctype html><title>stand-in page</title>");
+    const demo = startCli(["demo", "--out", out, "--duration", "6s", "--serve-web", "127.0.0.1:0", "--web-dir", page]);
+    const timer = setTimeout(() => demo.proc.kill("SIGKILL"), 90_000);
+    // While it runs: the printed browser page URL serves the page and its config.json.
+    while (!/\n {2}signer: {4}\S+/.test(demo.stdout()) && demo.proc.exitCode === null) await new Promise((res) => setTimeout(res, 100));
+    const printed = (label: string) => new RegExp(`^ {2}${label}: +(\\S+)`, "m").exec(demo.stdout())?.[1];
+    const pageUrl = printed("browser");
+    expect(pageUrl, demo.stdout()).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+    const index = await fetch(pageUrl!);
+    expect(index.status).toBe(200);
+    expect(await index.text()).toContain("stand-in page");
+    const config = await (await fetch(`${pageUrl}config.json`)).json();
+    expect(config).toEqual({ streamId: "demo", manifestPeer: printed("hop"), objectPeers: [printed("hop"), printed("follower")], trustedKeys: [printed("signer")] });
+    const r = await demo.exit;
+    clearTimeout(timer);
     expect(r.code, r.stderr.slice(-3000)).toBe(0);
     const playlist = join(out, "hls", "index.m3u8");
     expect(r.stdout).toContain(playlist);

@@ -10,10 +10,11 @@ import { encodeKeyFile, generateSigningKey, publicKeyToHex } from "@ec/manifest"
 import { createFakeHdhr } from "@ec/hdhr-capture";
 import { fixturePath } from "@ec/fixtures";
 import { formatCounts } from "../counts.js";
-import { parseWatchListen } from "@ec/subscriber/http";
+import { parseWatchListen, readSiteDir } from "@ec/subscriber/http";
 import { UsageError } from "../flags.js";
 import { CommandError, LOG_FLAGS, ensureOutputDir, loggerFrom, onStopSignal, untilAborted, writeFileAtomic } from "../common.js";
 import { defineCommand } from "../command.js";
+import { bundledPageDir } from "../serve-web.js";
 
 const CLI = fileURLToPath(new URL("./cli.js", import.meta.url));
 const STREAM_ID = "demo";
@@ -31,8 +32,10 @@ export const demo = defineCommand({
     "hop, verifies every object again, and writes HLS. The watch page shows the hop's counters.",
     "Each node is a separate ec-node process on loopback.",
     "Open the printed watch URL to see the stream play and the counters move; Ctrl-C stops everything.",
+    "The relay hop also serves the browser verifying peer page (--serve-web): open its URL and the browser",
+    "subscribes to the hop itself, verifies every manifest and object in the page, and plays them.",
   ].join("\n"),
-  usage: "ec-node demo [--out ./demo-out] [--duration 20s] [--serve-http 127.0.0.1:8080|off]",
+  usage: "ec-node demo [--out ./demo-out] [--duration 20s] [--serve-http 127.0.0.1:8080|off] [--serve-web 127.0.0.1:8081|off]",
   flags: {
     out: { kind: "string", value: "<dir>", help: "where keys, HLS and stats go (its hls/ is replaced)", default: "demo-out" },
     duration: { kind: "duration", value: "<dur>", help: "stop after this much verified media (default: run until Ctrl-C)" },
@@ -42,6 +45,13 @@ export const demo = defineCommand({
       help: "serve the watch page (player + live counters) here; a free port if this one is busy; off: none",
       default: "127.0.0.1:8080",
     },
+    "serve-web": {
+      kind: "string",
+      value: "<host:port|off>",
+      help: "serve the browser verifying peer page from the relay hop here; a free port if this one is busy; off: none",
+      default: "127.0.0.1:8081",
+    },
+    "web-dir": { kind: "string", value: "<dir>", help: "with --serve-web: serve this page directory instead of the bundled one" },
     input: { kind: "string", value: "<file.ts>", help: "recording for the fake tuner (default: the bundled H.264/AAC fixture)" },
     ...LOG_FLAGS,
   },
@@ -50,20 +60,16 @@ export const demo = defineCommand({
     const out = resolve(flags.out);
     const durationMs = flags.duration;
     if (durationMs !== undefined && durationMs < 2000) throw new UsageError("--duration must be at least 2s");
-    const serveHttp = flags["serve-http"];
-    let watchListen: string | undefined;
-    if (serveHttp !== "off") {
-      let where;
+    const watchListen = await listenOrFreePort("serve-http", flags["serve-http"], log);
+    const webListen = await listenOrFreePort("serve-web", flags["serve-web"], log);
+    if (flags["web-dir"] !== undefined && webListen === undefined) throw new UsageError("--web-dir goes with --serve-web");
+    // A build without the page (packages/web-peer not built) still runs the demo; it says so instead.
+    const webDir = webListen === undefined ? undefined : (flags["web-dir"] ?? bundledPageDir());
+    if (flags["web-dir"] !== undefined) {
       try {
-        where = parseWatchListen(serveHttp);
+        readSiteDir(flags["web-dir"]);
       } catch (err) {
-        throw new UsageError(`--serve-http: ${(err as Error).message}`);
-      }
-      // A second demo (or anything else on 8080) should not stop this one: take any free port then.
-      watchListen = serveHttp;
-      if (where.port !== 0 && !(await portIsFree(where.host, where.port))) {
-        log.info("watch port busy; using a free one", { wanted: serveHttp });
-        watchListen = `${where.host.includes(":") ? `[${where.host}]` : where.host}:0`;
+        throw new UsageError(`--web-dir: ${(err as Error).message}`);
       }
     }
     const input = flags.input ?? fixturePath("h264-aac-1s-gop.ts");
@@ -93,7 +99,7 @@ export const demo = defineCommand({
         "moq-publish", "--hdhr", simA.host, "--channel", CHANNEL, "--publish-manifests", "--signing-key", keyPath, "--publish-chunks=false", ...common,
       ], children);
       // A stop during start-up must not wait for the nodes to come up (or for ever, if one never does).
-      const leaderAddr = await Promise.race([leader.endpoint.catch(stopIfSignalled), stopped]);
+      const leaderAddr = await Promise.race([leader.line(0).catch(stopIfSignalled), stopped]);
       if (leaderAddr === STOPPED) return 0;
       log.info("leader (antenna A, manifests only)", { endpoint: leaderAddr, signer: pk });
       // The second antenna's node joins later, as another operator's would: it converges on the
@@ -104,17 +110,23 @@ export const demo = defineCommand({
         "moq-publish", "--hdhr", simB.host, "--channel", CHANNEL, "--follow", leaderAddr, "--trusted-key", pk,
         "--stats-json", followerStatsPath, ...common,
       ], children);
-      const followerAddr = await Promise.race([follower.endpoint.catch(stopIfSignalled), stopped]);
+      const followerAddr = await Promise.race([follower.line(0).catch(stopIfSignalled), stopped]);
       if (followerAddr === STOPPED) return 0;
       log.info("follower (antenna B, the leader's objects)", { endpoint: followerAddr });
       // One relay hop without a tuner: verifies against the leader's manifests before forwarding.
       const hopStatsPath = join(out, "relay-stats.json");
+      // It also serves the browser page, pointed at itself (objects and manifests) and the follower (objects).
       const hop = startNode("relay-hop", [
-        "relay", "--remote", followerAddr, "--remote-manifests", leaderAddr, "--trusted-key", pk, "--stats-json", hopStatsPath, ...common,
+        "relay", "--remote", followerAddr, "--remote-manifests", leaderAddr, "--trusted-key", pk, "--stats-json", hopStatsPath,
+        ...(webDir !== undefined && webListen !== undefined ? ["--serve-web", webListen, "--web-dir", webDir, "--web-object-peer", followerAddr] : []),
+        ...common,
       ], children);
-      const hopAddr = await Promise.race([hop.endpoint.catch(stopIfSignalled), stopped]);
+      const hopAddr = await Promise.race([hop.line(0).catch(stopIfSignalled), stopped]);
       if (hopAddr === STOPPED) return 0;
       log.info("relay hop (ec-node relay)", { endpoint: hopAddr });
+      // With --serve-web the hop's second stdout line is the page's URL.
+      const pageUrl = webDir !== undefined ? await Promise.race([hop.line(1).catch(stopIfSignalled), stopped]) : undefined;
+      if (pageUrl === STOPPED) return 0;
       // The subscriber starts at the live edge once the follower serves it (its objects begin where it joined).
       const serving = await Promise.race([untilFollowerPublishes(followerStatsPath, follower.exit), stopped]);
       if (serving === STOPPED) return 0;
@@ -127,13 +139,18 @@ export const demo = defineCommand({
         "--stats-json", statsPath, ...common,
       ], children);
       // With --serve-http the subscriber's first stdout line is the page's URL.
-      const watchUrl = watchListen !== undefined ? await Promise.race([sub.endpoint.catch(stopIfSignalled), stopped]) : undefined;
+      const watchUrl = watchListen !== undefined ? await Promise.race([sub.line(0).catch(stopIfSignalled), stopped]) : undefined;
       if (watchUrl === STOPPED) return 0;
       process.stdout.write(
         [
           "",
           `every.channel demo: one live broadcast, two antennas -> leader (manifests) + follower (objects) -> relay hop -> subscriber`,
           ...(watchUrl ? [`  watch:     ${watchUrl}   (open in a browser)`] : []),
+          ...(pageUrl
+            ? [`  browser:   ${pageUrl}   (verifying peer page: the browser checks every byte itself)`]
+            : webListen !== undefined
+              ? ["  browser:   (this ec-node has no bundled browser page; --web-dir <dir> serves one)"]
+              : []),
           `  HLS:       ${join(hlsDir, "index.m3u8")}`,
           `  play:      ffplay ${join(hlsDir, "index.m3u8")}   (or any HLS player)`,
           `  counters:  ${statsPath}`,
@@ -217,7 +234,8 @@ interface Child {
   proc: ChildProcess;
   /** Settles when the process has exited, however (listened for from the spawn on, so it cannot be missed). */
   exit: Promise<number>;
-  endpoint: Promise<string>;
+  /** Stdout line `n` (0: the EndpointAddr or URL a node prints first); rejects if the node exits first. */
+  line(n: number): Promise<string>;
 }
 
 /**
@@ -240,18 +258,42 @@ async function stopChild(c: Child, log: ReturnType<typeof loggerFrom>): Promise<
 function startNode(role: string, args: string[], children: Child[]): Child {
   const proc = spawn(process.execPath, [CLI, ...args], { stdio: ["ignore", "pipe", "pipe"] });
   createInterface({ input: proc.stderr! }).on("line", (line) => process.stderr.write(`[${role}] ${line}\n`));
-  const lines = createInterface({ input: proc.stdout! });
+  const reader = createInterface({ input: proc.stdout! });
   // "exit" and not "close": "close" also waits for the pipes, which a grandchild could hold open.
   // Killed by a signal: 128 + its number, as a shell reports it.
   const exit = new Promise<number>((r) => proc.once("exit", (code, sig) => r(code ?? (sig ? 128 + (osConstants.signals[sig] ?? 0) : 1))));
-  const endpoint = new Promise<string>((resolveAddr, rejectAddr) => {
-    lines.once("line", (l) => resolveAddr(l.trim()));
-    void exit.then((code) => rejectAddr(diedOfStopSignal(code) ? new NodeStopped(role) : new CommandError(`${role} exited with code ${code} before it was ready`)));
+  const seen: string[] = [];
+  const waiting: Array<{ n: number; resolve: (l: string) => void }> = [];
+  reader.on("line", (l) => {
+    seen.push(l.trim());
+    for (const w of waiting.filter((x) => x.n < seen.length)) w.resolve(seen[w.n]!);
   });
-  endpoint.catch(() => {});
-  const child = { role, proc, endpoint, exit };
+  const line = (n: number) =>
+    new Promise<string>((resolveLine, rejectLine) => {
+      if (n < seen.length) return resolveLine(seen[n]!);
+      waiting.push({ n, resolve: resolveLine });
+      void exit.then((code) => rejectLine(diedOfStopSignal(code) ? new NodeStopped(role) : new CommandError(`${role} exited with code ${code} before it was ready`)));
+    });
+  const child = { role, proc, line, exit };
   children.push(child);
   return child;
+}
+
+/**
+ * The listen address for a `--serve-http`/`--serve-web` value, or undefined for `off`. A busy port
+ * (another demo, anything else on 8080) should not stop this demo: it takes a free port then.
+ */
+async function listenOrFreePort(flag: string, value: string, log: ReturnType<typeof loggerFrom>): Promise<string | undefined> {
+  if (value === "off") return undefined;
+  let where;
+  try {
+    where = parseWatchListen(value);
+  } catch (err) {
+    throw new UsageError(`--${flag}: ${(err as Error).message}`);
+  }
+  if (where.port === 0 || (await portIsFree(where.host, where.port))) return value;
+  log.info("port busy; using a free one", { flag: `--${flag}`, wanted: value });
+  return `${where.host.includes(":") ? `[${where.host}]` : where.host}:0`;
 }
 
 /** Whether `host:port` can be bound right now (the port is probed, then released). */
