@@ -11,15 +11,11 @@ import { fileURLToPath } from "node:url";
 import { contentTypeFor } from "./content-type.js";
 import { WatchServerError } from "./errors.js";
 import { etagOf } from "./etag.js";
+import type { MemoryFile } from "./memory-file.js";
 import type { WebAssetName } from "./route.js";
 
-/** One asset, ready to send. */
-export interface WebAsset {
-  body: Buffer;
-  contentType: string;
-  /** A strong validator (quoted SHA-256 prefix of the body): a reload revalidates with a 304, not 624 KB of hls.js. */
-  etag: string;
-}
+/** One asset, ready to send; its ETag lets a reload revalidate with a 304, not 624 KB of hls.js. */
+export type WebAsset = MemoryFile;
 
 const PAGE_FILES = ["index.html", "app.js", "style.css", "favicon.svg"] as const;
 

@@ -13,12 +13,13 @@ import type { SubscriberStats } from "../stats.js";
 import { loadWebAssets } from "./assets.js";
 import { WatchServerError } from "./errors.js";
 import { bindServer } from "./bind.js";
-import { ifNoneMatch } from "./etag.js";
+import { clip } from "./clip.js";
 import { EventClients } from "./events.js";
 import { BASE_HEADERS } from "./headers.js";
 import { hostAllowed } from "./host-check.js";
 import { sendHlsFile, send } from "./hls-file.js";
 import { formatHttpUrl, parseWatchListen } from "./listen.js";
+import { sendMemoryFile } from "./memory-file.js";
 import { readRelayHops } from "./relay-hops.js";
 import { routeRequest } from "./route.js";
 import { buildSnapshot } from "./snapshot.js";
@@ -112,25 +113,8 @@ export async function startWatchServer(opts: WatchServerOptions): Promise<WatchS
     const head = method === "HEAD";
     switch (route.kind) {
       case "asset": {
-        const a = assets.get(route.asset)!;
-        const headers: Record<string, string> = {
-          ...BASE_HEADERS,
-          "content-type": a.contentType,
-          "content-length": String(a.body.length),
-          "cache-control": "no-cache",
-          etag: a.etag,
-        };
-        if (route.asset === "index.html") headers["content-security-policy"] = PAGE_CSP;
-        // no-cache + ETag: the browser revalidates on every load and gets a 304 while the file is unchanged.
-        if (ifNoneMatch(req.headers["if-none-match"], a.etag)) {
-          delete headers["content-length"];
-          res.writeHead(304, headers);
-          res.end();
-          return;
-        }
-        res.writeHead(200, headers);
-        res.end(head ? undefined : a.body);
-        return;
+        const headers = route.asset === "index.html" ? { ...BASE_HEADERS, "content-security-policy": PAGE_CSP } : BASE_HEADERS;
+        return sendMemoryFile(req, res, assets.get(route.asset)!, headers);
       }
       case "hls": {
         const r = await sendHlsFile(opts.hlsDir, route.name, head, res, BASE_HEADERS);
@@ -196,9 +180,4 @@ export async function startWatchServer(opts: WatchServerOptions): Promise<WatchS
       return closing;
     },
   };
-}
-
-/** Request data in a log line: clipped, so a hostile client cannot flood the log. */
-function clip(s: string): string {
-  return s.length > 120 ? `${s.slice(0, 117)}...` : s;
 }

@@ -13,13 +13,10 @@ import { join } from "node:path";
 import { contentTypeFor } from "./content-type.js";
 import { WatchServerError } from "./errors.js";
 import { etagOf } from "./etag.js";
+import type { MemoryFile } from "./memory-file.js";
 
 /** One file, ready to send. */
-export interface SiteFile {
-  body: Buffer;
-  contentType: string;
-  etag: string;
-}
+export type SiteFile = MemoryFile;
 
 /** Bounds on what a site directory may hold (it is read into memory). */
 export const SITE_LIMITS = { maxFiles: 512, maxBytes: 64 * 1024 * 1024, maxDepth: 8 } as const;

@@ -14,11 +14,12 @@ import { silentLogger } from "@ec/moq-transport";
 import type { Logger } from "@ec/moq-transport";
 import { bindServer } from "./bind.js";
 import { WatchServerError } from "./errors.js";
-import { ifNoneMatch } from "./etag.js";
+import { clip } from "./clip.js";
 import { BASE_HEADERS } from "./headers.js";
 import { send } from "./hls-file.js";
 import { hostAllowed } from "./host-check.js";
 import { formatHttpUrl, parseWatchListen } from "./listen.js";
+import { sendMemoryFile } from "./memory-file.js";
 import { readSiteDir, siteFile, type SiteFile } from "./site-files.js";
 import { splitTarget } from "./target.js";
 
@@ -90,22 +91,7 @@ export async function startSiteServer(opts: SiteServerOptions): Promise<SiteServ
     const name = segs.length === 1 && segs[0] === "" ? "index.html" : segs.join("/");
     const file: SiteFile | undefined = files.get(name);
     if (!file) return send(res, 404, BASE_HEADERS, "not found\n");
-    const headers: Record<string, string> = {
-      ...BASE_HEADERS,
-      "content-type": file.contentType,
-      "content-length": String(file.body.length),
-      "cache-control": "no-cache",
-      etag: file.etag,
-    };
-    if (name.endsWith(".html")) headers["content-security-policy"] = SITE_CSP;
-    if (ifNoneMatch(req.headers["if-none-match"], file.etag)) {
-      delete headers["content-length"];
-      res.writeHead(304, headers);
-      res.end();
-      return;
-    }
-    res.writeHead(200, headers);
-    res.end(method === "HEAD" ? undefined : file.body);
+    sendMemoryFile(req, res, file, name.endsWith(".html") ? { ...BASE_HEADERS, "content-security-policy": SITE_CSP } : BASE_HEADERS);
   };
 
   let server: Server;
@@ -134,9 +120,4 @@ export async function startSiteServer(opts: SiteServerOptions): Promise<SiteServ
       return closing;
     },
   };
-}
-
-/** Request data in a log line: clipped, so a hostile client cannot flood the log. */
-function clip(s: string): string {
-  return s.length > 120 ? `${s.slice(0, 117)}...` : s;
 }
