@@ -5,8 +5,9 @@
 # workspace) installs them with npm by name, then:
 #   1. imports each library with `import` and with `require()` (and a shipped vector by subpath);
 #   2. type-checks a consumer (ESM .ts and CommonJS .cts) under moduleResolution nodenext and bundler;
-#   3. installs the CLI globally into a temp prefix and runs `ec-node --version` and
-#      `ec-node demo --duration 6s --serve-http off`, then checks the HLS playlist it wrote;
+#   3. installs the CLI globally into a temp prefix, checks it ships the browser page, runs
+#      `ec-node --version` and `ec-node demo --duration 6s --serve-http off`, then checks the HLS
+#      playlist it wrote and that it printed the browser page's URL;
 #   4. runs publint and `attw --pack` on every package (scripts/lint-packages.sh).
 # Third-party dependencies come from npm's cache (--prefer-offline, $EC_PACK_CHECK_CACHE or
 # ~/.cache/ec-pack-check/npm) when it has them, else the registry.
@@ -78,6 +79,12 @@ want="ec-node $(node -p "require('./apps/ec-node/package.json').version")"
 got=$("$ec" --version)
 [ "$got" = "$want" ] || { echo "pack-check: ec-node --version printed \"$got\", want \"$want\""; exit 1; }
 step "installed @ec/ec-node globally; $got"
+# The browser verifying page (@ec/web-peer's build) ships inside the CLI for --serve-web.
+if [ -d packages/web-peer ]; then
+  [ -f "$prefix/lib/node_modules/@ec/ec-node/web-peer/index.html" ] || {
+    echo "pack-check: @ec/ec-node does not ship the browser page (web-peer/index.html)"; exit 1
+  }
+fi
 
 run="$work/run"
 mkdir -p "$run"
@@ -89,6 +96,9 @@ grep -Eq '^done: [0-9]+ segments, .* verified; objects accepted [1-9][0-9]*, rej
   echo "pack-check: the demo did not report a clean verified run:"; tail -5 "$run/demo.out"; exit 1
 }
 node scripts/pack-check/check-hls.mjs "$run/demo-out/hls" || { tail -20 "$run/demo.out"; exit 1; }
+if [ -d packages/web-peer ]; then
+  grep -Eq '^  browser: +https?://' "$run/demo.out" || { echo "pack-check: the demo printed no browser page URL:"; cat "$run/demo.out"; exit 1; }
+fi
 step "ec-node demo --duration 6s wrote a verified HLS playlist"
 
 # 4. publint and arethetypeswrong on every package.
