@@ -16,7 +16,7 @@ import { parseEndpointAddr } from "../src/endpoint.js";
 import { nodeIdentityFromSecretKey, signChallenge } from "../src/identity.js";
 import { assertStreamId, parseWireTrackName } from "../src/names.js";
 import { MoqNode } from "../src/node.js";
-import { subscribeTrack } from "../src/subscribe.js";
+import { subscribeTrack } from "../src/bind-ws.js";
 
 const text = readFileSync(new URL("./vectors/transport-v1.json", import.meta.url), "utf8");
 const V = JSON.parse(text) as ReturnType<typeof buildVectors>;
