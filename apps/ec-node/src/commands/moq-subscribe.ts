@@ -15,6 +15,8 @@ export const moqSubscribe = defineCommand({
     "An object is decrypted and written to HLS only when a verified manifest from a trusted signer lists its hash.",
     "Exit 0 once --stop-after of verified media is written (or on SIGINT/SIGTERM); non-zero with the reason otherwise.",
     "--serve-http serves a page that plays the HLS and shows the live counters; its URL is printed on stdout.",
+    "An ecmoqs:// peer listens with TLS: it is dialed over wss:// and its certificate checked against Node's",
+    "CAs (NODE_EXTRA_CA_CERTS=<ca.pem> adds a private CA or a self-signed certificate).",
   ].join("\n"),
   usage: "ec-node moq-subscribe --remote <EndpointAddr> [--remote-manifests <EndpointAddr>] --stream-id <id> --trusted-key <hex> --hls-dir <dir> [--stop-after 30s] [--serve-http 127.0.0.1:8080]",
   flags: {
