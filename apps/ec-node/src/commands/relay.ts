@@ -20,7 +20,8 @@ export const relay = defineCommand({
     "With no current trusted manifest it serves nothing and says why (log + stats state); it exits 1 only when it can never",
     "serve: the manifest source fails its identity check or does not serve manifests, or every --remote was dropped.",
     "--tls-cert/--tls-key listen with TLS (an ecmoqs:// EndpointAddr) so https pages can connect; --serve-web",
-    "serves the browser verifying page pointed at this relay (URL on a second stdout line).",
+    "serves the browser verifying page pointed at this relay (URL on a second stdout line). ecmoqs:// upstreams",
+    "are dialed over wss:// and their certificates checked against Node's CAs (NODE_EXTRA_CA_CERTS adds one).",
   ].join("\n"),
   usage:
     "ec-node relay --stream-id <id> --remote <EndpointAddr>... [--remote-manifests <EndpointAddr>] --trusted-key <hex>... [--listen host:port] [--advertise host:port] [--endpoint-file f] [--stats-json f] [--tls-cert f --tls-key f] [--serve-web [host:]port]",
