@@ -1,3 +1,4 @@
 import { packageBuild } from "../../tsup.shared.js";
 
-export default packageBuild();
+// `orderer` is a second, Node-free entry (SegmentOrderer, chooseStart) for browser consumers.
+export default packageBuild(["src/index.ts", "src/orderer.ts"]);
