@@ -59,6 +59,12 @@ export async function runPage(openSource: OpenSource): Promise<PageState> {
   }
   const cfg = state.config;
   $("stream-id").textContent = cfg.streamId;
+  if (cfg.trustedKeys.length === 0) {
+    // A page never trusts a signer on first use: without a pinned key nothing can vouch for video.
+    state.why = whyNotPlaying({ stats: undefined, trustedKeys: [], manifestPeer: cfg.manifestPeer, player: { state: "idle" }, appended: 0 });
+    showWhy(state.why);
+    return state;
+  }
   const player = (state.player = new MsePlayer({
     video,
     onEvent: (e) => {
@@ -104,7 +110,7 @@ function renderAll(state: PageState, cfg: PageConfig): void {
   $("signer-key").textContent = stats.signer ?? signer.text;
   $("epoch").textContent = stats.epoch ?? "—";
 
-  setNum("verified", w.verified);
+  setNum("verified", stats.objects.accepted);
   setNum("appended", w.appended);
   setNum("skipped", w.skipped);
   setNum("pending", stats.objects.pending);
