@@ -127,6 +127,9 @@ export class MsePlayer {
         this.probe = probeCodecs(chunk.plaintext);
         if (this.probe.kind === "unsupported") {
           this.state = "unsupported";
+          // Nothing will ever be appended: detach the empty MediaSource so the video shows no endless spinner.
+          this.video.removeAttribute("src");
+          this.video.load();
           this.#emit({ type: "codecs", probe: this.probe });
           return this.#skip(chunk, "unsupported");
         }
@@ -217,7 +220,7 @@ export class MsePlayer {
   }
 
   #fail(error: WebPeerError): void {
-    if (this.state === "failed" || this.state === "closed") return;
+    if (this.state === "failed" || this.state === "closed" || this.state === "unsupported") return;
     this.state = "failed";
     this.error = error;
     this.#queue?.close(error);
