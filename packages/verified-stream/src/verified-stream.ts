@@ -37,6 +37,7 @@ export class VerifiedStream {
   readonly #key: StreamKey;
   readonly #maxObjectBytes: number;
   #result: StreamEnd | undefined;
+  #ran = false;
   /** Where the object subscription starts in the current epoch (from its first manifest). */
   #startSeq: number | undefined;
   /** The epoch the consumer was last told to start (see `onStart`). */
@@ -137,8 +138,11 @@ export class VerifiedStream {
    * Runs until {@link stop} (or the signal), or a failure: the manifest peer failing for good, or
    * every object peer dropped. With manifests required, objects are asked for once the first
    * verified manifest says where the stream is: nothing is held that could not be vouched for.
+   * @throws VerifiedStreamError `already-run` when called twice.
    */
   async run(): Promise<StreamEnd> {
+    if (this.#ran) throw new VerifiedStreamError("already-run", "a VerifiedStream runs once");
+    this.#ran = true;
     const signal = this.#stop.signal;
     const stopped = new Promise<void>((r) => (signal.aborted ? r() : signal.addEventListener("abort", () => r(), { once: true })));
     const feedDone = (this.#opts.acceptUnvouched ? Promise.resolve() : Promise.race([this.#firstManifestSeen, stopped]))

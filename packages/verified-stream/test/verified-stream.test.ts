@@ -148,6 +148,7 @@ describe("VerifiedStream", () => {
     expect(s.log.some((l) => l.msg.startsWith("TRUST ON FIRST USE"))).toBe(false);
     s.stream.stop(true, "enough");
     expect(await s.done).toEqual({ ok: true, reason: "enough" });
+    await expect(s.stream.run()).rejects.toMatchObject({ code: "already-run" });
   });
 
   it("rejects junk with its reason, scores it against the junk relay and fails over to the honest one", async () => {
