@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { randomBytes } from "node:crypto";
 import { generateSigningKey, hashObject, signManifest, type SigningKey } from "@ec/manifest";
 import { deriveStreamKey, sealChunk } from "@ec/chunk-crypto";
-import { generateNodeIdentity, type Logger, MoqNode, type NodeIdentity, type StreamServer } from "@ec/moq-transport";
+import { generateNodeIdentity, type Logger, MoqNode, type NodeIdentity, quietMoqLiteLogs, type StreamServer } from "@ec/moq-transport";
 import { SegmentOrderer } from "@ec/hls-sink";
 import { positionOf, VerifiedStream, VerifiedStreamError } from "../src/index.js";
 import type { VerifiedChunk, VerifiedStreamOptions } from "../src/index.js";
@@ -15,6 +15,9 @@ import type { VerifiedChunk, VerifiedStreamOptions } from "../src/index.js";
 const STREAM = "vstream";
 const SECRET = "stream secret of the test";
 const TICKS = 90_000; // 1 s chunks: the default deadlines follow them (1 s without a group fails a silent peer)
+
+// @moq/lite's own console chatter (closed connections at each test's end) is not ours to read.
+quietMoqLiteLogs();
 
 const cleanup: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -252,6 +255,29 @@ describe("VerifiedStream", () => {
     await until("3 chunks", () => s.ordered.length >= 3);
     expect(s.stream.stats.signerPinned).toBe(false);
     expect(s.log.filter((l) => l.level === "warn" && l.msg.startsWith("TRUST ON FIRST USE"))).toHaveLength(1);
+  });
+
+  it("acceptUnvouched (no manifests, AEAD only): objects that open are accepted; ones that do not are undecryptable and held against their relay", async () => {
+    const key = generateSigningKey();
+    const run = leaderRun(key, "ep1");
+    const junk = await node({ manifests: false, chunks: true });
+    const honest = await node({ manifests: false, chunks: true });
+    publish(run, 0, 3, { objects: [honest.server] });
+    for (let seq = 0; seq < 3; seq++) junk.server.publish("chunks", seq, new Uint8Array(randomBytes(run.objects[seq]!.length)));
+    const s = streamOver({ manifestPeer: "", subscribeManifests: false, acceptUnvouched: { epoch: "ep1" }, objectPeers: [junk.node.endpoint, honest.node.endpoint], trustedKeys: [] });
+    await until("a chunk from the honest relay", () => s.chunks.length >= 1);
+    publish(run, 3, 6, { objects: [honest.server] });
+    await until("the honest relay's new chunks", () => s.chunks.some((c) => c.seq === 5));
+    for (const c of s.chunks) {
+      expect(c.peer).toBe(honest.node.endpoint);
+      expect(same(c.plaintext, run.plaintexts[c.seq]!)).toBe(true);
+    }
+    const j = s.stream.stats.peers[junk.node.endpoint]!;
+    expect(j.rejected).toEqual({ undecryptable: expect.any(Number) });
+    expect(j.junk).toBeGreaterThanOrEqual(1);
+    expect(j.accepted).toBe(0);
+    expect(s.stream.stats.objects.accepted).toBe(s.chunks.length);
+    expect(s.starts[0]).toMatchObject({ epoch: "ep1", resumed: false });
   });
 
   it("refuses options that cannot work, with a typed error", () => {
