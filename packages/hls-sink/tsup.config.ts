@@ -1,4 +1,4 @@
 import { packageBuild } from "../../tsup.shared.js";
 
-// `orderer` is a second, Node-free entry (SegmentOrderer, chooseStart) for browser consumers.
-export default packageBuild(["src/index.ts", "src/orderer.ts"]);
+// `order` is the node-free entry (SegmentOrderer, chooseStart) a browser bundles.
+export default packageBuild(["src/index.ts", "src/order.ts"]);

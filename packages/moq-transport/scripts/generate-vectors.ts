@@ -11,6 +11,7 @@ import { fileURLToPath } from "node:url";
 import { selectSubprotocol } from "@moq/qmux";
 import { toHex } from "../src/hex.js";
 import { identityMessage, nodeIdentityFromSecretKey, signChallenge } from "../src/identity.js";
+import { encodeIdentityProof, IDENTITY_BROADCAST, identityTrackName } from "../src/identity-proof.js";
 import { parseWireTrackName } from "../src/names.js";
 import { DIAL_SUBPROTOCOLS, SUBPROTOCOL_OPTIONS } from "../src/wire.js";
 
@@ -60,6 +61,20 @@ export function buildVectors() {
         { what: "ec-moq-key in uppercase", "ec-moq-key": upper(toHex(id.publicKey)), dialer: "auth-failed" },
         { what: "ec-moq-sig in uppercase", "ec-moq-sig": upper(toHex(sig)), dialer: "auth-failed" },
         { what: "ec-challenge of 31 bytes", challenge: toHex(challenge.subarray(0, 31)), node: "HTTP 400" },
+      ],
+    },
+    // The same proof in-band, for dialers that cannot read response headers (browsers).
+    identityInBand: {
+      broadcast: IDENTITY_BROADCAST,
+      track: identityTrackName(challenge),
+      answer: { groupSequence: 0, frame: toHex(encodeIdentityProof(id.publicKey, sig)) },
+      // Track names of the identity broadcast a node refuses (reset 0x4e01, no SUBSCRIBE_OK).
+      refused: [
+        { what: "challenge in uppercase", track: `identity?c=${upper(toHex(challenge))}` },
+        { what: "challenge of 31 bytes", track: `identity?c=${toHex(challenge.subarray(0, 31))}` },
+        { what: "no challenge", track: "identity" },
+        { what: "another parameter", track: `identity?challenge=${toHex(challenge)}` },
+        { what: "a stream track", track: "manifests" },
       ],
     },
     // `offered: null` is a request without the header: accepted, with no subprotocol (pre-qmux wire format).

@@ -5,6 +5,7 @@ import Session from "@moq/qmux";
 import WebSocket from "ws";
 import { TransportError } from "./errors.js";
 import type { EndpointAddr } from "./endpoint.js";
+import { DIAL_CONFIG } from "./dialer.js";
 import { guardTransport } from "./guard.js";
 import { fromHex, toHex } from "./hex.js";
 import { CHALLENGE_BYTES, bytesEqual, verifyChallenge } from "./identity.js";
@@ -27,15 +28,7 @@ export interface DialOptions {
   onViolation?: (kind: string) => void;
 }
 
-/** qmux receive windows for a subscriber: generous enough for 2 MiB objects, still bounded. */
-export const DIAL_CONFIG = {
-  maxStreamsBidi: 16n,
-  maxStreamsUni: 32n,
-  maxData: 16n * 1024n * 1024n,
-  maxStreamDataUni: 4n * 1024n * 1024n,
-  maxStreamDataBidiLocal: 64n * 1024n,
-  maxStreamDataBidiRemote: 64n * 1024n,
-};
+export { DIAL_CONFIG } from "./dialer.js";
 
 function hostForUrl(host: string): string {
   return host.includes(":") ? `[${host}]` : host;

@@ -1,7 +1,7 @@
-import { isIP } from "node:net";
 import { TransportError } from "./errors.js";
 import { fromHex, toHex } from "./hex.js";
 import { isValidPublicKey } from "./identity.js";
+import { ipVersion } from "./ip.js";
 
 /**
  * Where a node listens and who it is. Text form (see {@link formatEndpointAddr}):
@@ -103,7 +103,7 @@ function parseHostPort(whole: string, hp: string, allowZero: boolean): { host: s
     const close = hp.indexOf("]");
     if (close < 0) throw bad(whole, "unterminated [ in IPv6 host");
     host = hp.slice(1, close);
-    if (isIP(host) !== 6) throw bad(whole, "not a valid IPv6 address inside [ ]");
+    if (ipVersion(host) !== 6) throw bad(whole, "not a valid IPv6 address inside [ ]");
     if (hp[close + 1] !== ":") throw bad(whole, "missing :port after ]");
     portText = hp.slice(close + 2);
   } else {
@@ -114,7 +114,7 @@ function parseHostPort(whole: string, hp: string, allowZero: boolean): { host: s
     if (host.includes(":")) throw bad(whole, "IPv6 host must be in brackets, e.g. [::1]:4443");
     if (host.length === 0) throw bad(whole, "empty host");
     if (/^[0-9.]+$/.test(host)) {
-      if (isIP(host) !== 4) throw bad(whole, "not a valid IPv4 address");
+      if (ipVersion(host) !== 4) throw bad(whole, "not a valid IPv4 address");
     } else if (!isDnsName(host)) {
       throw bad(whole, "host is not a valid hostname");
     }
@@ -132,7 +132,7 @@ function isDnsName(host: string): boolean {
 
 /** Formats an EndpointAddr in its canonical text form; `parseEndpointAddr` inverts it. */
 export function formatEndpointAddr(addr: EndpointAddr): string {
-  const host = isIP(addr.host) === 6 ? `[${addr.host}]` : addr.host;
+  const host = ipVersion(addr.host) === 6 ? `[${addr.host}]` : addr.host;
   if (addr.insecure || !addr.publicKey) {
     if (!addr.insecure) throw new TransportError("bad-endpoint", "bad endpoint: secure address without a public key");
     return `${host}:${addr.port}`;

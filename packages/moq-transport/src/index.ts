@@ -28,9 +28,11 @@ export {
   type VerifyingRelayState,
   type VerifyingRelayStats,
 } from "./verifying-relay.js";
-export { type SubscribeEvent, type SubscribeOptions, subscribeTrack, type TrackItem } from "./subscribe.js";
+export { ObjectSources, subscribeTrack } from "./bind-ws.js";
+export type { Dialer } from "./dialer.js";
+export type { SubscribeEvent, SubscribeOptions, TrackItem } from "./subscribe.js";
 export { Aborted, backoffDelay, type BackoffPolicy, pause, sleep } from "./backoff.js";
 export {
-  DEFAULT_DEADLINE_CHUNKS, DEFAULT_RETRY, type DropReason, type LivenessReason, MIN_DEADLINE_MS, ObjectSources, type ObjectSourcesOptions,
+  DEFAULT_DEADLINE_CHUNKS, DEFAULT_RETRY, type DropReason, type LivenessReason, MIN_DEADLINE_MS, type ObjectSourcesOptions,
   type SourceDeadlines, type SourceEvent, type SourceObject, sourceDeadlines, type Verdict,
 } from "./object-sources.js";

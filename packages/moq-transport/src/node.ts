@@ -8,6 +8,8 @@ import { ResetCode, TransportError } from "./errors.js";
 import { guardTransport } from "./guard.js";
 import { fromHex, toHex } from "./hex.js";
 import { generateNodeIdentity, type NodeIdentity, signChallenge } from "./identity.js";
+import { IdentityBroadcast } from "./identity-broadcast.js";
+import { IDENTITY_BROADCAST } from "./identity-proof.js";
 import { type Logger, silentLogger } from "./log.js";
 import { NodeState, type PeerSession, type Subscription } from "./node-state.js";
 import { assertSeq, broadcastPath, parseWireTrackName, type TrackName } from "./names.js";
@@ -91,7 +93,8 @@ const ANNOUNCE_STREAM = 1;
 /**
  * A moq-lite node: a WebSocket listener carrying qmux sessions, each speaking moq-lite. It serves
  * streams (broadcast `ec/<streamId>`, tracks `manifests` and `chunks`) from bounded windows, proves its
- * identity to dialers, and enforces per-peer limits.
+ * identity to dialers (in the 101 response headers, and in-band on broadcast `ec-node` for dialers
+ * that cannot read headers), and enforces per-peer limits.
  */
 export class MoqNode {
   /** The node's EndpointAddr in text form, with the real port. */
@@ -316,6 +319,8 @@ export class MoqNode {
     const s: PeerSession = { id, conn, transport, broadcasts: new Map(), inflight, subs: new Set(), closed: false };
     state.sessions.add(s);
     state.log.debug("session open", { session: id, version: conn.version });
+    // The in-band identity proof, for dialers that cannot read the 101 headers (browsers).
+    conn.publish(Path.from(IDENTITY_BROADCAST), new IdentityBroadcast(this.#identity, (reason) => state.refuse(reason)));
     for (const served of state.streams.values()) served.attach(s);
     void transport.closed.then(
       () => state.dropSession(s, "peer closed"),

@@ -23,7 +23,8 @@ import { parseEndpointAddr } from "./endpoint.js";
 import { TransportError, type TransportErrorCode } from "./errors.js";
 import { type BackoffPolicy, backoffDelay, pause } from "./backoff.js";
 import { type Logger, silentLogger } from "./log.js";
-import { type SubscribeEvent, subscribeTrack } from "./subscribe.js";
+import type { Dialer } from "./dialer.js";
+import { type SubscribeEvent, subscribeTrackVia } from "./subscribe.js";
 import { MAX_FRAME_BYTES } from "@ec/stream-rules";
 
 /** One object delivered to the consumer, with the peer it came from. */
@@ -154,7 +155,11 @@ interface Attempt {
   failure?: { reason: LivenessReason; detail: string };
 }
 
-export class ObjectSources<R extends string = string> {
+/**
+ * The sources over a given {@link Dialer}. Each entry point exports it as `ObjectSources`, bound
+ * to its own dialer (ws in Node, the native WebSocket in browsers).
+ */
+export class ObjectSourcesVia<R extends string = string> {
   /** Preference order; junk moves a peer to the back. */
   private readonly order: string[];
   private readonly dropped = new Map<string, string>();
@@ -168,7 +173,10 @@ export class ObjectSources<R extends string = string> {
   private wake = new AbortController();
 
   /** @throws TransportError `bad-argument` (no peer), `bad-endpoint` (a malformed or, without `allowInsecure`, plain address). */
-  constructor(private readonly opts: ObjectSourcesOptions<R>) {
+  constructor(
+    private readonly opts: ObjectSourcesOptions<R>,
+    private readonly dial: Dialer,
+  ) {
     this.order = [...new Set(opts.peers)];
     if (this.order.length === 0) throw new TransportError("bad-argument", "no object peer given");
     // A malformed address is the caller's mistake, not a peer to retry: refuse it now.
@@ -285,7 +293,7 @@ export class ObjectSources<R extends string = string> {
       const fromSeq = this.opts.resumeFrom();
       this.log.info("objects: subscribing", { peer, fromSeq });
       this.emit({ type: "subscribing", peer, fromSeq });
-      const it = subscribeTrack({
+      const it = subscribeTrackVia(this.dial, {
         remote: peer,
         allowInsecure: this.opts.allowInsecure,
         streamId: this.opts.streamId,

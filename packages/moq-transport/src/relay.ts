@@ -1,4 +1,4 @@
-import { setMaxListeners } from "node:events";
+import { allowManyListeners } from "./listeners.js";
 import { TransportError } from "./errors.js";
 import type { NodeIdentity } from "./identity.js";
 import type { Logger } from "./log.js";
@@ -6,7 +6,8 @@ import { silentLogger } from "./log.js";
 import { assertStreamId, type TrackName } from "./names.js";
 import { MoqNode, type NodeLimits, type StreamServer } from "./node.js";
 import type { WindowLimits } from "./store.js";
-import { subscribeTrack, type SubscribeEvent } from "./subscribe.js";
+import { subscribeTrack } from "./bind-ws.js";
+import type { SubscribeEvent } from "./subscribe.js";
 
 /** What a relay's verifier sees: one group from one upstream. */
 export interface RelayItem {
@@ -94,7 +95,7 @@ export async function createRelay(opts: RelayOptions): Promise<Relay> {
   const node = await MoqNode.listen({ listen: opts.listen, identity: opts.identity, log, limits: opts.limits });
   const stats: RelayStats = { forwarded: 0, rejected: 0, duplicates: 0, observed: 0, upstreamFailures: 0, upstreamErrors: 0 };
   const abort = new AbortController();
-  setMaxListeners(0, abort.signal); // one listener per upstream subscription
+  allowManyListeners(abort.signal); // one listener per upstream subscription
   const loops: Promise<void>[] = [];
   try {
     for (const s of opts.streams) {

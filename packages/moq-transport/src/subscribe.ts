@@ -1,6 +1,6 @@
-import { setMaxListeners } from "node:events";
+import { allowManyListeners } from "./listeners.js";
 import { Path } from "@moq/lite";
-import { dial, type Dialed } from "./dial.js";
+import type { Dialed, Dialer } from "./dialer.js";
 import { announcedFrameBytes } from "./guard.js";
 import { type EndpointAddr, formatEndpointAddr, parseEndpointAddr } from "./endpoint.js";
 import { Aborted, backoffDelay, sleep } from "./backoff.js";
@@ -102,12 +102,12 @@ const SEEN_SPAN = 4096;
  *   `auth-failed` as soon as the peer's identity does not match (never retried); `not-served` when the
  *   peer serves the stream but not this track; `unreachable` after `maxAttempts` consecutive failures.
  */
-export function subscribeTrack(opts: SubscribeOptions): AsyncIterable<TrackItem> {
+export function subscribeTrackVia(dial: Dialer, opts: SubscribeOptions): AsyncIterable<TrackItem> {
   const addr = typeof opts.remote === "string" ? parseEndpointAddr(opts.remote, { allowInsecure: opts.allowInsecure }) : checkAddr(opts.remote, opts.allowInsecure);
   assertStreamId(opts.streamId);
   if (opts.track !== "manifests" && opts.track !== "chunks") throw new TransportError("bad-argument", `unknown track ${String(opts.track).slice(0, 20)}`);
   if (opts.fromSeq !== undefined) assertSeq(opts.fromSeq);
-  return run(addr, opts);
+  return run(dial, addr, opts);
 }
 
 function checkAddr(addr: EndpointAddr, allowInsecure?: boolean): EndpointAddr {
@@ -119,21 +119,21 @@ function checkAddr(addr: EndpointAddr, allowInsecure?: boolean): EndpointAddr {
   return parsed;
 }
 
-async function* run(addr: EndpointAddr, o: SubscribeOptions): AsyncGenerator<TrackItem> {
+async function* run(dial: Dialer, addr: EndpointAddr, o: SubscribeOptions): AsyncGenerator<TrackItem> {
   // Many subscriptions may share the caller's signal: they share one listener on it too
   // (abort-link.ts); every internal wait listens on our own signal instead.
   const inner = new AbortController();
-  setMaxListeners(0, inner.signal);
+  allowManyListeners(inner.signal);
   const unlink = followAbort(o.signal, inner);
   try {
-    yield* runInner(addr, o, inner.signal);
+    yield* runInner(dial, addr, o, inner.signal);
   } finally {
     unlink();
     inner.abort();
   }
 }
 
-async function* runInner(addr: EndpointAddr, o: SubscribeOptions, signal: AbortSignal): AsyncGenerator<TrackItem> {
+async function* runInner(dial: Dialer, addr: EndpointAddr, o: SubscribeOptions, signal: AbortSignal): AsyncGenerator<TrackItem> {
   const remote = formatEndpointAddr(addr);
   const send = (e: EventBody<SubscribeEvent>) => {
     try {

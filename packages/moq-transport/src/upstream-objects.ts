@@ -1,8 +1,9 @@
-import { setMaxListeners } from "node:events";
+import { allowManyListeners } from "./listeners.js";
 import type { GateRejectReason } from "@ec/manifest";
 import { TransportError } from "./errors.js";
 import type { Logger } from "./log.js";
-import { subscribeTrack, type SubscribeEvent } from "./subscribe.js";
+import { subscribeTrack } from "./bind-ws.js";
+import type { SubscribeEvent } from "./subscribe.js";
 
 /** Counters and state of one upstream object peer, as a relay's stats show it. */
 export interface UpstreamPeerStats {
@@ -72,7 +73,7 @@ export class UpstreamObjects {
     if (opts.remotes.length === 0) throw new TransportError("bad-argument", "at least one upstream object peer is needed");
     this.#o = opts;
     this.#dropAfter = Math.max(1, opts.dropAfter ?? 3);
-    setMaxListeners(0, this.#abort.signal);
+    allowManyListeners(this.#abort.signal);
     for (const remote of new Set(opts.remotes)) {
       const ctl = new AbortController();
       this.#abort.signal.addEventListener("abort", () => ctl.abort(), { once: true });

@@ -5,7 +5,7 @@ import { type Logger, silentLogger } from "./log.js";
 import { assertStreamId } from "./names.js";
 import { MoqNode, type NodeLimits, type StreamServer } from "./node.js";
 import type { WindowLimits } from "./store.js";
-import { subscribeTrack } from "./subscribe.js";
+import { subscribeTrack } from "./bind-ws.js";
 import { UpstreamObjects, type UpstreamPeerStats } from "./upstream-objects.js";
 
 /**

@@ -8,7 +8,7 @@ export const pkgDir = join(here, "..");
 
 /** Builds the package once if dist is missing (the process scripts import the built package). */
 export function ensureBuilt(): void {
-  if (!existsSync(join(pkgDir, "dist", "index.js"))) {
+  if (!existsSync(join(pkgDir, "dist", "index.js")) || !existsSync(join(pkgDir, "dist", "browser.js"))) {
     execFileSync("pnpm", ["build"], { cwd: pkgDir, stdio: "inherit" });
   }
 }

@@ -16,7 +16,9 @@ import { parseEndpointAddr } from "../src/endpoint.js";
 import { nodeIdentityFromSecretKey, signChallenge } from "../src/identity.js";
 import { assertStreamId, parseWireTrackName } from "../src/names.js";
 import { MoqNode } from "../src/node.js";
-import { subscribeTrack } from "../src/subscribe.js";
+import { subscribeTrack } from "../src/bind-ws.js";
+import { Path } from "@moq/lite";
+import { parseIdentityTrackName } from "../src/identity-proof.js";
 
 const text = readFileSync(new URL("./vectors/transport-v1.json", import.meta.url), "utf8");
 const V = JSON.parse(text) as ReturnType<typeof buildVectors>;
@@ -70,6 +72,26 @@ describe("transport-v1 vectors", () => {
     expect(Buffer.from(msg).toString("hex")).toBe(V.identity.signedMessage);
     expect(ed25519.verify(h(V.identity.responseHeaders["ec-moq-sig"]), msg, h(V.identity.publicKey))).toBe(true);
     expect(Buffer.from(identity.publicKey).toString("hex")).toBe(V.identity.publicKey);
+  });
+
+  it("in-band: a real node answers the vector's identity track with exactly the vector's frame, and refuses the rest", async () => {
+    expect(parseIdentityTrackName(V.identityInBand.track)).toEqual(h(V.identity.challenge));
+    const d = await dial(parseEndpointAddr(node.endpoint), { maxFrameBytes: 1024 });
+    try {
+      const b = d.conn.consume(Path.from(V.identityInBand.broadcast));
+      const t = b.subscribe(V.identityInBand.track, 0);
+      const g = await t.recvGroup();
+      expect(g!.sequence).toBe(V.identityInBand.answer.groupSequence);
+      expect(Buffer.from((await g!.readFrame())!).toString("hex")).toBe(V.identityInBand.answer.frame);
+      t.close();
+      for (const bad of V.identityInBand.refused) {
+        expect(parseIdentityTrackName(bad.track), bad.what).toBeUndefined();
+        const err = await b.subscribe(bad.track, 0).recvGroup().then(() => undefined, (e: unknown) => e);
+        expect((err as { streamErrorCode?: number })?.streamErrorCode, bad.what).toBe(0x4e01);
+      }
+    } finally {
+      d.close();
+    }
   });
 
   it("a real node answers the vector's challenge with exactly the vector's lowercase headers", async () => {

@@ -6,8 +6,8 @@
  * edge, skips a missing chunk after `gapTimeoutMs` (the player then jumps the hole), and tells the
  * source what it already has so nothing is verified twice.
  */
-import { chooseStart, SegmentOrderer } from "@ec/hls-sink/orderer";
-import type { LiveWindow } from "@ec/hls-sink/orderer";
+import { chooseStart, SegmentOrderer } from "@ec/hls-sink/order";
+import type { LiveWindow } from "@ec/hls-sink/order";
 import type { AcceptedChunk } from "./watch.js";
 
 export interface ChunkOrderOptions {
