@@ -1,3 +1,4 @@
 import { packageBuild } from "../../tsup.shared.js";
 
-export default packageBuild();
+// `psi` is a second, Node-free entry (PAT/PMT readers) for browser consumers.
+export default packageBuild(["src/index.ts", "src/psi.ts"]);

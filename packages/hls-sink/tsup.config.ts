@@ -1,3 +1,4 @@
 import { packageBuild } from "../../tsup.shared.js";
 
-export default packageBuild();
+// `order` is the node-free entry (SegmentOrderer, chooseStart) a browser bundles.
+export default packageBuild(["src/index.ts", "src/order.ts"]);

@@ -4,19 +4,19 @@
  * Manifests come from one peer, objects from another (or several, with failover). An object is
  * decrypted and written only after a verified manifest from a trusted signer lists its exact
  * hash and size ("no manifests, no data"); objects that arrive first wait in a bounded buffer.
- * The decisions live in packages (ObjectGate, SegmentWriter, ObjectSources; see run.ts): this is wiring.
+ * The decisions live in packages (VerifiedStream over ObjectGate and ObjectSources, SegmentWriter;
+ * see run.ts): this is wiring.
  */
 import { writeFileSync, renameSync } from "node:fs";
 import type { Logger, SourceDeadlines } from "@ec/moq-transport";
 import { SubscriberRun } from "./run.js";
 import { describeCounts } from "./stats.js";
 import type { SubscriberStats } from "./stats.js";
-import { whyStuck } from "./why-stuck.js";
 
 export type { SubscriberStats, PeerStats } from "./stats.js";
 export { RESUME_FILE } from "@ec/hls-sink";
-export { whyStuck } from "./why-stuck.js";
-export type { StuckKind, StuckReason } from "./why-stuck.js";
+export { whyStuck } from "@ec/verified-stream";
+export type { StuckKind, StuckReason } from "@ec/verified-stream";
 
 export interface SubscriberOptions {
   /** Object peers (EndpointAddr), in order of preference. */
@@ -73,7 +73,7 @@ export async function runSubscriber(opts: SubscriberOptions): Promise<Subscriber
   if (opts.requireManifest && !opts.subscribeManifests) throw new Error("--require-manifest needs --subscribe-manifests");
   if (!opts.requireManifest && !opts.epoch) throw new Error("--require-manifest=false needs --epoch to open objects");
   const run = await SubscriberRun.open(opts);
-  const { stats, stop, writer } = run;
+  const { stats, writer } = run;
   opts.onStats?.(stats);
   const onAbort = () => run.finish(true, "stopped");
   opts.signal?.addEventListener("abort", onAbort, { once: true });
@@ -101,33 +101,23 @@ export async function runSubscriber(opts: SubscriberOptions): Promise<Subscriber
         objectsAccepted: stats.objects.accepted,
         objectsRejected: describeCounts(stats.objects.rejected),
         pending: stats.objects.pending,
-        objectPeer: run.sources.activePeer,
+        objectPeer: run.stream.activePeer,
       });
     }
   }, 1000);
   const deadline = opts.timeoutMs
     ? setTimeout(() => {
-        run.refreshStats();
-        const why = whyStuck({ stats, manifestPeer: run.manifestPeer, objectPeers: opts.remotes, nowMs: Date.now() });
-        run.finish(false, `timed out after ${Math.round(opts.timeoutMs! / 1000)} s: ${why.text}`);
+        run.finish(false, `timed out after ${Math.round(opts.timeoutMs! / 1000)} s: ${run.whyStuck()}`);
       }, opts.timeoutMs)
     : undefined;
 
   log.info("subscribing", { streamId: opts.streamId, manifests: run.manifestPeer, objects: opts.remotes.join(","), requireManifest: opts.requireManifest, trustedKeys: opts.trustedKeys.length });
   if (!opts.requireManifest) log.warn("--require-manifest=false: objects are accepted WITHOUT a signed manifest (AEAD only)");
 
-  // With manifests required, objects are asked for once a manifest says where the stream is:
-  // that first manifest decides the start seq, and nothing is held that could not be vouched for.
-  const stopped = new Promise<void>((r) => (stop.signal.aborted ? r() : stop.signal.addEventListener("abort", () => r(), { once: true })));
-  const feedDone = (opts.requireManifest ? Promise.race([run.firstManifestSeen, stopped]) : Promise.resolve())
-    .then(() => (stop.signal.aborted ? undefined : run.sources.run()))
-    .catch((err: unknown) => run.finish(false, (err as Error).message));
-  const manifestsDone = opts.subscribeManifests ? run.manifestLoop() : Promise.resolve();
-  await stopped;
+  await run.stream.run();
   clearInterval(timer);
   if (deadline) clearTimeout(deadline);
   opts.signal?.removeEventListener("abort", onAbort);
-  await Promise.allSettled([feedDone, manifestsDone]);
   try {
     await writer.close({ endList: true });
   } catch (err) {

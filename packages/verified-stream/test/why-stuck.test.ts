@@ -1,7 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { newSubscriberStats, peerStats } from "../src/stats.js";
-import type { SubscriberStats } from "../src/stats.js";
+import { newStreamStats, peerStats } from "../src/stats.js";
+import type { StreamStats } from "../src/stats.js";
 import { STALL_AFTER_MANIFESTS, whyStuck } from "../src/why-stuck.js";
+
+/** The stream's counters plus what a consumer (here, an HLS writer) made of the chunks. */
+type SubscriberStats = StreamStats & { segments: number; mediaSeconds: number; lastSegment?: { seq: number; name: string; writtenAtMs: number; durationTicks: number } };
+const newSubscriberStats = (streamId: string): SubscriberStats => ({ ...newStreamStats(streamId, false), segments: 0, mediaSeconds: 0 });
 
 const LEADER = "ecmoq://aa@127.0.0.1:4000";
 const RELAY_A = "ecmoq://bb@127.0.0.1:4001";
@@ -24,7 +28,8 @@ function progressed(): SubscriberStats {
   return stats;
 }
 
-const judge = (stats: SubscriberStats, objectPeers = [RELAY_A]) => whyStuck({ stats, manifestPeer: LEADER, objectPeers, nowMs: NOW });
+const judge = (stats: SubscriberStats, objectPeers = [RELAY_A]) =>
+  whyStuck({ stats, media: { seconds: stats.mediaSeconds, lastDurationTicks: stats.lastSegment?.durationTicks }, manifestPeer: LEADER, objectPeers, nowMs: NOW });
 
 describe("whyStuck: the exit reason names what happened", () => {
   it("leader gone: the manifest peer disconnected and never came back; says when and why", () => {

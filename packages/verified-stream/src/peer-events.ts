@@ -1,13 +1,13 @@
 /**
- * What the transport said about each peer, shown in the operator's per-peer stats and logs. The
+ * What the transport said about each peer, shown in the per-peer counters and logs. The
  * sources and subscriptions own the decisions (failover, demotion, drop); this only records them.
  */
 import type { Logger, SourceEvent } from "@ec/moq-transport";
 import { bump, peerStats } from "./stats.js";
-import type { PeerRole, SubscriberStats } from "./stats.js";
+import type { PeerRole, StreamStats } from "./stats.js";
 
 /** One peer event (`connected`, `disconnected`, `left`, `dropped`, `error`, `unreachable`, `dial-failed`, `auth-failed`, `demoted`, `restarted`). */
-export function notePeerEvent(stats: SubscriberStats, log: Logger, peer: string, role: PeerRole, type: string, detail?: string): void {
+export function notePeerEvent(stats: StreamStats, log: Logger, peer: string, role: PeerRole, type: string, detail?: string): void {
   const ps = peerStats(stats, peer, role);
   switch (type) {
     case "connected":
@@ -49,7 +49,7 @@ export function notePeerEvent(stats: SubscriberStats, log: Logger, peer: string,
 }
 
 /** One object-source event, except `frame-refused` (a rejection: the caller judges it). */
-export function noteSourceEvent(stats: SubscriberStats, log: Logger, e: Exclude<SourceEvent, { type: "frame-refused" }>): void {
+export function noteSourceEvent(stats: StreamStats, log: Logger, e: Exclude<SourceEvent, { type: "frame-refused" }>): void {
   if (e.type === "subscribing") return;
   if (e.type === "failed") {
     const ps = peerStats(stats, e.peer, "objects");

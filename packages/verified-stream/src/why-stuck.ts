@@ -1,10 +1,11 @@
 /**
  * Why a run made no (or too little) progress, in one line an operator can act on: which peer, what
  * it did (gone, silent, stalled, unreachable, refused) and since when. Used for the exit reason when
- * `--timeout` ends a run; reads only the counters, so it can be tested on its own.
+ * `--timeout` ends a run (and by a page that plays nothing); reads only the counters, so it can be
+ * tested on its own.
  */
-import { describeCounts } from "./stats.js";
-import type { PeerStats, SubscriberStats } from "./stats.js";
+import { describeCounts } from "@ec/moq-transport";
+import type { PeerStats, StreamStats } from "./stats.js";
 
 /** What went wrong, as a code (tests and tools branch on this, never on the text). */
 export type StuckKind =
@@ -22,7 +23,7 @@ export type StuckKind =
   | "manifests-stalled"
   /** Manifests fine; no object peer delivered a usable object. */
   | "no-object-accepted"
-  /** Some objects written, not enough; nothing above explains it. */
+  /** Some media written (or played), not enough; nothing above explains it. */
   | "too-little-media";
 
 export interface StuckReason {
@@ -32,7 +33,15 @@ export interface StuckReason {
 }
 
 export interface StuckInputs {
-  stats: SubscriberStats;
+  stats: StreamStats;
+  /** What the consumer made of the accepted chunks so far. */
+  media: {
+    seconds: number;
+    /** Duration of the newest chunk it took, in 90 kHz ticks (the chunk length; default 2 s). */
+    lastDurationTicks?: number;
+    /** What the consumer does with media, for the text: "written" (default), "appended", ... */
+    verb?: string;
+  };
   manifestPeer: string;
   /** Every object peer, in preference order (one never tried is named too). */
   objectPeers: readonly string[];
@@ -50,7 +59,7 @@ const DEFAULT_CHUNK_MS = 2000;
 export function whyStuck(inputs: StuckInputs): StuckReason {
   const { stats, manifestPeer, nowMs } = inputs;
   const mp = stats.peers[manifestPeer];
-  const written = `${stats.mediaSeconds.toFixed(1)} s of verified media written`;
+  const written = `${inputs.media.seconds.toFixed(1)} s of verified media ${inputs.media.verb ?? "written"}`;
   const objects = objectPeerTrouble(inputs);
   const tail = (parts: Array<string | undefined>) => parts.filter((p): p is string => !!p).join("; ");
   const rejectedManifests = Object.keys(stats.manifests.rejected).length ? `manifests rejected: ${describeCounts(stats.manifests.rejected)}` : undefined;
@@ -78,7 +87,7 @@ export function whyStuck(inputs: StuckInputs): StuckReason {
       text: tail([`manifests from ${manifestPeer} stopped advancing: the last ${stats.manifests.stalled} vouched for no new chunk${lastManifest}`, rejectedManifests, objects, written]),
     };
   }
-  const chunkMs = stats.lastSegment ? stats.lastSegment.durationTicks / 90 : DEFAULT_CHUNK_MS;
+  const chunkMs = inputs.media.lastDurationTicks !== undefined ? inputs.media.lastDurationTicks / 90 : DEFAULT_CHUNK_MS;
   if (mp?.lastReceivedAtMs !== undefined && nowMs - mp.lastReceivedAtMs > SILENT_AFTER_CHUNKS * chunkMs) {
     return {
       kind: "manifest-peer-silent",

@@ -1,0 +1,202 @@
+/**
+ * The browser as a verifying peer (issue #17), in Debian's Chromium against a live mesh on
+ * loopback: `hdhr-sim --live` → leader (`moq-publish`, manifests + objects) → `ec-node relay`
+ * (objects, verified hop); a junk relay (random bytes at the right seqs and sizes) mirrors the
+ * honest relay. The page (@ec/web-peer's dist/page, served as static files with a config.json —
+ * no server-side subscriber anywhere) connects to the nodes itself, verifies, decrypts and plays
+ * through MSE.
+ *
+ * (a) it plays: video time advances ≥ 6 s and the page's verified counter equals chunks appended;
+ * (b) junk relay listed first: its objects rejected (hash-mismatch, counted), none appended, and
+ *     playback goes on from the honest relay;
+ * (c) an untrusted signer: nothing plays, and the page says why.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createRequire } from "node:module";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
+import { CHUNK_MS, Procs, RECORDING, keysIn } from "./procs/mesh.js";
+import { serveStaticPage } from "./procs/static-page.js";
+import type { StaticPage } from "./procs/static-page.js";
+
+const STREAM = "web-peer-e2e";
+const WAIT_MS = 90_000;
+const PAGE_DIR = dirname(createRequire(import.meta.url).resolve("@ec/web-peer/page/index.html"));
+const CHROMIUM_ARGS = [
+  "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+  "--disable-component-update", "--disable-sync", "--autoplay-policy=no-user-gesture-required",
+];
+
+const procs = new Procs();
+let dir: string;
+let keys: Awaited<ReturnType<typeof keysIn>>;
+let browser: BrowserContext;
+let site: StaticPage;
+let leaderAddr: string;
+let relayAddr: string;
+let junkAddr: string;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "ec-web-peer-"));
+  keys = await keysIn(dir);
+  const sim = procs.cli(["hdhr-sim", "--input", RECORDING, "--live", "--channel", "5.1"]);
+  const tuner = new URL(await sim.firstLine).host;
+  const leader = procs.cli([
+    "moq-publish", "--hdhr", tuner, "--channel", "5.1", "--stream-id", STREAM, "--chunk-ms", String(CHUNK_MS),
+    "--publish-manifests", "--signing-key", keys.leaderKey,
+  ]);
+  leaderAddr = await leader.firstLine;
+  const relay = procs.cli(["relay", "--stream-id", STREAM, "--remote", leaderAddr, "--trusted-key", keys.leaderPk]);
+  relayAddr = await relay.firstLine;
+  const junk = procs.script(fileURLToPath(new URL("./procs/junk-relay-watch.ts", import.meta.url)), [relayAddr, STREAM]);
+  junkAddr = await junk.firstLine;
+  site = await serveStaticPage(PAGE_DIR);
+  const profile = join(dir, "chromium");
+  browser = await chromium.launchPersistentContext(profile, { executablePath: "/usr/bin/chromium", headless: true, args: CHROMIUM_ARGS, viewport: { width: 1280, height: 1000 } });
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close().catch(() => {});
+  await site?.close();
+  await procs.stopAll();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+interface Snapshot {
+  verified: number;
+  appended: number;
+  skipped: number;
+  playerAppended: number;
+  state: string;
+  currentTime: number;
+  frames: number;
+  ranges: number;
+  why: string;
+  whyText: string;
+  stats: {
+    signer?: string;
+    manifests: { accepted: number; rejected: Record<string, number> };
+    objects: { accepted: number; rejected: Record<string, number> };
+    peers: Record<string, { accepted: number; received: number; rejected: Record<string, number> }>;
+  };
+}
+
+function snapshot(page: Page): Promise<Snapshot> {
+  return page.evaluate(() => {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    const s = (window as any).__ecWebPeer;
+    const v = document.querySelector("video")!;
+    const n = (id: string) => Number(document.getElementById(id)!.textContent!.replace(/,/g, ""));
+    return {
+      verified: n("verified"),
+      appended: n("appended"),
+      skipped: n("skipped"),
+      playerAppended: s.player?.counters.chunksAppended ?? 0,
+      state: s.player?.state ?? "none",
+      currentTime: v.currentTime,
+      frames: v.getVideoPlaybackQuality().totalVideoFrames,
+      ranges: v.buffered.length,
+      why: document.getElementById("why")!.dataset.why!,
+      whyText: document.getElementById("why")!.textContent!,
+      stats: s.source ? JSON.parse(JSON.stringify(s.source.stats())) : { manifests: { accepted: 0, rejected: {} }, objects: { accepted: 0, rejected: {} }, peers: {} },
+    };
+  });
+}
+
+async function openPage(config: unknown): Promise<{ page: Page; errors: string[] }> {
+  site.setConfig(config);
+  const page = await browser.newPage();
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  const resp = await page.goto(site.url);
+  expect(resp?.status()).toBe(200);
+  await page.waitForFunction(() => "__ecWebPeer" in window);
+  return { page, errors };
+}
+
+/** Waits until the page has played `seconds` of video from where it first had media, then until every verified chunk is appended. */
+async function playsFor(page: Page, seconds: number): Promise<Snapshot> {
+  await page.waitForFunction(() => document.querySelector("video")!.buffered.length > 0, undefined, { timeout: WAIT_MS, polling: 250 });
+  const t0 = await page.evaluate(() => document.querySelector("video")!.buffered.start(0));
+  await page.waitForFunction((t) => document.querySelector("video")!.currentTime >= t + 6, t0 + seconds - 6, { timeout: WAIT_MS, polling: 250 });
+  // The counters settle (an append in flight completes) and agree.
+  await page.waitForFunction(
+    () => {
+      const n = (id: string) => Number(document.getElementById(id)!.textContent!.replace(/,/g, ""));
+      return n("verified") > 0 && n("verified") === n("appended");
+    },
+    undefined,
+    { timeout: WAIT_MS, polling: 100 },
+  );
+  return snapshot(page);
+}
+
+const config = (objectPeers: string[], trustedKeys: string[]) => ({ streamId: STREAM, manifestPeer: leaderAddr, objectPeers, trustedKeys });
+
+describe("web peer in Chromium (issue #17)", () => {
+  it("(a) plays from a live mesh: ≥ 6 s of video, verified == appended, signer pinned", async () => {
+    const { page, errors } = await openPage(config([relayAddr], [keys.leaderPk]));
+    const s = await playsFor(page, 6);
+    expect(s.state).toBe("playing");
+    expect(s.frames).toBeGreaterThan(0);
+    expect(s.appended).toBe(s.verified);
+    expect(s.playerAppended).toBe(s.appended);
+    expect(s.skipped).toBe(0);
+    expect(s.stats.objects.accepted).toBe(s.verified);
+    expect(s.stats.objects.rejected).toEqual({});
+    expect(s.stats.signer).toBe(keys.leaderPk);
+    expect(s.why).toBe("playing");
+    expect(await page.textContent("#signer-status")).toBe("pinned");
+    expect(await page.textContent("#signer-key")).toBe(keys.leaderPk);
+    expect(await page.getAttribute(`#peer-rows tr[data-peer="${relayAddr}"]`, "data-role")).toBe("objects");
+    expect(errors).toEqual([]);
+    await page.screenshot({ path: join(dir, "a.png") });
+    await page.close();
+  }, 150_000);
+
+  it("(b) junk relay first: rejected per reason, nothing of it appended, playback continues from the honest relay", async () => {
+    const { page, errors } = await openPage(config([junkAddr, relayAddr], [keys.leaderPk]));
+    const s = await playsFor(page, 6);
+    const junk = s.stats.peers[junkAddr]!;
+    const honest = s.stats.peers[relayAddr]!;
+    expect(junk.received).toBeGreaterThan(0);
+    expect(junk.accepted).toBe(0);
+    expect(junk.rejected["hash-mismatch"]).toBeGreaterThanOrEqual(1);
+    // Every chunk that reached the video came from the honest relay, and each was verified.
+    expect(honest.accepted).toBe(s.stats.objects.accepted);
+    expect(s.appended).toBe(s.verified);
+    expect(Number(await page.textContent('#objects-rejected li[data-reason="hash-mismatch"] .n'))).toBeGreaterThanOrEqual(1);
+    expect(await page.textContent(`#peer-rows tr[data-peer="${junkAddr}"] td[data-n="rejected"]`)).toMatch(/\d+ hash-mismatch/);
+    expect(Number(await page.textContent("#failovers"))).toBeGreaterThanOrEqual(1);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 150_000);
+
+  it("(c) untrusted signer: nothing plays, and the page says why", async () => {
+    const { page, errors } = await openPage(config([relayAddr], [keys.otherPk]));
+    await page.waitForFunction(() => document.getElementById("why")!.dataset.why === "untrusted-signer", undefined, { timeout: WAIT_MS, polling: 250 });
+    // Several manifests came and were all refused: nothing was appended meanwhile.
+    await page.waitForFunction(
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      () => ((window as any).__ecWebPeer.source.stats().manifests.rejected["unknown-signer"] ?? 0) >= 3,
+      undefined,
+      { timeout: WAIT_MS, polling: 250 },
+    );
+    const s = await snapshot(page);
+    expect(s.stats.manifests.accepted).toBe(0);
+    expect(s.stats.objects.accepted).toBe(0);
+    expect(s.verified).toBe(0);
+    expect(s.appended).toBe(0);
+    expect(s.ranges).toBe(0);
+    expect(s.currentTime).toBe(0);
+    expect(s.whyText).toMatch(/^Nothing plays because the manifests are signed by a key this page does not trust \(\d+ unknown-signer\)/);
+    expect(s.whyText).toContain(keys.otherPk);
+    expect(await page.textContent("#signer-status")).toBe("untrusted");
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 150_000);
+});

@@ -1,0 +1,37 @@
+/**
+ * The watch page (page/app.ts, unchanged) with a scripted verified source: it hands out the chunks
+ * of the fixture named in `?fixture=` (served by page.test.ts) and counts them as verified. What
+ * this checks is the page itself — config handling, what it shows, the codec message — while
+ * web-peer.e2e.test.ts (apps/ec-node) runs it against a real mesh with the real VerifiedStream.
+ */
+import { runPage } from "../../page/app.js";
+import type { VerifiedSource } from "../../page/app.js";
+import type { AcceptedChunk, PageConfig, ShownStats } from "../../src/index.js";
+
+function scriptedSource(cfg: PageConfig): VerifiedSource {
+  const fixture = new URLSearchParams(location.search).get("fixture") ?? "h264-aac-1s-gop.ts";
+  const peer = cfg.objectPeers[0]!;
+  const stats: ShownStats = {
+    streamId: cfg.streamId,
+    signer: cfg.trustedKeys[0],
+    signerPinned: true,
+    epoch: "e1",
+    manifests: { accepted: 1, rejected: {} },
+    objects: { accepted: 0, rejected: {}, duplicates: 0, pending: 0 },
+    peers: { [peer]: { role: "objects", connected: true, connects: 1, received: 0, accepted: 0, rejected: {} } },
+  };
+  async function* chunks(): AsyncIterable<AcceptedChunk> {
+    for (let seq = 0; ; seq++) {
+      const res = await fetch(`/${fixture}/${seq}.ts`);
+      if (!res.ok) return;
+      const plaintext = new Uint8Array(await res.arrayBuffer());
+      stats.objects.accepted++;
+      stats.peers[peer]!.received++;
+      stats.peers[peer]!.accepted++;
+      yield { epoch: "e1", seq, firstPts: 0, durationTicks: 90_000, plaintext, peer };
+    }
+  }
+  return { accepted: chunks(), stats: () => stats, failovers: () => 0, close: () => {} };
+}
+
+void runPage(scriptedSource);

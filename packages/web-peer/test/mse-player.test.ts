@@ -1,0 +1,115 @@
+/**
+ * MsePlayer in real Chromium (Debian's, headless): the fixture recording cut into chunks exactly as
+ * publishers cut it, fed through `watch` into a real <video>. It must play (time advances, frames
+ * decode), append exactly the chunks it was given, skip duplicates, jump a missing chunk's hole, and
+ * refuse MPEG-2/AC-3 with the typed "unsupported" answer, appending nothing.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import type { Page } from "playwright-core";
+import { TsChunker } from "@ec/hdhr-capture";
+import { fixturePath } from "@ec/fixtures";
+import type { FixtureName } from "@ec/fixtures";
+import { bundleForBrowser } from "./helpers/bundle.js";
+import { launchChromium } from "./helpers/chromium.js";
+import type { Browser } from "./helpers/chromium.js";
+import { serveStatic } from "./helpers/static-server.js";
+import type { StaticServer } from "./helpers/static-server.js";
+
+const WAIT_MS = 60_000;
+let browser: Browser;
+let server: StaticServer;
+
+function chunksOf(name: FixtureName): Uint8Array[] {
+  const c = new TsChunker({ chunkMs: 1000 });
+  return [...c.push(readFileSync(fixturePath(name))), ...c.flush()].map((x) => x.bytes);
+}
+
+beforeAll(async () => {
+  const js = await bundleForBrowser(fileURLToPath(new URL("./browser/player-harness.ts", import.meta.url)));
+  const routes = new Map<string, { type: string; body: Uint8Array | string }>();
+  routes.set("/", { type: "text/html; charset=utf-8", body: '<!doctype html><title>harness</title><video muted playsinline></video><script type="module" src="/harness.js"></script>' });
+  routes.set("/harness.js", { type: "text/javascript", body: js });
+  for (const name of ["h264-aac-1s-gop.ts", "mpeg2-ac3.ts"] as const) {
+    chunksOf(name).forEach((bytes, i) => routes.set(`/${name}/${i}.ts`, { type: "video/mp2t", body: bytes }));
+  }
+  server = await serveStatic([], routes);
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type State = any;
+const state = (page: Page): Promise<State> => page.evaluate(() => (window as unknown as { __harness: { state(): unknown } }).__harness.state());
+const urls = (name: string, n: number) => Array.from({ length: n }, (_, i) => `/${name}/${i}.ts`);
+
+async function open(): Promise<{ page: Page; errors: string[] }> {
+  const { page, errors } = await browser.page();
+  await page.goto(server.url);
+  await page.waitForFunction(() => "__harness" in window);
+  return { page, errors };
+}
+
+describe("MsePlayer in Chromium", () => {
+  it("plays H.264/AAC chunks: time advances 6 s, frames decode, appended == verified", async () => {
+    const n = chunksOf("h264-aac-1s-gop.ts").length;
+    expect(n).toBeGreaterThanOrEqual(10);
+    const { page, errors } = await open();
+    await page.evaluate((u) => (window as unknown as { __harness: { run(u: string[]): Promise<void> } }).__harness.run(u), urls("h264-aac-1s-gop.ts", n));
+    const s1: State = await state(page);
+    expect(s1.watch).toEqual({ verified: n, appended: n, skipped: 0 });
+    expect(s1.player.chunksAppended).toBe(n);
+    expect(s1.player.state).toBe("playing");
+    expect(s1.player.mime).toMatch(/^video\/mp4; codecs="avc1\.[0-9a-f]{6},mp4a\.40\.\d"$/);
+    expect(s1.player.probe.kind).toBe("playable");
+    // One contiguous buffered range: the chunks join up with no hole.
+    expect(s1.video.ranges.length).toBe(1);
+    const start = s1.video.ranges[0][0];
+    await page.waitForFunction((t) => document.querySelector("video")!.currentTime >= t + 6, start, { timeout: WAIT_MS, polling: 250 });
+    const s2: State = await state(page);
+    expect(s2.video.frames).toBeGreaterThan(0);
+    expect([s2.video.width, s2.video.height]).toEqual([640, 360]);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it("skips a duplicate chunk and jumps the hole a missing chunk leaves", async () => {
+    const n = 8;
+    const { page, errors } = await open();
+    await page.evaluate(
+      (u) => (window as unknown as { __harness: { run(u: string[], o: unknown): Promise<void> } }).__harness.run(u, { duplicateEvery: 3, skipSeqs: [2] }),
+      urls("h264-aac-1s-gop.ts", n),
+    );
+    const s: State = await state(page);
+    // seqs 0,1,3..7 given (7), seq 0, 3 and 6 given twice: 10 verified, 7 appended, 3 skipped.
+    expect(s.watch).toEqual({ verified: 10, appended: 7, skipped: 3 });
+    expect(s.video.ranges.length).toBe(2);
+    const holeEnd = s.video.ranges[1][0];
+    // Playback crosses the hole on its own.
+    await page.waitForFunction((t) => document.querySelector("video")!.currentTime > t + 1, holeEnd, { timeout: WAIT_MS, polling: 250 });
+    const s2: State = await state(page);
+    expect(s2.player.gapsJumped).toBeGreaterThanOrEqual(1);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it("MPEG-2/AC-3: a typed unsupported answer naming the codecs, nothing appended", async () => {
+    const { page, errors } = await open();
+    await page.evaluate((u) => (window as unknown as { __harness: { run(u: string[]): Promise<void> } }).__harness.run(u), urls("mpeg2-ac3.ts", 3));
+    const s: State = await state(page);
+    expect(s.player.state).toBe("unsupported");
+    expect(s.player.probe.kind).toBe("unsupported");
+    expect(s.player.probe.unsupported.map((x: { streamType: number }) => x.streamType).sort((a: number, b: number) => a - b)).toEqual([0x02, 0x81]);
+    expect(s.player.probe.message).toMatch(/MPEG-2 video .*0x02.* and AC-3 .*0x81.*cannot decode/);
+    expect(s.watch).toEqual({ verified: 3, appended: 0, skipped: 3 });
+    expect(s.player.appends).toBe(0);
+    expect(s.video.ranges).toEqual([]);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});

@@ -1,0 +1,51 @@
+import { describe, expect, it } from "vitest";
+import { signerStatus, whyNotPlaying } from "../src/index.js";
+import type { ShownStats, StatusInputs } from "../src/index.js";
+
+const KEY = "ab".repeat(32);
+const MP = `ecmoq://${"c".repeat(64)}@127.0.0.1:1`;
+const stats = (over: Partial<ShownStats> = {}): ShownStats => ({
+  streamId: "s",
+  signerPinned: true,
+  manifests: { accepted: 0, rejected: {} },
+  objects: { accepted: 0, rejected: {}, duplicates: 0, pending: 0 },
+  peers: {},
+  ...over,
+});
+const inputs = (over: Partial<StatusInputs> = {}): StatusInputs => ({ stats: stats(), trustedKeys: [KEY], manifestPeer: MP, player: { state: "idle" }, appended: 0, ...over });
+
+describe("whyNotPlaying", () => {
+  it("untrusted signer: says the key is not trusted, with the counts and the pinned key", () => {
+    const w = whyNotPlaying(inputs({ stats: stats({ manifests: { accepted: 0, rejected: { "unknown-signer": 4 } } }) }));
+    expect(w?.kind).toBe("untrusted-signer");
+    expect(w?.text).toMatch(/^Nothing plays because the manifests are signed by a key this page does not trust \(4 unknown-signer\)/);
+    expect(w?.text).toContain(KEY);
+  });
+  it("no key pinned: refuses trust on first use, says how to pin", () => {
+    expect(whyNotPlaying(inputs({ trustedKeys: [] }))?.kind).toBe("no-trusted-key");
+  });
+  it("other manifest rejections, unreachable manifest peer, rejected objects, waiting", () => {
+    expect(whyNotPlaying(inputs({ stats: stats({ manifests: { accepted: 0, rejected: { expired: 2 } } }) }))?.text).toMatch(/every manifest was rejected: 2 expired/);
+    const peers = { [MP]: { role: "manifests" as const, connected: false, connects: 0, received: 0, accepted: 0, rejected: {}, lastError: "unreachable: ECONNREFUSED" } };
+    expect(whyNotPlaying(inputs({ stats: stats({ peers }) }))?.kind).toBe("manifest-peer-unreachable");
+    const objs = stats({ manifests: { accepted: 3, rejected: {} }, objects: { accepted: 0, rejected: { "hash-mismatch": 2 }, duplicates: 0, pending: 0 } });
+    expect(whyNotPlaying(inputs({ stats: objs }))?.text).toMatch(/every object so far was rejected \(2 hash-mismatch\)/);
+    expect(whyNotPlaying(inputs())?.kind).toBe("waiting");
+    expect(whyNotPlaying(inputs({ stats: undefined }))?.kind).toBe("waiting");
+  });
+  it("codec unsupported and player failure win; playing says nothing", () => {
+    const probe = { kind: "unsupported" as const, streams: [], unsupported: [], message: "This stream is MPEG-2 video." };
+    expect(whyNotPlaying(inputs({ player: { state: "unsupported", probe }, appended: 0 }))?.text).toBe("Nothing plays because of the codecs. This stream is MPEG-2 video.");
+    expect(whyNotPlaying(inputs({ player: { state: "failed", error: { message: "boom" } }, appended: 4 }))?.kind).toBe("player-failed");
+    expect(whyNotPlaying(inputs({ player: { state: "playing" }, appended: 1 }))).toBeUndefined();
+  });
+});
+
+describe("signerStatus", () => {
+  it("pinned, waiting, untrusted, none pinned", () => {
+    expect(signerStatus(stats({ signer: KEY }), [KEY])).toEqual({ kind: "pinned", text: `pinned ${KEY}` });
+    expect(signerStatus(stats(), [KEY]).kind).toBe("waiting");
+    expect(signerStatus(stats({ manifests: { accepted: 0, rejected: { "unknown-signer": 1 } } }), [KEY]).kind).toBe("untrusted");
+    expect(signerStatus(stats(), []).kind).toBe("none-pinned");
+  });
+});
