@@ -28,8 +28,11 @@ export function packageOf(input: string): string {
     const rest = input.slice(nm + "node_modules/".length).split("/");
     return rest[0]!.startsWith("@") ? `${rest[0]}/${rest[1]}` : rest[0]!;
   }
-  const ws = /(?:^|\/)(packages|apps)\/([^/]+)\//.exec(input);
-  if (ws) return ws[2] === "web-peer" ? (input.includes("/page/") ? "@ec/web-peer (page)" : "@ec/web-peer") : `@ec/${ws[2]}`;
+  // Inputs are relative to packages/web-peer: its own src/ and page/, siblings as ../<dir>/dist/….
+  if (input.startsWith("page/")) return "@ec/web-peer (page)";
+  if (input.startsWith("src/")) return "@ec/web-peer";
+  const sibling = /^\.\.\/([^/]+)\//.exec(input);
+  if (sibling) return `@ec/${sibling[1]}`;
   return "other";
 }
 
