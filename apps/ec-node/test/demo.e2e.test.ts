@@ -1,6 +1,6 @@
 import { describe, expect, it, afterAll } from "vitest";
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, readFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startCli } from "./cli-harness.js";
@@ -10,12 +10,9 @@ afterAll(() => rmSync(out, { recursive: true, force: true }));
 
 describe("ec-node demo (the README's main job)", () => {
   it("runs two antennas, leader, follower, relay hop and subscriber, and leaves a playable verified HLS stream", async () => {
-    // The browser page is @ec/web-peer's build (tested in Chromium by its own suite); here a stand-in
-    // directory checks what the demo wires: the hop serves it and a config.json pointing at the mesh.
-    const page = join(out, "page");
-    mkdirSync(page);
-    writeFileSync(join(page, "index.html"), "<!doctype html><title>stand-in page</title>");
-    const demo = startCli(["demo", "--out", out, "--duration", "6s", "--serve-web", "127.0.0.1:0", "--web-dir", page]);
+    // The browser page is @ec/web-peer's build, bundled with ec-node (played in Chromium by
+    // web-peer.e2e.test.ts): here, that the hop serves it with a config.json pointing at the mesh.
+    const demo = startCli(["demo", "--out", out, "--duration", "6s", "--serve-web", "127.0.0.1:0"]);
     const timer = setTimeout(() => demo.proc.kill("SIGKILL"), 90_000);
     // While it runs: the printed browser page URL serves the page and its config.json.
     while (!/\n {2}signer: {4}\S+/.test(demo.stdout()) && demo.proc.exitCode === null) await new Promise((res) => setTimeout(res, 100));
@@ -24,7 +21,11 @@ describe("ec-node demo (the README's main job)", () => {
     expect(pageUrl, demo.stdout()).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
     const index = await fetch(pageUrl!);
     expect(index.status).toBe(200);
-    expect(await index.text()).toContain("stand-in page");
+    expect(index.headers.get("content-type")).toBe("text/html; charset=utf-8");
+    expect(await index.text()).toContain("web peer");
+    const app = await fetch(`${pageUrl}app.js`);
+    expect(app.status).toBe(200);
+    expect(app.headers.get("content-type")).toBe("text/javascript; charset=utf-8");
     const config = await (await fetch(`${pageUrl}config.json`)).json();
     expect(config).toEqual({ streamId: "demo", manifestPeer: printed("hop"), objectPeers: [printed("hop"), printed("follower")], trustedKeys: [printed("signer")] });
     const r = await demo.exit;

@@ -3,10 +3,12 @@
  * browser page (`--serve-web`), as real `ec-node` processes on loopback: a TLS leader serves its page
  * over https with a config.json that points at itself; a TLS relay takes from it over wss and serves
  * its own page; a subscriber that trusts the CA (NODE_EXTRA_CA_CERTS) verifies the stream through the
- * relay; one that does not is refused with a TLS error. The page here is a temp directory: the real
- * one (`@ec/web-peer`) is tested in a browser by its own suite.
+ * relay; one that does not is refused with a TLS error. The first tests serve a stand-in page
+ * directory; the last opens the bundled page (`@ec/web-peer`) over https in Chromium, which reaches
+ * the TLS relay over wss:// and plays verified video (its playback suite is web-peer.e2e.test.ts).
  */
 import { describe, expect, it, beforeAll } from "vitest";
+import { createHash, X509Certificate } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { get } from "node:https";
 import { join } from "node:path";
@@ -14,7 +16,8 @@ import { makeTestCert } from "../../../packages/moq-transport/test/tls-cert.js";
 import type { TestCert } from "../../../packages/moq-transport/test/tls-cert.js";
 import { CLI, startNodeScript } from "./cli-harness.js";
 import type { RunningCli } from "./cli-harness.js";
-import { meshSuite, publishArgs, readStats, runCli, waitFor } from "./procs/mesh.js";
+import { chromium } from "playwright-core";
+import { CHUNK_MS, meshSuite, publishArgs, readStats, RECORDING, runCli, waitFor } from "./procs/mesh.js";
 
 const STREAM = "tls-web";
 const suite = meshSuite("ec-tls-web-");
@@ -98,4 +101,47 @@ describe("TLS nodes and --serve-web", () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/TLS: .*self[- ]signed certificate.*NODE_EXTRA_CA_CERTS/);
   }, 60_000);
+
+  it("the bundled page over https reaches a TLS relay over wss:// in Chromium and plays verified video", async () => {
+    const { leaderKey, leaderPk } = suite.keys;
+    const sim = node(["hdhr-sim", "--input", RECORDING, "--live", "--channel", "5.1"]);
+    const tuner = new URL(await sim.firstLine).host;
+    const leader = node(["moq-publish", "--hdhr", tuner, "--channel", "5.1", "--stream-id", STREAM, "--chunk-ms", String(CHUNK_MS), "--publish-manifests", "--signing-key", leaderKey, ...tlsArgs()]);
+    const leaderAddr = await leader.firstLine;
+    const relay = node(["relay", "--stream-id", STREAM, "--remote", leaderAddr, "--trusted-key", leaderPk, ...tlsArgs(), "--serve-web", "0"], trust());
+    const relayAddr = await relay.firstLine;
+    const pageUrl = await secondLine(relay);
+    expect(pageUrl).toMatch(/^https:\/\//);
+    // Chromium trusts exactly this certificate's key, as a browser would trust a real CA's certificate.
+    const spki = createHash("sha256").update(new X509Certificate(cert.cert).publicKey.export({ type: "spki", format: "der" })).digest("base64");
+    const browser = await chromium.launch({
+      executablePath: "/usr/bin/chromium",
+      headless: true,
+      args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--autoplay-policy=no-user-gesture-required", `--ignore-certificate-errors-spki-list=${spki}`],
+    });
+    try {
+      const page = await browser.newPage();
+      const errors: string[] = [];
+      page.on("pageerror", (e) => errors.push(e.message));
+      expect((await page.goto(pageUrl))?.status()).toBe(200);
+      await page.waitForFunction(() => document.querySelector("video")!.buffered.length > 0, undefined, { timeout: 60_000, polling: 250 });
+      const t0 = await page.evaluate(() => document.querySelector("video")!.buffered.start(0));
+      await page.waitForFunction((t) => document.querySelector("video")!.currentTime >= t + 2, t0, { timeout: 60_000, polling: 250 });
+      await page.waitForFunction(
+        () => {
+          const n = (id: string) => Number(document.getElementById(id)!.textContent!.replace(/,/g, ""));
+          return n("verified") > 0 && n("verified") === n("appended");
+        },
+        undefined,
+        { timeout: 60_000, polling: 100 },
+      );
+      expect(await page.evaluate(() => document.getElementById("why")!.dataset.why)).toBe("playing");
+      expect(await page.textContent("#signer-key")).toBe(leaderPk);
+      // The page took manifests and objects from the relay, over wss:// (the relay listens with TLS only).
+      expect(await page.getAttribute(`#peer-rows tr[data-peer="${relayAddr}"]`, "data-peer")).toBe(relayAddr);
+      expect(errors).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  }, 120_000);
 });
