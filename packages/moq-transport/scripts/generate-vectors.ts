@@ -9,6 +9,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { selectSubprotocol } from "@moq/qmux";
+import { parseEndpointAddr } from "../src/endpoint.js";
 import { toHex } from "../src/hex.js";
 import { identityMessage, nodeIdentityFromSecretKey, signChallenge } from "../src/identity.js";
 import { encodeIdentityProof, IDENTITY_BROADCAST, identityTrackName } from "../src/identity-proof.js";
@@ -44,6 +45,16 @@ export function buildVectors() {
     "", "a".repeat(129), "-abc", ".hidden", "../../etc", "a/b", "wcbd hd", "wçbd", "wcbd\nhd",
   ];
 
+  const pk = toHex(id.publicKey);
+  const endpoints = [
+    `ecmoq://${pk}@127.0.0.1:4443`, `ecmoq://${pk}@[::1]:4443`, `ecmoqs://${pk}@relay.example.org:443`,
+    `ecmoqs://${pk}@[2001:db8::1]:8443`, "127.0.0.1:4443",
+    `ecmoq://${upper(pk)}@127.0.0.1:4443`, `ECMOQS://${pk}@relay.example.org:443`, `wss://${pk}@relay.example.org:443`,
+    "ecmoqs://relay.example.org:443", `ecmoqs://${pk}@relay.example.org:0`, `ecmoqs://${pk}@relay.example.org:0443`,
+    `ecmoqs://${pk}@::1:443`, `ecmoqs://${pk}@Relay.Example.org:443`, `ecmoqs://${pk}@relay.example.org:443/moq`,
+    `${pk}@127.0.0.1:4443`, `ecmoqs://${"f".repeat(64)}@relay.example.org:443`,
+  ];
+
   return {
     format: "every.channel transport v1 test vectors",
     generator: "packages/moq-transport/scripts/generate-vectors.ts",
@@ -77,6 +88,24 @@ export function buildVectors() {
         { what: "a stream track", track: "manifests" },
       ],
     },
+    // EndpointAddr strings: `valid` as the strict parser decides (a bare host:port only with
+    // allowInsecure: `insecureOnly`), what a valid one names, and the WebSocket URL to dial.
+    endpoints: endpoints.map((text) => {
+      const strict = tryParse(text, false);
+      const loose = strict ?? tryParse(text, true);
+      if (!loose) return { text, valid: false };
+      const host = loose.host.includes(":") ? `[${loose.host}]` : loose.host;
+      return {
+        text,
+        valid: strict !== undefined,
+        ...(strict ? {} : { insecureOnly: true }),
+        host: loose.host,
+        port: loose.port,
+        publicKey: loose.publicKey ? toHex(loose.publicKey) : null,
+        tls: loose.tls === true,
+        url: `${loose.tls ? "wss" : "ws"}://${host}:${loose.port}/moq`,
+      };
+    }),
     // `offered: null` is a request without the header: accepted, with no subprotocol (pre-qmux wire format).
     subprotocols: [
       ...offers.map((offered) => {
@@ -95,6 +124,14 @@ export function buildVectors() {
       ...(STREAM_ID.test(streamId) ? { broadcastPath: `ec/${streamId}` } : {}),
     })),
   };
+}
+
+function tryParse(text: string, allowInsecure: boolean) {
+  try {
+    return parseEndpointAddr(text, { allowInsecure });
+  } catch {
+    return undefined;
+  }
 }
 
 export function vectorFile(): string {

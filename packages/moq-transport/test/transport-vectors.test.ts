@@ -12,7 +12,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WebSocketServer } from "ws";
 import { buildVectors, vectorFile } from "../scripts/generate-vectors.js";
 import { dial } from "../src/dial.js";
-import { parseEndpointAddr } from "../src/endpoint.js";
+import { formatEndpointAddr, parseEndpointAddr } from "../src/endpoint.js";
+import { TransportError } from "../src/errors.js";
+import { toHex } from "../src/hex.js";
 import { nodeIdentityFromSecretKey, signChallenge } from "../src/identity.js";
 import { assertStreamId, parseWireTrackName } from "../src/names.js";
 import { MoqNode } from "../src/node.js";
@@ -162,6 +164,28 @@ describe("transport-v1 vectors", () => {
     }
     expect(got).toEqual([2, 3, 4, 5]);
     s.close();
+  });
+
+  it("endpoints: exactly the documented forms parse (ecmoq:// ws, ecmoqs:// wss, bare host:port only when insecure), and format back", () => {
+    type EndpointVector = { text: string; valid: boolean; insecureOnly?: boolean; host?: string; port?: number; publicKey?: string | null; tls?: boolean; url?: string };
+    const all = V.endpoints as EndpointVector[];
+    const valid = all.filter((e) => e.valid);
+    // Independent of the parser: the four well-formed keyed addresses, two of them TLS.
+    expect(valid.map((e) => e.text.slice(0, e.text.indexOf(":")))).toEqual(["ecmoq", "ecmoq", "ecmoqs", "ecmoqs"]);
+    expect(valid.map((e) => e.url)).toEqual(["ws://127.0.0.1:4443/moq", "ws://[::1]:4443/moq", "wss://relay.example.org:443/moq", "wss://[2001:db8::1]:8443/moq"]);
+    expect(all.filter((e) => e.insecureOnly).map((e) => e.text)).toEqual(["127.0.0.1:4443"]);
+    for (const e of all) {
+      let strict: ReturnType<typeof parseEndpointAddr> | undefined;
+      try {
+        strict = parseEndpointAddr(e.text);
+      } catch (err) {
+        expect((err as TransportError).code, e.text).toBe("bad-endpoint");
+      }
+      expect(strict !== undefined, e.text).toBe(e.valid);
+      if (!strict) continue;
+      expect({ host: strict.host, port: strict.port, publicKey: toHex(strict.publicKey!), tls: strict.tls === true }, e.text).toEqual({ host: e.host, port: e.port, publicKey: e.publicKey, tls: e.tls });
+      expect(formatEndpointAddr(strict)).toBe(e.text);
+    }
   });
 
   it("stream ids: the transport rule accepts exactly the vector's valid ones", () => {
