@@ -16,6 +16,7 @@ import { makeTestCert } from "../../../packages/moq-transport/test/tls-cert.js";
 import type { TestCert } from "../../../packages/moq-transport/test/tls-cert.js";
 import { CLI, startNodeScript } from "./cli-harness.js";
 import type { RunningCli } from "./cli-harness.js";
+import { generateNodeIdentity } from "@ec/moq-transport";
 import { chromium } from "playwright-core";
 import { CHUNK_MS, meshSuite, publishArgs, readStats, RECORDING, runCli, waitFor } from "./procs/mesh.js";
 
@@ -100,6 +101,22 @@ describe("TLS nodes and --serve-web", () => {
     );
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/TLS: .*self[- ]signed certificate.*NODE_EXTRA_CA_CERTS/);
+  }, 60_000);
+
+  it("config.json on a follower (leader for manifests, itself for objects) and a manifests-only leader (--web-object-peer)", async () => {
+    const { leaderKey, leaderPk } = suite.keys;
+    const extra = `ecmoq://${Buffer.from(generateNodeIdentity().publicKey).toString("hex")}@relay.example.org:4443`;
+    const leader = node(publishArgs(STREAM, ["--publish-manifests", "--signing-key", leaderKey]));
+    const leaderAddr = await leader.firstLine;
+    const follower = node(publishArgs(STREAM, ["--follow", leaderAddr, "--trusted-key", leaderPk, "--serve-web", "0", "--web-dir", page]));
+    const followerAddr = await follower.firstLine;
+    const followerPage = await secondLine(follower);
+    expect(followerPage).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+    expect(await (await fetch(`${followerPage}config.json`)).json()).toEqual({ streamId: STREAM, manifestPeer: leaderAddr, objectPeers: [followerAddr], trustedKeys: [leaderPk] });
+    const manifestsOnly = node(publishArgs(`${STREAM}-m`, ["--publish-manifests", "--signing-key", leaderKey, "--publish-chunks=false", "--serve-web", "0", "--web-dir", page, "--web-object-peer", followerAddr, "--web-object-peer", extra]));
+    const mAddr = await manifestsOnly.firstLine;
+    const mConfig = await (await fetch(`${await secondLine(manifestsOnly)}config.json`)).json();
+    expect(mConfig).toEqual({ streamId: `${STREAM}-m`, manifestPeer: mAddr, objectPeers: [followerAddr, extra], trustedKeys: [leaderPk] });
   }, 60_000);
 
   it("the bundled page over https reaches a TLS relay over wss:// in Chromium and plays verified video", async () => {
