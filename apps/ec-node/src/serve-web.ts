@@ -6,6 +6,7 @@
  */
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { isWildcardHost, parseAdvertiseAddr } from "@ec/moq-transport";
 import type { Logger, NodeTlsOptions } from "@ec/moq-transport";
 import { parseWatchListen, readSiteDir, startSiteServer } from "@ec/subscriber/http";
 import type { SiteServer } from "@ec/subscriber/http";
@@ -73,15 +74,36 @@ export function serveWebFrom(flags: Flags<typeof SERVE_WEB_FLAGS>): ServeWebPlan
   return { listen, dir, extraObjectPeers: extra };
 }
 
-/** Starts the page server. @throws CommandError (exit 1) when it cannot listen. */
-export async function startPeerPage(plan: ServeWebPlan, config: PeerPageConfig, tls: NodeTlsOptions | undefined, log: Logger): Promise<SiteServer> {
+/** A running page server: the URL to print, and how to stop it. */
+export interface PeerPage {
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the page server. `advertise` (the node's `--advertise host:port`) names the host in the
+ * printed URL when the page binds every interface, as it does in the EndpointAddr.
+ * @throws CommandError (exit 1) when it cannot listen.
+ */
+export async function startPeerPage(plan: ServeWebPlan, config: PeerPageConfig, tls: NodeTlsOptions | undefined, log: Logger, advertise?: string): Promise<PeerPage> {
+  let site: SiteServer;
   try {
-    const site = await startSiteServer({ listen: plan.listen, dir: plan.dir, generated: { "config.json": JSON.stringify(config, null, 2) + "\n" }, tls, log });
-    log.info("browser page", { url: site.url, manifestPeer: config.manifestPeer, objectPeers: config.objectPeers.join(" ") });
-    return site;
+    site = await startSiteServer({ listen: plan.listen, dir: plan.dir, generated: { "config.json": JSON.stringify(config, null, 2) + "\n" }, tls, log });
   } catch (err) {
     throw new CommandError(`--serve-web: ${(err as Error).message}`);
   }
+  const url = pageUrl(site, advertise);
+  log.info("browser page", { url, manifestPeer: config.manifestPeer, objectPeers: config.objectPeers.join(" ") });
+  return { url, close: () => site.close() };
+}
+
+/** The page's URL for people: a wildcard bind (0.0.0.0, ::) names no host, so the advertised one stands in. */
+function pageUrl(site: SiteServer, advertise: string | undefined): string {
+  if (advertise === undefined || !isWildcardHost(site.host)) return site.url;
+  const host = parseAdvertiseAddr(advertise).host;
+  const u = new URL(site.url);
+  u.hostname = host.includes(":") ? `[${host}]` : host;
+  return u.toString();
 }
 
 /** Object peers for the page: this node (when it serves chunks) first, then the --web-object-peer ones, deduplicated. */

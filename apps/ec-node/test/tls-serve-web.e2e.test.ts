@@ -119,6 +119,18 @@ describe("TLS nodes and --serve-web", () => {
     expect(mConfig).toEqual({ streamId: `${STREAM}-m`, manifestPeer: mAddr, objectPeers: [followerAddr, extra], trustedKeys: [leaderPk] });
   }, 60_000);
 
+  it("a page on every interface prints the --advertise'd host, as the EndpointAddr does", async () => {
+    const upstream = `ecmoq://${Buffer.from(generateNodeIdentity().publicKey).toString("hex")}@127.0.0.1:1`;
+    const relay = node(["relay", "--stream-id", STREAM, "--remote", upstream, "--trusted-key", suite.keys.leaderPk, "--listen", "0.0.0.0:0", "--advertise", "relay.example.org:4443", "--serve-web", "0.0.0.0:0", "--web-dir", page]);
+    const relayAddr = await relay.firstLine;
+    expect(relayAddr).toMatch(/@relay\.example\.org:4443$/);
+    const printed = await secondLine(relay);
+    const port = /^http:\/\/relay\.example\.org:(\d+)\/$/.exec(printed)?.[1];
+    expect(port, printed).toBeDefined();
+    const config = await (await fetch(`http://127.0.0.1:${port}/config.json`)).json();
+    expect(config.manifestPeer).toBe(relayAddr);
+  }, 30_000);
+
   it("the bundled page over https reaches a TLS relay over wss:// in Chromium and plays verified video", async () => {
     const { leaderKey, leaderPk } = suite.keys;
     const sim = node(["hdhr-sim", "--input", RECORDING, "--live", "--channel", "5.1"]);

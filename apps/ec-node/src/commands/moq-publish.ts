@@ -113,7 +113,7 @@ export const moqPublish = defineCommand({
     let page;
     if (web && pageConfig) {
       try {
-        page = await startPeerPage(web, pageConfig(publisher.endpoint), tls, log);
+        page = await startPeerPage(web, pageConfig(publisher.endpoint), tls, log, advertise);
       } catch (err) {
         await publisher.close();
         throw err;

@@ -89,7 +89,7 @@ export const relay = defineCommand({
       // The relay re-serves verified manifests and vouched objects: the page takes both from it.
       const config = { streamId, manifestPeer: r.endpoint, objectPeers: pageObjectPeers(r.endpoint, web), trustedKeys: trustedKeys.map(publicKeyToHex) };
       try {
-        page = await startPeerPage(web, config, tls, log);
+        page = await startPeerPage(web, config, tls, log, advertise);
       } catch (err) {
         await r.close();
         throw err;
