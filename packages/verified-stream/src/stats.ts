@@ -35,6 +35,8 @@ export interface PeerStats {
   demoted?: string;
   /** Times the peer was seen to restart (its sequence numbers started over). */
   restarts?: number;
+  /** Objects of this peer held unjudged after it restarted, until a new epoch's manifest (the old one refuted them). */
+  heldForNewEpoch?: number;
   /** Liveness failures by reason (unreachable, dial-timeout, no-group, frame-stalled, no-progress, ...): left, retried later. */
   failures?: Record<string, number>;
   /** The last liveness failure: "<reason>: <detail>". */
