@@ -75,6 +75,8 @@ export interface StreamStats {
     blamed?: number;
     /** Objects dropped from the waiting buffer before any manifest vouched for them. */
     evictedUnvouched: number;
+    /** Held objects dropped undecided: from a dropped peer, or held across an epoch change and refuted by the new run. */
+    discarded?: number;
     pending: number;
   };
   peers: Record<string, PeerStats>;
@@ -111,6 +113,7 @@ export function showGateCounters(stats: StreamStats, gate: GateStats, own: OwnCo
   o.blamed = gate.objects.blamed;
   o.duplicates = own.duplicates;
   o.evictedUnvouched = gate.objects.evicted;
+  o.discarded = gate.objects.discarded;
   o.pending = gate.objects.pending;
 }
 
