@@ -13,7 +13,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRequire } from "node:module";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -21,9 +21,11 @@ import { chromium } from "playwright-core";
 import type { BrowserContext, Page } from "playwright-core";
 import { CHUNK_MS, Procs, RECORDING, keysIn } from "./procs/mesh.js";
 import { serveStaticPage } from "./procs/static-page.js";
+import { startNodeScript } from "./cli-harness.js";
 import type { StaticPage } from "./procs/static-page.js";
 
 const STREAM = "web-peer-e2e";
+const ARTIFACTS = fileURLToPath(new URL("../../../test-artifacts/", import.meta.url));
 const WAIT_MS = 90_000;
 const PAGE_DIR = dirname(createRequire(import.meta.url).resolve("@ec/web-peer/page/index.html"));
 const CHROMIUM_ARGS = [
@@ -41,6 +43,7 @@ let relayAddr: string;
 let junkAddr: string;
 
 beforeAll(async () => {
+  mkdirSync(ARTIFACTS, { recursive: true });
   dir = mkdtempSync(join(tmpdir(), "ec-web-peer-"));
   keys = await keysIn(dir);
   const sim = procs.cli(["hdhr-sim", "--input", RECORDING, "--live", "--channel", "5.1"]);
@@ -52,7 +55,11 @@ beforeAll(async () => {
   leaderAddr = await leader.firstLine;
   const relay = procs.cli(["relay", "--stream-id", STREAM, "--remote", leaderAddr, "--trusted-key", keys.leaderPk]);
   relayAddr = await relay.firstLine;
-  const junk = procs.script(fileURLToPath(new URL("./procs/junk-relay-watch.ts", import.meta.url)), [relayAddr, STREAM]);
+  // The junk relay is TypeScript: run through tsx, from the app's directory (it resolves @ec/moq-transport there).
+  const junk = startNodeScript(fileURLToPath(new URL("./procs/junk-relay-watch.ts", import.meta.url)), [relayAddr, STREAM], {
+    label: "junk-relay-watch", cwd: fileURLToPath(new URL("..", import.meta.url)), env: { NODE_OPTIONS: "--import tsx" },
+  });
+  procs.list.push(junk);
   junkAddr = await junk.firstLine;
   site = await serveStaticPage(PAGE_DIR);
   const profile = join(dir, "chromium");
@@ -154,7 +161,7 @@ describe("web peer in Chromium (issue #17)", () => {
     expect(await page.textContent("#signer-key")).toBe(keys.leaderPk);
     expect(await page.getAttribute(`#peer-rows tr[data-peer="${relayAddr}"]`, "data-role")).toBe("objects");
     expect(errors).toEqual([]);
-    await page.screenshot({ path: join(dir, "a.png") });
+    await page.screenshot({ path: join(ARTIFACTS, "web-peer-a-plays.png"), fullPage: true });
     await page.close();
   }, 150_000);
 
@@ -173,6 +180,7 @@ describe("web peer in Chromium (issue #17)", () => {
     expect(await page.textContent(`#peer-rows tr[data-peer="${junkAddr}"] td[data-n="rejected"]`)).toMatch(/\d+ hash-mismatch/);
     expect(Number(await page.textContent("#failovers"))).toBeGreaterThanOrEqual(1);
     expect(errors).toEqual([]);
+    await page.screenshot({ path: join(ARTIFACTS, "web-peer-b-junk-relay.png"), fullPage: true });
     await page.close();
   }, 150_000);
 
@@ -197,6 +205,7 @@ describe("web peer in Chromium (issue #17)", () => {
     expect(s.whyText).toContain(keys.otherPk);
     expect(await page.textContent("#signer-status")).toBe("untrusted");
     expect(errors).toEqual([]);
+    await page.screenshot({ path: join(ARTIFACTS, "web-peer-c-untrusted.png"), fullPage: true });
     await page.close();
   }, 150_000);
 });
