@@ -112,4 +112,43 @@ describe("MsePlayer in Chromium", () => {
     expect(errors).toEqual([]);
     await page.close();
   });
+
+  it("a new epoch (leader restart) empties the buffer and plays the new run, even at earlier timestamps", async () => {
+    const { page, errors } = await open();
+    const items = [
+      ...[0, 1, 2, 3, 4, 5].map((i) => ({ url: `/h264-aac-1s-gop.ts/${i + 4}.ts`, epoch: "e1", seq: i })),
+      // The restarted leader's run starts over at the recording's start: timestamps before e1's.
+      ...[0, 1, 2, 3].map((i) => ({ url: `/h264-aac-1s-gop.ts/${i}.ts`, epoch: "e2", seq: i })),
+    ];
+    await page.evaluate((it) => (window as unknown as { __harness: { runSeq(i: unknown): Promise<void> } }).__harness.runSeq(it), items);
+    const s: State = await state(page);
+    expect(s.watch).toEqual({ verified: 10, appended: 10, skipped: 0 });
+    expect(s.player.epochChanges).toBe(1);
+    // Only the new run is buffered, and the playhead is in it, moving.
+    expect(s.video.ranges.length).toBe(1);
+    const [start, end] = s.video.ranges[0];
+    expect(end - start).toBeLessThan(5);
+    await page.waitForFunction(([a, b]) => {
+      const t = document.querySelector("video")!.currentTime;
+      return t > a! + 1 && t < b!;
+    }, [start, end], { timeout: WAIT_MS, polling: 100 });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it("a playhead far behind the newest media jumps forward (live catch-up)", async () => {
+    const { page, errors } = await open();
+    const items = Array.from({ length: 12 }, (_, i) => ({ url: `/h264-aac-1s-gop.ts/${i}.ts`, epoch: "e1", seq: i }));
+    await page.evaluate(
+      (it) => (window as unknown as { __harness: { runSeq(i: unknown, o: unknown): Promise<void> } }).__harness.runSeq(it, { maxBehindSeconds: 5, startBehindSeconds: 2 }),
+      items,
+    );
+    await page.waitForFunction(() => (window as unknown as { __harness: { player: { counters: { catchUps: number } } } }).__harness.player.counters.catchUps >= 1, undefined, { timeout: WAIT_MS, polling: 100 });
+    const s: State = await state(page);
+    const end = s.video.ranges.at(-1)[1];
+    expect(end - s.video.currentTime).toBeLessThanOrEqual(5);
+    expect(s.events).toContain("caught-up");
+    expect(errors).toEqual([]);
+    await page.close();
+  });
 });
