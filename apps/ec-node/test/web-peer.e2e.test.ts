@@ -128,12 +128,34 @@ async function openPage(config: unknown): Promise<{ page: Page; errors: string[]
   return { page, errors };
 }
 
-/** Waits until the page has played `seconds` of video from where it first had media, then until every verified chunk is appended. */
-async function playsFor(page: Page, seconds: number): Promise<Snapshot> {
+/** Counters read at one instant from the page's live state: verified (the stream), appended (watch), appended (player). */
+interface Agreed {
+  verified: number;
+  appended: number;
+  playerAppended: number;
+}
+
+/**
+ * Waits until the page has played `seconds` of video from where it first had media; then until,
+ * at one instant, every chunk the stream verified has been appended (an append may be in flight
+ * when a new chunk is verified), and the page's own counters show the same.
+ */
+async function playsFor(page: Page, seconds: number): Promise<{ snap: Snapshot; agreed: Agreed }> {
   await page.waitForFunction(() => document.querySelector("video")!.buffered.length > 0, undefined, { timeout: WAIT_MS, polling: 250 });
   const t0 = await page.evaluate(() => document.querySelector("video")!.buffered.start(0));
-  await page.waitForFunction((t) => document.querySelector("video")!.currentTime >= t + 6, t0 + seconds - 6, { timeout: WAIT_MS, polling: 250 });
-  // The counters settle (an append in flight completes) and agree.
+  await page.waitForFunction((t) => document.querySelector("video")!.currentTime >= t, t0 + seconds, { timeout: WAIT_MS, polling: 250 });
+  const agreed = (await (
+    await page.waitForFunction(
+      () => {
+        // eslint-disable-next-line @typescript-eslint/no-explicit-any
+        const s = (window as any).__ecWebPeer;
+        const a = { verified: s.source.stats().objects.accepted, appended: s.watch.appended, playerAppended: s.player.counters.chunksAppended };
+        return a.verified > 0 && a.verified === a.appended && a.appended === a.playerAppended ? a : false;
+      },
+      undefined,
+      { timeout: WAIT_MS, polling: 50 },
+    )
+  ).jsonValue()) as Agreed;
   await page.waitForFunction(
     () => {
       const n = (id: string) => Number(document.getElementById(id)!.textContent!.replace(/,/g, ""));
@@ -142,7 +164,7 @@ async function playsFor(page: Page, seconds: number): Promise<Snapshot> {
     undefined,
     { timeout: WAIT_MS, polling: 100 },
   );
-  return snapshot(page);
+  return { snap: await snapshot(page), agreed };
 }
 
 const config = (objectPeers: string[], trustedKeys: string[]) => ({ streamId: STREAM, manifestPeer: leaderAddr, objectPeers, trustedKeys });
@@ -150,11 +172,11 @@ const config = (objectPeers: string[], trustedKeys: string[]) => ({ streamId: ST
 describe("web peer in Chromium (issue #17)", () => {
   it("(a) plays from a live mesh: ≥ 6 s of video, verified == appended, signer pinned", async () => {
     const { page, errors } = await openPage(config([relayAddr], [keys.leaderPk]));
-    const s = await playsFor(page, 6);
+    const { snap: s, agreed } = await playsFor(page, 6);
     expect(s.state).toBe("playing");
     expect(s.frames).toBeGreaterThan(0);
-    expect(s.appended).toBe(s.verified);
-    expect(s.playerAppended).toBe(s.appended);
+    expect(agreed.appended).toBe(agreed.verified);
+    expect(agreed.playerAppended).toBe(agreed.appended);
     expect(s.skipped).toBe(0);
     expect(s.stats.objects.rejected).toEqual({});
     expect(s.stats.signer).toBe(keys.leaderPk);
@@ -169,7 +191,7 @@ describe("web peer in Chromium (issue #17)", () => {
 
   it("(b) junk relay first: rejected per reason, nothing of it appended, playback continues from the honest relay", async () => {
     const { page, errors } = await openPage(config([junkAddr, relayAddr], [keys.leaderPk]));
-    const s = await playsFor(page, 6);
+    const { snap: s, agreed } = await playsFor(page, 6);
     const junk = s.stats.peers[junkAddr]!;
     const honest = s.stats.peers[relayAddr]!;
     expect(junk.received).toBeGreaterThan(0);
@@ -177,7 +199,7 @@ describe("web peer in Chromium (issue #17)", () => {
     expect(junk.rejected["hash-mismatch"]).toBeGreaterThanOrEqual(1);
     // Every chunk that reached the video came from the honest relay, and each was verified.
     expect(honest.accepted).toBe(s.stats.objects.accepted);
-    expect(s.appended).toBe(s.verified);
+    expect(agreed.appended).toBe(agreed.verified);
     expect(Number(await page.textContent('#objects-rejected li[data-reason="hash-mismatch"] .n'))).toBeGreaterThanOrEqual(1);
     expect(await page.textContent(`#peer-rows tr[data-peer="${junkAddr}"] td[data-n="rejected"]`)).toMatch(/\d+ hash-mismatch/);
     expect(Number(await page.textContent("#failovers"))).toBeGreaterThanOrEqual(1);
