@@ -11,7 +11,9 @@
  *     playback goes on from the honest relay;
  * (c) an untrusted signer: nothing plays, and the page says why;
  * (d) an MPEG-2/AC-3 broadcast (the bundled ATSC-like fixture, live): verified, but the page says
- *     plainly that a browser cannot decode it, and appends nothing.
+ *     plainly that a browser cannot decode it, and appends nothing;
+ * (e) (last: it kills the leader) the leader dies while the page plays: the page says it stalled
+ *     and why (the verified stream's own one-line reason).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRequire } from "node:module";
@@ -25,6 +27,7 @@ import { fixturePath } from "@ec/fixtures";
 import { CHUNK_MS, Procs, RECORDING, keysIn } from "./procs/mesh.js";
 import { serveStaticPage } from "./procs/static-page.js";
 import { startNodeScript } from "./cli-harness.js";
+import type { RunningCli } from "./cli-harness.js";
 import type { StaticPage } from "./procs/static-page.js";
 
 const STREAM = "web-peer-e2e";
@@ -42,6 +45,7 @@ let keys: Awaited<ReturnType<typeof keysIn>>;
 let browser: BrowserContext;
 let site: StaticPage;
 let leaderAddr: string;
+let leaderProc: RunningCli;
 let relayAddr: string;
 let junkAddr: string;
 
@@ -56,6 +60,7 @@ beforeAll(async () => {
     "--publish-manifests", "--signing-key", keys.leaderKey,
   ]);
   leaderAddr = await leader.firstLine;
+  leaderProc = leader;
   const relay = procs.cli(["relay", "--stream-id", STREAM, "--remote", leaderAddr, "--trusted-key", keys.leaderPk]);
   relayAddr = await relay.firstLine;
   // The junk relay is TypeScript: run through tsx, from the app's directory (it resolves @ec/moq-transport there).
@@ -255,6 +260,21 @@ describe("web peer in Chromium (issue #17)", () => {
     expect(s.whyText).toMatch(/This stream is MPEG-2 video \(stream type 0x02\) and AC-3 \(Dolby Digital\) \(stream type 0x81\), which web browsers cannot decode/);
     expect(errors).toEqual([]);
     await page.screenshot({ path: join(ARTIFACTS, "web-peer-d-mpeg2.png"), fullPage: true });
+    await page.close();
+  }, 150_000);
+
+  it("(e) the leader dies while the page plays: the page says it stalled, and why", async () => {
+    const { page, errors } = await openPage(config([relayAddr], [keys.leaderPk]));
+    await playsFor(page, 2);
+    leaderProc.proc.kill("SIGKILL");
+    await leaderProc.exit;
+    await page.waitForFunction(() => document.getElementById("why")!.dataset.why === "stalled", undefined, { timeout: WAIT_MS, polling: 250 });
+    const s = await snapshot(page);
+    expect(s.whyText).toMatch(new RegExp(`^Stalled: leader gone: manifest peer ${leaderAddr.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} disconnected`));
+    // Everything appended was verified before the leader went.
+    expect(s.appended).toBe(s.stats.objects.accepted);
+    expect(errors).toEqual([]);
+    await page.screenshot({ path: join(ARTIFACTS, "web-peer-e-leader-gone.png"), fullPage: true });
     await page.close();
   }, 150_000);
 });

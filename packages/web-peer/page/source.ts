@@ -39,6 +39,7 @@ export function openVerifiedSource(cfg: PageConfig): VerifiedSource {
     accepted: order,
     stats: () => stream.stats as ShownStats,
     failovers: () => failovers,
+    whyStuck: (media) => stream.whyStuck(media),
     close: () => stop.abort(),
   };
 }
