@@ -32,7 +32,12 @@ export type PlayerEvent =
 
 /** What became of a pushed chunk. */
 export type PushOutcome = "appended" | SkipReason;
-export type SkipReason = "unsupported" | "failed" | "closed" | "not-after-last";
+/**
+ * Why a chunk was not played: the stream's codecs cannot play, the player failed or was closed, it
+ * was not after the last one played, or mux.js made no media of it (e.g. a chunk damaged at
+ * capture: skipped, playback goes on and jumps the hole).
+ */
+export type SkipReason = "unsupported" | "failed" | "closed" | "not-after-last" | "no-media";
 
 export interface MsePlayerOptions {
   video: HTMLVideoElement;
@@ -149,7 +154,13 @@ export class MsePlayer {
         this.#started = false;
         this.#lastInit = undefined;
       }
-      const seg = this.#mux.chunk(chunk.plaintext);
+      let seg;
+      try {
+        seg = this.#mux.chunk(chunk.plaintext);
+      } catch (err) {
+        if (err instanceof WebPeerError && err.code === "transmux-failed" && this.#queue) return this.#skip(chunk, "no-media");
+        throw err;
+      }
       const queue = await this.#sourceBuffer(seg.codecs);
       if (newEpoch) {
         await queue.remove(0, Infinity);

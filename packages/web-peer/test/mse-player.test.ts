@@ -9,6 +9,7 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { Page } from "playwright-core";
 import { TsChunker } from "@ec/hdhr-capture";
+import { programPsiPackets } from "@ec/hdhr-capture/psi";
 import { fixturePath } from "@ec/fixtures";
 import type { FixtureName } from "@ec/fixtures";
 import { bundleForBrowser } from "./helpers/bundle.js";
@@ -34,6 +35,12 @@ beforeAll(async () => {
   for (const name of ["h264-aac-1s-gop.ts", "mpeg2-ac3.ts"] as const) {
     chunksOf(name).forEach((bytes, i) => routes.set(`/${name}/${i}.ts`, { type: "video/mp2t", body: bytes }));
   }
+  // Malformed chunks: bytes that are not TS, and a valid H.264/AAC PAT+PMT with no media after it.
+  routes.set("/bad/not-ts.ts", { type: "video/mp2t", body: new Uint8Array(188 * 4).fill(0x11) });
+  routes.set("/bad/psi-only.ts", {
+    type: "video/mp2t",
+    body: programPsiPackets({ transportStreamId: 1, version: 0, programNumber: 1, pmtPid: 0x1000, pcrPid: 0x100, programInfo: [], streams: [{ streamType: 0x1b, pid: 0x100, info: [] }, { streamType: 0x0f, pid: 0x101, info: [] }] }),
+  });
   server = await serveStatic([], routes);
   browser = await launchChromium();
 });
@@ -148,6 +155,34 @@ describe("MsePlayer in Chromium", () => {
     const end = s.video.ranges.at(-1)[1];
     expect(end - s.video.currentTime).toBeLessThanOrEqual(5);
     expect(s.events).toContain("caught-up");
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it.each([
+    ["not-ts.ts", "not-ts"],
+    ["psi-only.ts", "transmux-failed"],
+  ])("malformed first chunk %s: the player fails with a typed error (%s), appends nothing, later chunks are skipped", async (file, code) => {
+    const { page, errors } = await open();
+    const items = [`/bad/${file}`, "/h264-aac-1s-gop.ts/1.ts"].map((url, seq) => ({ url, epoch: "e1", seq }));
+    await page.evaluate((it) => (window as unknown as { __harness: { runSeq(i: unknown): Promise<void> } }).__harness.runSeq(it), items);
+    const s: State = await state(page);
+    expect(s.player.state).toBe("failed");
+    expect(s.player.error.code).toBe(code);
+    expect(s.watch).toEqual({ verified: 2, appended: 0, skipped: 2 });
+    expect(s.player.appends).toBe(0);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it("a chunk with no media once playing (damaged at capture): skipped as no-media, playback goes on", async () => {
+    const { page, errors } = await open();
+    const items = ["/h264-aac-1s-gop.ts/0.ts", "/bad/psi-only.ts", "/h264-aac-1s-gop.ts/2.ts", "/h264-aac-1s-gop.ts/3.ts"].map((url, seq) => ({ url, epoch: "e1", seq }));
+    await page.evaluate((it) => (window as unknown as { __harness: { runSeq(i: unknown): Promise<void> } }).__harness.runSeq(it), items);
+    const s: State = await state(page);
+    expect(s.player.state).toBe("playing");
+    expect(s.watch).toEqual({ verified: 4, appended: 3, skipped: 1 });
+    expect(s.events).toContain("skipped");
     expect(errors).toEqual([]);
     await page.close();
   });
