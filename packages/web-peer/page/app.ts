@@ -5,18 +5,9 @@
  * `window.__ecWebPeer` exposes the same numbers for tests and the curious.
  */
 import { CONFIG_FILE, isStalled, MsePlayer, parsePageConfig, signerStatus, watch, WebPeerError, whyNotPlaying } from "../src/index.js";
-import type { AcceptedChunk, NotPlaying, PageConfig, ShownStats, Watching } from "../src/index.js";
+import type { NotPlaying, PageConfig, ShownStats, VerifiedSource, Watching } from "../src/index.js";
 
-/** A running verified source: accepted chunks out, counters readable at any time. */
-export interface VerifiedSource {
-  accepted: AsyncIterable<AcceptedChunk>;
-  stats(): ShownStats;
-  /** Times the object feed moved from one peer to another. */
-  failovers(): number;
-  /** Why no (more) media comes, in one line, from the source's counters. */
-  whyStuck(media: { seconds: number; lastDurationTicks?: number; verb?: string }): { kind: string; text: string };
-  close(): void;
-}
+export type { VerifiedSource };
 
 export type OpenSource = (cfg: PageConfig) => VerifiedSource;
 
