@@ -86,6 +86,12 @@ export interface GateStats {
     blamed: number;
     /** Held objects pushed out of the full pen before any manifest decided them. */
     evicted: number;
+    /**
+     * Held objects dropped undecided: their sender was given up on ({@link ObjectGate.forgetPeer}),
+     * or they were held across an epoch change and the new run's entries refute them (most
+     * likely the previous run's objects, served honestly at the time: no verdict, no blame).
+     */
+    discarded: number;
     /** Held right now. */
     pending: number;
   };
@@ -125,6 +131,8 @@ export class ObjectGate {
   #accepted = 0;
   #held = 0;
   #blamed = 0;
+  /** Held objects the first manifest of a new epoch refuted (see GateStats.objects.discarded). */
+  #discardedAcrossEpoch = 0;
   readonly #rejected: Partial<Record<GateRejectReason, number>> = {};
 
   /** Throws `invalid-argument` for unusable options. */
@@ -189,6 +197,7 @@ export class ObjectGate {
         rejected: { ...this.#rejected },
         blamed: this.#blamed,
         evicted: this.#pen.stats.evicted,
+        discarded: this.#pen.stats.discarded + this.#discardedAcrossEpoch,
         pending: this.#pen.size,
       },
     };
@@ -208,7 +217,12 @@ export class ObjectGate {
     if (result.epochChanged || this.#vouchedUpTo === undefined || newest > this.#vouchedUpTo) this.#vouchedUpTo = newest;
     const released: GateVerdict[] = [];
     const rejected: GateVerdict[] = [];
-    for (const v of this.#pen.takeVouched(this.#verifier, (r) => rejected.push(this.#reject(r.seq, r.reason, r.detail, r.peer)))) {
+    // Objects held under the previous epoch that the new run refutes are most likely that run's
+    // own objects: dropped without a verdict (never accepted, never held against the sender).
+    const onReject = result.epochChanged
+      ? () => void this.#discardedAcrossEpoch++
+      : (r: { seq: number; reason: GateRejectReason; detail: string; peer?: string }) => void rejected.push(this.#reject(r.seq, r.reason, r.detail, r.peer));
+    for (const v of this.#pen.takeVouched(this.#verifier, onReject)) {
       released.push(this.#accept(v.seq, v.epoch, v.entry, v.bytes, v.peer));
     }
     return { result, released: [...released, ...rejected] };

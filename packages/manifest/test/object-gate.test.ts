@@ -190,6 +190,23 @@ describe("ObjectGate", () => {
     expect(gate.offerObject(1, object(1, 300, 7))).toMatchObject({ kind: "accept", epoch: "e2" });
   });
 
+  it("an object held before an epoch change that the new run refutes is discarded, not judged (it is most likely the old run's)", () => {
+    const { clock, lead, gate } = setup();
+    gate.ingestManifest(lead.manifest([1]));
+    // Seq 2 of the old run arrives before any manifest vouches for it (then its leader dies): held.
+    expect(gate.offerObject(2, object(2), "relay-a")).toMatchObject({ kind: "hold" });
+    // Seq 3 of the new run arrives early too: held, and accepted once the new run vouches for it.
+    expect(gate.offerObject(3, object(3, 300, 7), "relay-b")).toMatchObject({ kind: "hold" });
+    clock.now += 1000;
+    const restarted = leader(clock, "e2", 7, lead.key);
+    const { result, released } = gate.ingestManifest(restarted.manifest([1, 2, 3]));
+    expect(result.ok && result.epochChanged).toBe(true);
+    expect(kinds(released)).toEqual(["3:accept"]);
+    expect(gate.stats.objects).toMatchObject({ blamed: 0, rejected: {}, discarded: 1, pending: 0 });
+    // Offered after the change, the same bytes are judged: the new run's manifests are current.
+    expect(gate.offerObject(2, object(2), "relay-a")).toMatchObject({ kind: "reject", reason: "hash-mismatch", blame: true });
+  });
+
   it("forgets the held objects of a dropped peer, undecided", () => {
     const { lead, gate } = setup();
     const junk = object(5, 300, 9);

@@ -35,6 +35,8 @@ export interface PeerStats {
   demoted?: string;
   /** Times the peer was seen to restart (its sequence numbers started over). */
   restarts?: number;
+  /** Objects of this peer held unjudged after it restarted, until a new epoch's manifest (the old one refuted them). */
+  heldForNewEpoch?: number;
   /** Liveness failures by reason (unreachable, dial-timeout, no-group, frame-stalled, no-progress, ...): left, retried later. */
   failures?: Record<string, number>;
   /** The last liveness failure: "<reason>: <detail>". */
@@ -73,6 +75,8 @@ export interface StreamStats {
     blamed?: number;
     /** Objects dropped from the waiting buffer before any manifest vouched for them. */
     evictedUnvouched: number;
+    /** Held objects dropped undecided: from a dropped peer, or held across an epoch change and refuted by the new run. */
+    discarded?: number;
     pending: number;
   };
   peers: Record<string, PeerStats>;
@@ -109,6 +113,7 @@ export function showGateCounters(stats: StreamStats, gate: GateStats, own: OwnCo
   o.blamed = gate.objects.blamed;
   o.duplicates = own.duplicates;
   o.evictedUnvouched = gate.objects.evicted;
+  o.discarded = gate.objects.discarded;
   o.pending = gate.objects.pending;
 }
 

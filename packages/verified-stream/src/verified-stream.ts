@@ -14,6 +14,7 @@ import { ObjectSources, silentLogger, subscribeTrack, TransportError } from "@ec
 import type { Logger, SourceEvent } from "@ec/moq-transport";
 import { MAX_OBJECT_BYTES, msFromTicks, ticksFromMs } from "@ec/stream-rules";
 import { liveMaxFrameBytes, sizeScaledDeadlines } from "./deadlines.js";
+import { RestartHold } from "./restart-hold.js";
 import { VerifiedStreamError } from "./errors.js";
 import { notePeerEvent, noteSourceEvent } from "./peer-events.js";
 import { bump, newStreamStats, peerStats, showGateCounters } from "./stats.js";
@@ -36,6 +37,7 @@ export class VerifiedStream {
   readonly #stop = new AbortController();
   readonly #key: StreamKey;
   readonly #maxObjectBytes: number;
+  readonly #restartHold: RestartHold;
   #result: StreamEnd | undefined;
   #ran = false;
   /** Where the object subscription starts in the current epoch (from its first manifest). */
@@ -60,9 +62,11 @@ export class VerifiedStream {
     const key = (this.#key = deriveStreamKey({ streamId: opts.streamId, secret: opts.streamSecret, backend: opts.cryptoBackend }));
     const trustedKeys = [...opts.trustedKeys];
     const verifier = new ManifestVerifier({ streamId: opts.streamId, trustedKeys, trustOnFirstUse: trustedKeys.length === 0 });
+    const pending = opts.pending ?? { maxObjects: 64, maxBytes: 256 * 1024 * 1024 };
+    this.#restartHold = new RestartHold({ maxObjects: Math.min(16, pending.maxObjects), maxBytes: pending.maxBytes });
     this.gate = new ObjectGate({
       verifier,
-      pending: opts.pending ?? { maxObjects: 64, maxBytes: 256 * 1024 * 1024 },
+      pending,
       open: (ctx, object) => openChunk(key, { streamId: opts.streamId, ...ctx }, object),
       maxObjectBytes: this.#maxObjectBytes,
     });
@@ -163,17 +167,27 @@ export class VerifiedStream {
     const ps = peerStats(this.#stats, peer, "objects");
     ps.received++;
     ps.lastReceivedAtMs = Date.now();
+    this.#judge(seq, bytes, peer);
+    this.#changed();
+  }
+
+  /** Decides one object: a duplicate, held for a new epoch (a restarted peer), unvouched (opted in), or the gate's verdict. */
+  #judge(seq: number, bytes: Uint8Array, peer: string): void {
+    const ps = peerStats(this.#stats, peer, "objects");
     const unvouched = this.#opts.acceptUnvouched;
     const epoch = this.gate.epoch ?? unvouched?.epoch;
+    const hold = this.#restartHold;
     if (bytes.length <= this.#maxObjectBytes && this.#opts.position.has(epoch, seq)) {
       this.#own.duplicates++;
       ps.duplicates++;
+    } else if (hold.isMarked(peer) && hold.refutes(this.gate.verifier.entry(seq), bytes) && hold.hold({ seq, bytes, peer })) {
+      ps.heldForNewEpoch = (ps.heldForNewEpoch ?? 0) + 1;
+      this.#log.debug("object of a restarted peer held for the new epoch's manifest", { peer, seq, epoch: this.gate.epoch });
     } else if (unvouched && this.gate.verifier.entry(seq) === undefined) {
       this.#acceptUnvouched(unvouched.epoch, seq, bytes, peer);
     } else {
       this.#onVerdict(this.gate.offerObject(seq, bytes, peer));
     }
-    this.#changed();
   }
 
   /** `acceptUnvouched`: an object no manifest vouches for, opened with the given epoch (AEAD only). */
@@ -196,6 +210,7 @@ export class VerifiedStream {
     if (v.kind === "hold") return;
     if (v.kind === "accept") {
       ps.accepted++;
+      this.#restartHold.unmark(peer);
       this.sources.progress(peer);
       if (this.#opts.position.has(v.epoch, v.seq)) return;
       const { firstPts, durationTicks } = v.entry;
@@ -222,6 +237,7 @@ export class VerifiedStream {
       this.#onVerdict(this.gate.refuseFrame(e.seq, e.bytes, e.peer));
     } else {
       noteSourceEvent(this.#stats, this.#log, e);
+      if (e.type === "restarted") this.#restartHold.mark(e.peer);
       // A dropped peer's undecided objects neither take room in the pen nor count as verdicts later.
       if (e.type === "dropped") this.gate.forgetPeer(e.peer);
     }
@@ -258,6 +274,8 @@ export class VerifiedStream {
           ps.accepted++;
           this.#onManifest(result);
           for (const v of released) this.#onVerdict(v);
+          // What restarted peers sent for the new epoch is judged now, against its manifests.
+          if (result.epochChanged) for (const o of this.#restartHold.takeAll()) this.#judge(o.seq, o.bytes, o.peer);
         }
         this.#changed();
       }

@@ -222,6 +222,45 @@ describe("VerifiedStream", () => {
     expect(s.log.some((l) => l.msg === "epoch changed: the leader restarted")).toBe(true);
   });
 
+  it("a relay that restarted before the leader: its new run's objects are held, not judged against the old epoch, and accepted once the new epoch's manifest comes", async () => {
+    const key = generateSigningKey();
+    const run1 = leaderRun(key, "ep1");
+    const leaderId = generateNodeIdentity();
+    const relayId = generateNodeIdentity();
+    const leader = await node({ manifests: true, chunks: false }, { identity: leaderId });
+    const relay = await node({ manifests: false, chunks: true }, { identity: relayId });
+    publish(run1, 0, 6, { leader: leader.server, objects: [relay.server] });
+    // A short restart wait: the relay is resubscribed long before the leader's new epoch shows up.
+    const s = streamOver({ manifestPeer: leader.node.endpoint, objectPeers: [relay.node.endpoint], trustedKeys: [key.publicKey], restartWaitMs: 200 });
+    await until("6 chunks of ep1", () => s.ordered.length >= 6);
+    // The old leader vouches for 6..9 of ep1; the relay restarts with a new run, behind (0..3), then 4..9.
+    publish(run1, 6, 10, { leader: leader.server, objects: [] });
+    await relay.node.close();
+    const relay2 = await node({ manifests: false, chunks: true }, { identity: relayId, listen: `127.0.0.1:${relay.port}` });
+    const run2 = leaderRun(key, "ep2");
+    publish(run2, 0, 4, { objects: [relay2.server] });
+    await until("the relay's restart seen", () => (s.stream.stats.peers[relay.node.endpoint]?.restarts ?? 0) >= 1);
+    publish(run2, 4, 10, { objects: [relay2.server] });
+    // Resubscribed from seq 6: ep2's 6..9, which ep1's manifests refute.
+    await until("new-run objects held", () => (s.stream.stats.peers[relay.node.endpoint]?.heldForNewEpoch ?? 0) >= 4);
+    expect(s.chunks.filter((c) => c.epoch === "ep2")).toEqual([]);
+    // Now the leader restarts with ep2.
+    await leader.node.close();
+    const leader2 = await node({ manifests: true, chunks: false }, { identity: leaderId, listen: `127.0.0.1:${leader.port}` });
+    for (let seq = 0; seq < 10; seq++) leader2.server.publish("manifests", seq, run2.manifests[seq]!);
+    // The new leader's window is replayed from its first manifest (vouching for seq 0 only): the start is 0.
+    await until("ep2 0..9 in order", () => s.ordered.filter((c) => c.epoch === "ep2").length >= 10);
+    expect(s.starts.at(-1)).toEqual({ epoch: "ep2", seq: 0, resumed: false, previous: "ep1" });
+    expect(s.ordered.filter((c) => c.epoch === "ep2").map((c) => c.seq)).toEqual([...Array(10).keys()]);
+    for (const c of s.chunks.filter((c) => c.epoch === "ep2")) expect(same(c.plaintext, run2.plaintexts[c.seq]!)).toBe(true);
+    const rp = s.stream.stats.peers[relay.node.endpoint]!;
+    // Never held against the relay: no rejection, no junk, not demoted.
+    expect(rp.rejected).toEqual({});
+    expect(rp.junk).toBe(0);
+    expect(rp.demoted).toBeUndefined();
+    expect(s.stream.stats.objects.blamed).toBe(0);
+  });
+
   it("an untrusted signer: nothing accepted, no object even asked for, and the reason says so", async () => {
     const key = generateSigningKey();
     const pinned = generateSigningKey();
