@@ -183,6 +183,7 @@ describe("web peer in Chromium (issue #17)", () => {
     expect(agreed.appended).toBe(agreed.verified);
     expect(agreed.playerAppended).toBe(agreed.appended);
     expect(s.skipped).toBe(0);
+    expect(await page.textContent("#dropped-late")).toBe("0");
     expect(s.stats.objects.rejected).toEqual({});
     expect(s.stats.signer).toBe(keys.leaderPk);
     expect(s.why).toBe("playing");

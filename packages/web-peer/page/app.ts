@@ -125,6 +125,9 @@ function renderAll(state: PageState, cfg: PageConfig): void {
   setNum("appended", w.appended);
   setNum("skipped", w.skipped);
   setNum("pending", stats.objects.pending);
+  const ordering = state.source!.ordering();
+  setNum("held", ordering.held);
+  setNum("dropped-late", ordering.dropped);
   setNum("manifests-verified", stats.manifests.accepted);
   setNum("failovers", state.source!.failovers());
   reasons("objects-rejected", stats.objects.rejected);

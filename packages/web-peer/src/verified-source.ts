@@ -20,6 +20,8 @@ export interface VerifiedSource {
   stats(): ShownStats;
   /** Times the object feed moved from one peer to another. */
   failovers(): number;
+  /** Verified chunks held for order (a missing one before them), and dropped as too late (behind the play position, duplicate, or of a left epoch). */
+  ordering(): { held: number; dropped: number };
   /** Why no (more) media comes, in one line, from the source's counters. */
   whyStuck(media: { seconds: number; lastDurationTicks?: number; verb?: string }): { kind: string; text: string };
   close(): void;
@@ -75,6 +77,7 @@ export function openVerifiedSource(opts: VerifiedSourceOptions): VerifiedSource 
     accepted: order,
     stats: () => stream.stats as ShownStats,
     failovers: () => failovers,
+    ordering: () => ({ held: order.held, dropped: order.counters.late + order.counters.duplicate + order.counters.oldEpoch }),
     whyStuck: (media) => stream.whyStuck(media),
     close: () => stop.abort(),
   };
