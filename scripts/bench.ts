@@ -33,7 +33,9 @@ function benchFiles(): string[] {
       for (const f of readdirSync(bdir).sort()) if (f.endsWith(".bench.ts")) files.push(join(bdir, f));
     }
   }
-  return files.filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)));
+  // Match against the path inside the repository: a checkout whose own path contains the filter word
+  // (e.g. a worktree named after a package) must not select every bench.
+  return files.filter((f) => filters.length === 0 || filters.some((x) => relative(root, f).includes(x)));
 }
 
 function fmt(n: number | undefined): string {

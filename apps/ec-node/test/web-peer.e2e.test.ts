@@ -9,21 +9,29 @@
  * (a) it plays: video time advances ≥ 6 s and the page's verified counter equals chunks appended;
  * (b) junk relay listed first: its objects rejected (hash-mismatch, counted), none appended, and
  *     playback goes on from the honest relay;
- * (c) an untrusted signer: nothing plays, and the page says why.
+ * (c) an untrusted signer: nothing plays, and the page says why;
+ * (d) an MPEG-2/AC-3 broadcast (the bundled ATSC-like fixture, live): verified, but the page says
+ *     plainly that a browser cannot decode it, and appends nothing;
+ * (e) (last: it kills the leader) the leader dies while the page plays: the page says it stalled
+ *     and why (the verified stream's own one-line reason).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRequire } from "node:module";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 import type { BrowserContext, Page } from "playwright-core";
+import { fixturePath } from "@ec/fixtures";
 import { CHUNK_MS, Procs, RECORDING, keysIn } from "./procs/mesh.js";
 import { serveStaticPage } from "./procs/static-page.js";
+import { startNodeScript } from "./cli-harness.js";
+import type { RunningCli } from "./cli-harness.js";
 import type { StaticPage } from "./procs/static-page.js";
 
 const STREAM = "web-peer-e2e";
+const ARTIFACTS = fileURLToPath(new URL("../../../test-artifacts/", import.meta.url));
 const WAIT_MS = 90_000;
 const PAGE_DIR = dirname(createRequire(import.meta.url).resolve("@ec/web-peer/page/index.html"));
 const CHROMIUM_ARGS = [
@@ -37,10 +45,12 @@ let keys: Awaited<ReturnType<typeof keysIn>>;
 let browser: BrowserContext;
 let site: StaticPage;
 let leaderAddr: string;
+let leaderProc: RunningCli;
 let relayAddr: string;
 let junkAddr: string;
 
 beforeAll(async () => {
+  mkdirSync(ARTIFACTS, { recursive: true });
   dir = mkdtempSync(join(tmpdir(), "ec-web-peer-"));
   keys = await keysIn(dir);
   const sim = procs.cli(["hdhr-sim", "--input", RECORDING, "--live", "--channel", "5.1"]);
@@ -50,9 +60,14 @@ beforeAll(async () => {
     "--publish-manifests", "--signing-key", keys.leaderKey,
   ]);
   leaderAddr = await leader.firstLine;
+  leaderProc = leader;
   const relay = procs.cli(["relay", "--stream-id", STREAM, "--remote", leaderAddr, "--trusted-key", keys.leaderPk]);
   relayAddr = await relay.firstLine;
-  const junk = procs.script(fileURLToPath(new URL("./procs/junk-relay-watch.ts", import.meta.url)), [relayAddr, STREAM]);
+  // The junk relay is TypeScript: run through tsx, from the app's directory (it resolves @ec/moq-transport there).
+  const junk = startNodeScript(fileURLToPath(new URL("./procs/junk-relay-watch.ts", import.meta.url)), [relayAddr, STREAM], {
+    label: "junk-relay-watch", cwd: fileURLToPath(new URL("..", import.meta.url)), env: { NODE_OPTIONS: "--import tsx" },
+  });
+  procs.list.push(junk);
   junkAddr = await junk.firstLine;
   site = await serveStaticPage(PAGE_DIR);
   const profile = join(dir, "chromium");
@@ -118,12 +133,34 @@ async function openPage(config: unknown): Promise<{ page: Page; errors: string[]
   return { page, errors };
 }
 
-/** Waits until the page has played `seconds` of video from where it first had media, then until every verified chunk is appended. */
-async function playsFor(page: Page, seconds: number): Promise<Snapshot> {
+/** Counters read at one instant from the page's live state: verified (the stream), appended (watch), appended (player). */
+interface Agreed {
+  verified: number;
+  appended: number;
+  playerAppended: number;
+}
+
+/**
+ * Waits until the page has played `seconds` of video from where it first had media; then until,
+ * at one instant, every chunk the stream verified has been appended (an append may be in flight
+ * when a new chunk is verified), and the page's own counters show the same.
+ */
+async function playsFor(page: Page, seconds: number): Promise<{ snap: Snapshot; agreed: Agreed }> {
   await page.waitForFunction(() => document.querySelector("video")!.buffered.length > 0, undefined, { timeout: WAIT_MS, polling: 250 });
   const t0 = await page.evaluate(() => document.querySelector("video")!.buffered.start(0));
-  await page.waitForFunction((t) => document.querySelector("video")!.currentTime >= t + 6, t0 + seconds - 6, { timeout: WAIT_MS, polling: 250 });
-  // The counters settle (an append in flight completes) and agree.
+  await page.waitForFunction((t) => document.querySelector("video")!.currentTime >= t, t0 + seconds, { timeout: WAIT_MS, polling: 250 });
+  const agreed = (await (
+    await page.waitForFunction(
+      () => {
+        // eslint-disable-next-line @typescript-eslint/no-explicit-any
+        const s = (window as any).__ecWebPeer;
+        const a = { verified: s.source.stats().objects.accepted, appended: s.watch.appended, playerAppended: s.player.counters.chunksAppended };
+        return a.verified > 0 && a.verified === a.appended && a.appended === a.playerAppended ? a : false;
+      },
+      undefined,
+      { timeout: WAIT_MS, polling: 50 },
+    )
+  ).jsonValue()) as Agreed;
   await page.waitForFunction(
     () => {
       const n = (id: string) => Number(document.getElementById(id)!.textContent!.replace(/,/g, ""));
@@ -132,7 +169,7 @@ async function playsFor(page: Page, seconds: number): Promise<Snapshot> {
     undefined,
     { timeout: WAIT_MS, polling: 100 },
   );
-  return snapshot(page);
+  return { snap: await snapshot(page), agreed };
 }
 
 const config = (objectPeers: string[], trustedKeys: string[]) => ({ streamId: STREAM, manifestPeer: leaderAddr, objectPeers, trustedKeys });
@@ -140,13 +177,13 @@ const config = (objectPeers: string[], trustedKeys: string[]) => ({ streamId: ST
 describe("web peer in Chromium (issue #17)", () => {
   it("(a) plays from a live mesh: ≥ 6 s of video, verified == appended, signer pinned", async () => {
     const { page, errors } = await openPage(config([relayAddr], [keys.leaderPk]));
-    const s = await playsFor(page, 6);
+    const { snap: s, agreed } = await playsFor(page, 6);
     expect(s.state).toBe("playing");
     expect(s.frames).toBeGreaterThan(0);
-    expect(s.appended).toBe(s.verified);
-    expect(s.playerAppended).toBe(s.appended);
+    expect(agreed.appended).toBe(agreed.verified);
+    expect(agreed.playerAppended).toBe(agreed.appended);
     expect(s.skipped).toBe(0);
-    expect(s.stats.objects.accepted).toBe(s.verified);
+    expect(await page.textContent("#dropped-late")).toBe("0");
     expect(s.stats.objects.rejected).toEqual({});
     expect(s.stats.signer).toBe(keys.leaderPk);
     expect(s.why).toBe("playing");
@@ -154,13 +191,13 @@ describe("web peer in Chromium (issue #17)", () => {
     expect(await page.textContent("#signer-key")).toBe(keys.leaderPk);
     expect(await page.getAttribute(`#peer-rows tr[data-peer="${relayAddr}"]`, "data-role")).toBe("objects");
     expect(errors).toEqual([]);
-    await page.screenshot({ path: join(dir, "a.png") });
+    await page.screenshot({ path: join(ARTIFACTS, "web-peer-a-plays.png"), fullPage: true });
     await page.close();
   }, 150_000);
 
   it("(b) junk relay first: rejected per reason, nothing of it appended, playback continues from the honest relay", async () => {
     const { page, errors } = await openPage(config([junkAddr, relayAddr], [keys.leaderPk]));
-    const s = await playsFor(page, 6);
+    const { snap: s, agreed } = await playsFor(page, 6);
     const junk = s.stats.peers[junkAddr]!;
     const honest = s.stats.peers[relayAddr]!;
     expect(junk.received).toBeGreaterThan(0);
@@ -168,11 +205,12 @@ describe("web peer in Chromium (issue #17)", () => {
     expect(junk.rejected["hash-mismatch"]).toBeGreaterThanOrEqual(1);
     // Every chunk that reached the video came from the honest relay, and each was verified.
     expect(honest.accepted).toBe(s.stats.objects.accepted);
-    expect(s.appended).toBe(s.verified);
+    expect(agreed.appended).toBe(agreed.verified);
     expect(Number(await page.textContent('#objects-rejected li[data-reason="hash-mismatch"] .n'))).toBeGreaterThanOrEqual(1);
     expect(await page.textContent(`#peer-rows tr[data-peer="${junkAddr}"] td[data-n="rejected"]`)).toMatch(/\d+ hash-mismatch/);
     expect(Number(await page.textContent("#failovers"))).toBeGreaterThanOrEqual(1);
     expect(errors).toEqual([]);
+    await page.screenshot({ path: join(ARTIFACTS, "web-peer-b-junk-relay.png"), fullPage: true });
     await page.close();
   }, 150_000);
 
@@ -197,6 +235,47 @@ describe("web peer in Chromium (issue #17)", () => {
     expect(s.whyText).toContain(keys.otherPk);
     expect(await page.textContent("#signer-status")).toBe("untrusted");
     expect(errors).toEqual([]);
+    await page.screenshot({ path: join(ARTIFACTS, "web-peer-c-untrusted.png"), fullPage: true });
+    await page.close();
+  }, 150_000);
+
+  it("(d) MPEG-2/AC-3 live: chunks verified, the page says the browser cannot decode them, nothing appended", async () => {
+    const stream = "web-peer-mpeg2";
+    const sim = procs.cli(["hdhr-sim", "--input", fixturePath("mpeg2-ac3.ts"), "--live", "--channel", "5.1"]);
+    const tuner = new URL(await sim.firstLine).host;
+    const leader = procs.cli([
+      "moq-publish", "--hdhr", tuner, "--channel", "5.1", "--stream-id", stream, "--chunk-ms", String(CHUNK_MS),
+      "--publish-manifests", "--signing-key", keys.leaderKey,
+    ]);
+    const addr = await leader.firstLine;
+    const { page, errors } = await openPage({ streamId: stream, manifestPeer: addr, objectPeers: [addr], trustedKeys: [keys.leaderPk] });
+    await page.waitForFunction(() => document.getElementById("why")!.dataset.why === "codec-unsupported", undefined, { timeout: WAIT_MS, polling: 250 });
+    const s = await snapshot(page);
+    // The chunks were verified (a verified manifest vouched for each), then refused by the player.
+    expect(s.stats.objects.accepted).toBeGreaterThanOrEqual(1);
+    // Handed to the player, which refused them: skipped, never appended.
+    expect(s.skipped).toBeGreaterThanOrEqual(1);
+    expect(s.appended).toBe(0);
+    expect(s.state).toBe("unsupported");
+    expect(s.ranges).toBe(0);
+    expect(s.whyText).toMatch(/This stream is MPEG-2 video \(stream type 0x02\) and AC-3 \(Dolby Digital\) \(stream type 0x81\), which web browsers cannot decode/);
+    expect(errors).toEqual([]);
+    await page.screenshot({ path: join(ARTIFACTS, "web-peer-d-mpeg2.png"), fullPage: true });
+    await page.close();
+  }, 150_000);
+
+  it("(e) the leader dies while the page plays: the page says it stalled, and why", async () => {
+    const { page, errors } = await openPage(config([relayAddr], [keys.leaderPk]));
+    await playsFor(page, 2);
+    leaderProc.proc.kill("SIGKILL");
+    await leaderProc.exit;
+    await page.waitForFunction(() => document.getElementById("why")!.dataset.why === "stalled", undefined, { timeout: WAIT_MS, polling: 250 });
+    const s = await snapshot(page);
+    expect(s.whyText).toMatch(new RegExp(`^Stalled: leader gone: manifest peer ${leaderAddr.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} disconnected`));
+    // Everything appended was verified before the leader went.
+    expect(s.appended).toBe(s.stats.objects.accepted);
+    expect(errors).toEqual([]);
+    await page.screenshot({ path: join(ARTIFACTS, "web-peer-e-leader-gone.png"), fullPage: true });
     await page.close();
   }, 150_000);
 });

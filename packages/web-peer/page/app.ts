@@ -4,17 +4,10 @@
  * second. The page reads its numbers from the components; it decides nothing about trust itself.
  * `window.__ecWebPeer` exposes the same numbers for tests and the curious.
  */
-import { CONFIG_FILE, MsePlayer, parsePageConfig, signerStatus, watch, WebPeerError, whyNotPlaying } from "../src/index.js";
-import type { AcceptedChunk, NotPlaying, PageConfig, ShownStats, Watching } from "../src/index.js";
+import { CONFIG_FILE, isStalled, MsePlayer, parsePageConfig, signerStatus, watch, WebPeerError, whyNotPlaying } from "../src/index.js";
+import type { NotPlaying, PageConfig, ShownStats, VerifiedSource, Watching } from "../src/index.js";
 
-/** A running verified source: accepted chunks out, counters readable at any time. */
-export interface VerifiedSource {
-  accepted: AsyncIterable<AcceptedChunk>;
-  stats(): ShownStats;
-  /** Times the object feed moved from one peer to another. */
-  failovers(): number;
-  close(): void;
-}
+export type { VerifiedSource };
 
 export type OpenSource = (cfg: PageConfig) => VerifiedSource;
 
@@ -29,6 +22,8 @@ export interface PageState {
   /** ms since navigation start when the first chunk was appended, and when the first frame showed. */
   firstAppendMs?: number;
   firstFrameMs?: number;
+  /** Media appended (seconds, from the signed durations), when the last chunk was appended (Date.now()), and its duration. */
+  media: { seconds: number; lastAppendAtMs?: number; lastDurationTicks?: number };
 }
 
 const $ = (id: string) => document.getElementById(id)!;
@@ -45,7 +40,7 @@ async function loadConfigFile(): Promise<unknown> {
 }
 
 export async function runPage(openSource: OpenSource): Promise<PageState> {
-  const state: PageState = {};
+  const state: PageState = { media: { seconds: 0 } };
   (window as unknown as { __ecWebPeer: PageState }).__ecWebPeer = state;
   const video = $("video") as HTMLVideoElement;
   try {
@@ -73,7 +68,18 @@ export async function runPage(openSource: OpenSource): Promise<PageState> {
   }));
   video.requestVideoFrameCallback?.(() => (state.firstFrameMs ??= performance.now()));
   const source = (state.source = openSource(cfg));
-  const watching = watch({ accepted: source.accepted, player });
+  let appendedSoFar = 0;
+  const watching = watch({
+    accepted: source.accepted,
+    player,
+    onChunk: (c, counters) => {
+      if (counters.appended === appendedSoFar) return;
+      appendedSoFar = counters.appended;
+      state.media.seconds += c.durationTicks / 90_000;
+      state.media.lastAppendAtMs = Date.now();
+      state.media.lastDurationTicks = c.durationTicks;
+    },
+  });
   state.watch = watching.counters;
   const render = () => renderAll(state, cfg);
   const timer = setInterval(render, 500);
@@ -95,7 +101,12 @@ function renderAll(state: PageState, cfg: PageConfig): void {
   const stats = state.source!.stats();
   const player = state.player!;
   const w = state.watch!;
-  state.why = whyNotPlaying({ stats, trustedKeys: cfg.trustedKeys, manifestPeer: cfg.manifestPeer, player, appended: w.appended });
+  const m = state.media;
+  const chunkMs = (m.lastDurationTicks ?? 180_000) / 90;
+  const stalled = isStalled(m.lastAppendAtMs, Date.now(), chunkMs)
+    ? { text: state.source!.whyStuck({ seconds: m.seconds, lastDurationTicks: m.lastDurationTicks, verb: "appended" }).text }
+    : undefined;
+  state.why = whyNotPlaying({ stats, trustedKeys: cfg.trustedKeys, manifestPeer: cfg.manifestPeer, player, appended: w.appended, stalled });
   showWhy(state.why);
 
   const pill = $("player-state");
@@ -114,6 +125,9 @@ function renderAll(state: PageState, cfg: PageConfig): void {
   setNum("appended", w.appended);
   setNum("skipped", w.skipped);
   setNum("pending", stats.objects.pending);
+  const ordering = state.source!.ordering();
+  setNum("held", ordering.held);
+  setNum("dropped-late", ordering.dropped);
   setNum("manifests-verified", stats.manifests.accepted);
   setNum("failovers", state.source!.failovers());
   reasons("objects-rejected", stats.objects.rejected);

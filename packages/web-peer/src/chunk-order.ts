@@ -63,6 +63,11 @@ export class ChunkOrder implements AsyncIterable<AcceptedChunk> {
     nextSeq: (epoch: string): number | undefined => (this.#orderer.currentEpoch === epoch ? this.#orderer.nextSeq : undefined),
   };
 
+  /** Chunks held, waiting for a missing one before them. */
+  get held(): number {
+    return this.#orderer.heldCount;
+  }
+
   /** A verified chunk, in any order. */
   offer(c: AcceptedChunk): void {
     if (this.#ended) return;

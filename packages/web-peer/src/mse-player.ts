@@ -26,19 +26,27 @@ export type PlayerEvent =
   | { type: "appended"; epoch: string; seq: number; bytes: number }
   | { type: "skipped"; epoch: string; seq: number; reason: SkipReason }
   | { type: "gap-jumped"; from: number; to: number }
+  | { type: "caught-up"; from: number; to: number }
   | { type: "live-edge"; seconds: number }
   | { type: "failed"; error: WebPeerError };
 
 /** What became of a pushed chunk. */
 export type PushOutcome = "appended" | SkipReason;
-export type SkipReason = "unsupported" | "failed" | "closed" | "not-after-last";
+/**
+ * Why a chunk was not played: the stream's codecs cannot play, the player failed or was closed, it
+ * was not after the last one played, or mux.js made no media of it (e.g. a chunk damaged at
+ * capture: skipped, playback goes on and jumps the hole).
+ */
+export type SkipReason = "unsupported" | "failed" | "closed" | "not-after-last" | "no-media";
 
 export interface MsePlayerOptions {
   video: HTMLVideoElement;
   /** Played media kept behind the playhead (seconds); older media is removed. Default 30. */
   backBufferSeconds?: number;
-  /** Start this far behind the newest buffered media (seconds). Default 0: at the first chunk's start. */
+  /** Start this far behind the newest buffered media (seconds). Default: at the first chunk's start. */
   startBehindSeconds?: number;
+  /** A playhead further than this behind the newest media (seconds) jumps forward to it (less startBehindSeconds, default 3 s). Default 20. */
+  maxBehindSeconds?: number;
   onEvent?: (e: PlayerEvent) => void;
 }
 
@@ -50,11 +58,15 @@ export interface PlayerCounters extends AppendQueueCounters {
   /** Chunks not played (unsupported codec, player failed/closed, or not after the last one). */
   chunksSkipped: number;
   gapsJumped: number;
+  /** Times the playhead was moved forward because it fell too far behind the newest media. */
+  catchUps: number;
+  /** Leader restarts seen (a chunk of a new epoch): the buffer was emptied and playback restarted there. */
+  epochChanges: number;
 }
 
 export class MsePlayer {
   readonly video: HTMLVideoElement;
-  readonly counters: PlayerCounters = { chunksIn: 0, chunksAppended: 0, chunksSkipped: 0, gapsJumped: 0, appends: 0, bytesAppended: 0, removes: 0, quotaTrims: 0 };
+  readonly counters: PlayerCounters = { chunksIn: 0, chunksAppended: 0, chunksSkipped: 0, gapsJumped: 0, catchUps: 0, epochChanges: 0, appends: 0, bytesAppended: 0, removes: 0, quotaTrims: 0 };
   state: PlayerState = "idle";
   probe: CodecProbe | undefined;
   error: WebPeerError | undefined;
@@ -134,13 +146,26 @@ export class MsePlayer {
           return this.#skip(chunk, "unsupported");
         }
       }
-      if (this.#last && this.#last.epoch !== chunk.epoch) {
-        // A new leader run: its timestamps have nothing to do with the old ones.
+      const newEpoch = this.#last !== undefined && this.#last.epoch !== chunk.epoch;
+      if (newEpoch) {
+        // A new leader run: its timestamps have nothing to do with the old ones (they may even lie
+        // before them). Start over: a fresh transmuxer, an empty buffer, the init segment again.
         this.#mux = new Fmp4Transmuxer();
         this.#started = false;
+        this.#lastInit = undefined;
       }
-      const seg = this.#mux.chunk(chunk.plaintext);
+      let seg;
+      try {
+        seg = this.#mux.chunk(chunk.plaintext);
+      } catch (err) {
+        if (err instanceof WebPeerError && err.code === "transmux-failed" && this.#queue) return this.#skip(chunk, "no-media");
+        throw err;
+      }
       const queue = await this.#sourceBuffer(seg.codecs);
+      if (newEpoch) {
+        await queue.remove(0, Infinity);
+        this.counters.epochChanges++;
+      }
       if (!sameBytes(this.#lastInit, seg.init)) {
         await queue.append(seg.init);
         this.#lastInit = seg.init;
@@ -201,6 +226,17 @@ export class MsePlayer {
     const v = this.video;
     const b = v.buffered;
     const t = v.currentTime;
+    if (b.length > 0) {
+      // Far behind live (a stalled tab, a slow decoder): jump to near the newest media.
+      const end = b.end(b.length - 1);
+      if (end - t > (this.#opts.maxBehindSeconds ?? 20)) {
+        const to = Math.max(b.start(b.length - 1), end - (this.#opts.startBehindSeconds ?? 3));
+        v.currentTime = to;
+        this.counters.catchUps++;
+        this.#emit({ type: "caught-up", from: t, to });
+        return;
+      }
+    }
     for (let i = 0; i < b.length; i++) {
       if (t >= b.start(i) && t < b.end(i) - 0.1) return; // inside media with more to come: fine
       if (b.start(i) > t && v.readyState < HTMLMediaElement.HAVE_FUTURE_DATA) {

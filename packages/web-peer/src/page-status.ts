@@ -42,6 +42,7 @@ export type NotPlayingKind =
   | "codec-unsupported"
   | "player-failed"
   | "objects-rejected"
+  | "stalled"
   | "waiting";
 
 export interface NotPlaying {
@@ -56,6 +57,17 @@ export interface StatusInputs {
   player: { state: PlayerState; probe?: CodecProbe; error?: { message: string } };
   /** Chunks appended so far. */
   appended: number;
+  /** Set when playback started and then no chunk came for a while (see {@link isStalled}): the source's own one-line reason. */
+  stalled?: { text: string };
+}
+
+/** No new chunk for this many chunk durations (and at least {@link STALL_MIN_MS}) after playback started: stalled. */
+export const STALL_AFTER_CHUNKS = 3;
+export const STALL_MIN_MS = 4000;
+
+/** Whether playback that had started is stalled: the last chunk was appended too long ago. */
+export function isStalled(lastAppendAtMs: number | undefined, nowMs: number, chunkMs: number): boolean {
+  return lastAppendAtMs !== undefined && nowMs - lastAppendAtMs > Math.max(STALL_MIN_MS, STALL_AFTER_CHUNKS * chunkMs);
 }
 
 const counts = (r: Record<string, number>) =>
@@ -78,7 +90,7 @@ export function whyNotPlaying(i: StatusInputs): NotPlaying | undefined {
   const { stats, player } = i;
   if (player.state === "unsupported" && player.probe?.kind === "unsupported") return { kind: "codec-unsupported", text: `Nothing plays because of the codecs. ${player.probe.message}` };
   if (player.state === "failed") return { kind: "player-failed", text: `Playback failed: ${player.error?.message ?? "the media element reported an error"}.` };
-  if (i.appended > 0) return undefined;
+  if (i.appended > 0) return i.stalled ? { kind: "stalled", text: `Stalled: ${i.stalled.text}.` } : undefined;
   if (i.trustedKeys.length === 0) {
     return { kind: "no-trusted-key", text: "Nothing plays because no signer key is pinned: give the leader's public key (trustedKeys in config.json, or ?trustedKey=). This page never trusts a signer on first use." };
   }

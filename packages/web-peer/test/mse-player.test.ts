@@ -9,6 +9,7 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { Page } from "playwright-core";
 import { TsChunker } from "@ec/hdhr-capture";
+import { programPsiPackets } from "@ec/hdhr-capture/psi";
 import { fixturePath } from "@ec/fixtures";
 import type { FixtureName } from "@ec/fixtures";
 import { bundleForBrowser } from "./helpers/bundle.js";
@@ -34,6 +35,12 @@ beforeAll(async () => {
   for (const name of ["h264-aac-1s-gop.ts", "mpeg2-ac3.ts"] as const) {
     chunksOf(name).forEach((bytes, i) => routes.set(`/${name}/${i}.ts`, { type: "video/mp2t", body: bytes }));
   }
+  // Malformed chunks: bytes that are not TS, and a valid H.264/AAC PAT+PMT with no media after it.
+  routes.set("/bad/not-ts.ts", { type: "video/mp2t", body: new Uint8Array(188 * 4).fill(0x11) });
+  routes.set("/bad/psi-only.ts", {
+    type: "video/mp2t",
+    body: programPsiPackets({ transportStreamId: 1, version: 0, programNumber: 1, pmtPid: 0x1000, pcrPid: 0x100, programInfo: [], streams: [{ streamType: 0x1b, pid: 0x100, info: [] }, { streamType: 0x0f, pid: 0x101, info: [] }] }),
+  });
   server = await serveStatic([], routes);
   browser = await launchChromium();
 });
@@ -109,6 +116,73 @@ describe("MsePlayer in Chromium", () => {
     expect(s.watch).toEqual({ verified: 3, appended: 0, skipped: 3 });
     expect(s.player.appends).toBe(0);
     expect(s.video.ranges).toEqual([]);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it("a new epoch (leader restart) empties the buffer and plays the new run, even at earlier timestamps", async () => {
+    const { page, errors } = await open();
+    const items = [
+      ...[0, 1, 2, 3, 4, 5].map((i) => ({ url: `/h264-aac-1s-gop.ts/${i + 4}.ts`, epoch: "e1", seq: i })),
+      // The restarted leader's run starts over at the recording's start: timestamps before e1's.
+      ...[0, 1, 2, 3].map((i) => ({ url: `/h264-aac-1s-gop.ts/${i}.ts`, epoch: "e2", seq: i })),
+    ];
+    await page.evaluate((it) => (window as unknown as { __harness: { runSeq(i: unknown): Promise<void> } }).__harness.runSeq(it), items);
+    const s: State = await state(page);
+    expect(s.watch).toEqual({ verified: 10, appended: 10, skipped: 0 });
+    expect(s.player.epochChanges).toBe(1);
+    // Only the new run is buffered, and the playhead is in it, moving.
+    expect(s.video.ranges.length).toBe(1);
+    const [start, end] = s.video.ranges[0];
+    expect(end - start).toBeLessThan(5);
+    await page.waitForFunction(([a, b]) => {
+      const t = document.querySelector("video")!.currentTime;
+      return t > a! + 1 && t < b!;
+    }, [start, end], { timeout: WAIT_MS, polling: 100 });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it("a playhead far behind the newest media jumps forward (live catch-up)", async () => {
+    const { page, errors } = await open();
+    const items = Array.from({ length: 12 }, (_, i) => ({ url: `/h264-aac-1s-gop.ts/${i}.ts`, epoch: "e1", seq: i }));
+    await page.evaluate(
+      (it) => (window as unknown as { __harness: { runSeq(i: unknown, o: unknown): Promise<void> } }).__harness.runSeq(it, { maxBehindSeconds: 5, startBehindSeconds: 2 }),
+      items,
+    );
+    await page.waitForFunction(() => (window as unknown as { __harness: { player: { counters: { catchUps: number } } } }).__harness.player.counters.catchUps >= 1, undefined, { timeout: WAIT_MS, polling: 100 });
+    const s: State = await state(page);
+    const end = s.video.ranges.at(-1)[1];
+    expect(end - s.video.currentTime).toBeLessThanOrEqual(5);
+    expect(s.events).toContain("caught-up");
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it.each([
+    ["not-ts.ts", "not-ts"],
+    ["psi-only.ts", "transmux-failed"],
+  ])("malformed first chunk %s: the player fails with a typed error (%s), appends nothing, later chunks are skipped", async (file, code) => {
+    const { page, errors } = await open();
+    const items = [`/bad/${file}`, "/h264-aac-1s-gop.ts/1.ts"].map((url, seq) => ({ url, epoch: "e1", seq }));
+    await page.evaluate((it) => (window as unknown as { __harness: { runSeq(i: unknown): Promise<void> } }).__harness.runSeq(it), items);
+    const s: State = await state(page);
+    expect(s.player.state).toBe("failed");
+    expect(s.player.error.code).toBe(code);
+    expect(s.watch).toEqual({ verified: 2, appended: 0, skipped: 2 });
+    expect(s.player.appends).toBe(0);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it("a chunk with no media once playing (damaged at capture): skipped as no-media, playback goes on", async () => {
+    const { page, errors } = await open();
+    const items = ["/h264-aac-1s-gop.ts/0.ts", "/bad/psi-only.ts", "/h264-aac-1s-gop.ts/2.ts", "/h264-aac-1s-gop.ts/3.ts"].map((url, seq) => ({ url, epoch: "e1", seq }));
+    await page.evaluate((it) => (window as unknown as { __harness: { runSeq(i: unknown): Promise<void> } }).__harness.runSeq(it), items);
+    const s: State = await state(page);
+    expect(s.player.state).toBe("playing");
+    expect(s.watch).toEqual({ verified: 4, appended: 3, skipped: 1 });
+    expect(s.events).toContain("skipped");
     expect(errors).toEqual([]);
     await page.close();
   });

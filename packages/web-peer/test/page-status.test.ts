@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { signerStatus, whyNotPlaying } from "../src/index.js";
+import { isStalled, signerStatus, STALL_MIN_MS, whyNotPlaying } from "../src/index.js";
 import type { ShownStats, StatusInputs } from "../src/index.js";
 
 const KEY = "ab".repeat(32);
@@ -39,6 +39,9 @@ describe("whyNotPlaying", () => {
     expect(whyNotPlaying(inputs({ player: { state: "failed", error: { message: "boom" } }, appended: 4 }))?.kind).toBe("player-failed");
     expect(whyNotPlaying(inputs({ player: { state: "playing" }, appended: 1 }))).toBeUndefined();
   });
+  it("stalled after playing: the source's reason, prefixed", () => {
+    expect(whyNotPlaying(inputs({ player: { state: "playing" }, appended: 5, stalled: { text: "leader gone: …" } }))).toEqual({ kind: "stalled", text: "Stalled: leader gone: …." });
+  });
 });
 
 describe("signerStatus", () => {
@@ -47,5 +50,15 @@ describe("signerStatus", () => {
     expect(signerStatus(stats(), [KEY]).kind).toBe("waiting");
     expect(signerStatus(stats({ manifests: { accepted: 0, rejected: { "unknown-signer": 1 } } }), [KEY]).kind).toBe("untrusted");
     expect(signerStatus(stats(), []).kind).toBe("none-pinned");
+  });
+});
+
+describe("isStalled", () => {
+  it("3 chunk durations without an append, at least STALL_MIN_MS; never before the first append", () => {
+    expect(isStalled(undefined, 1e9, 2000)).toBe(false);
+    expect(isStalled(0, 6000, 2000)).toBe(false);
+    expect(isStalled(0, 6001, 2000)).toBe(true);
+    expect(isStalled(0, STALL_MIN_MS, 1000)).toBe(false);
+    expect(isStalled(0, STALL_MIN_MS + 1, 1000)).toBe(true);
   });
 });

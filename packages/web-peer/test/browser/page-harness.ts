@@ -31,7 +31,7 @@ function scriptedSource(cfg: PageConfig): VerifiedSource {
       yield { epoch: "e1", seq, firstPts: 0, durationTicks: 90_000, plaintext, peer };
     }
   }
-  return { accepted: chunks(), stats: () => stats, failovers: () => 0, close: () => {} };
+  return { accepted: chunks(), stats: () => stats, failovers: () => 0, ordering: () => ({ held: 0, dropped: 0 }), whyStuck: () => ({ kind: "too-little-media", text: "the scripted source ran out of chunks" }), close: () => {} };
 }
 
 void runPage(scriptedSource);

@@ -10,6 +10,8 @@ interface Harness {
   watching?: Watching;
   player?: MsePlayer;
   run(urls: string[], opts?: { epoch?: string; duplicateEvery?: number; skipSeqs?: number[] }): Promise<void>;
+  /** Given chunks exactly as listed (url, epoch, seq), with player options. */
+  runSeq(items: Array<{ url: string; epoch: string; seq: number }>, playerOpts?: { maxBehindSeconds?: number; startBehindSeconds?: number }): Promise<void>;
   state(): unknown;
 }
 
@@ -29,6 +31,18 @@ const h: Harness = {
     const video = document.querySelector("video")!;
     h.player = new MsePlayer({ video, onEvent: (e) => h.events.push(e) });
     h.watching = watch({ accepted: fetched(urls, opts), player: h.player });
+    await h.watching.done;
+  },
+  async runSeq(items, playerOpts = {}) {
+    const video = document.querySelector("video")!;
+    h.player = new MsePlayer({ video, ...playerOpts, onEvent: (e) => h.events.push(e) });
+    async function* listed(): AsyncIterable<AcceptedChunk> {
+      for (const it of items) {
+        const plaintext = new Uint8Array(await (await fetch(it.url)).arrayBuffer());
+        yield { epoch: it.epoch, seq: it.seq, firstPts: 0, durationTicks: 90_000, plaintext, peer: "test" };
+      }
+    }
+    h.watching = watch({ accepted: listed(), player: h.player });
     await h.watching.done;
   },
   state() {
