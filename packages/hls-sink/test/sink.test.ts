@@ -3,12 +3,16 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { HlsSink, HlsSinkError, type HlsChunk } from "../src/index.js";
-import { instrumentedFs } from "./helpers/instrumented-fs.js";
+import { Parser } from "m3u8-parser";
+import { instrumentedFs, type FsEvent } from "./helpers/instrumented-fs.js";
+import { memoryFs, powerCutScenarios } from "./helpers/power-cut.js";
 import { allFiles, listed, parseWithM3u8Parser, segmentFiles } from "./helpers/playlist.js";
 import { checkSyntheticChunk, syntheticChunkBytes } from "./helpers/synthetic-ts.js";
 import { tempDir } from "./helpers/tmp.js";
 
 const SECOND = 90_000;
+/** The plain sink's commit record (a dotfile players ignore). */
+const COMMIT = ".ec-hls-sink-commit.json";
 const T0 = Date.UTC(2025, 5, 1, 12, 0, 0);
 
 /** Chunk `seq` of a continuous 2 s-per-chunk stream, unless overridden. */
@@ -196,59 +200,99 @@ describe("sliding window and deletion", () => {
   });
 });
 
-describe("durability with few syncs", () => {
-  it("one directory fsync per segment + playlist pair; every file fdatasynced before its rename; close() makes the last playlist durable", async () => {
+describe("durability off the live path (group commit)", () => {
+  it("writes wait for no fsync; each commit syncs its segments, the directory, the record, the directory; close() waits for it", async () => {
     const { fs, events } = instrumentedFs();
     const sink = await HlsSink.open({ dir, windowSegments: 3, fs });
     const before = events.length;
     for (let s = 0; s < 12; s++) await sink.write(chunk(s));
     await sink.close({ endList: false });
     const run = events.slice(before);
-    const renames = run.flatMap((e, i) => (e.op === "rename" ? [i] : []));
-    for (const i of renames) {
-      const r = run[i] as Extract<(typeof run)[number], { op: "rename" }>;
-      // The file's bytes were synced (data only) after its temp was written, before the rename.
-      const synced = run.slice(0, i).findLast((e) => e.op === "sync-file");
-      expect(synced).toEqual({ op: "sync-file", target: r.to, dataOnly: true });
+    // The only file syncs: segments already in place (by the commit) and commit-record temps.
+    for (const e of run) {
+      if (e.op !== "sync-file") continue;
+      expect(e.dataOnly).toBe(true);
+      expect(e.target === COMMIT || /^\d{5}\.ts$/.test(e.file), e.file).toBe(true);
     }
-    // Between two segment renames: exactly one directory fsync (12 segments: 12, plus close's).
-    const segRenames = renames.filter((i) => (run[i] as { to: string }).to.endsWith(".ts"));
-    for (let k = 1; k < segRenames.length; k++) {
-      expect(run.slice(segRenames[k - 1], segRenames[k]).filter((e) => e.op === "sync-dir")).toHaveLength(1);
-    }
-    expect(run.filter((e) => e.op === "sync-dir")).toHaveLength(12 + 1);
-    // The last playlist rename is followed by a directory fsync before close() resolved.
-    const lastPlaylist = renames.filter((i) => (run[i] as { to: string }).to === "index.m3u8").at(-1)!;
-    expect(run.slice(lastPlaylist).some((e) => e.op === "sync-dir")).toBe(true);
-    expect(run.some((e) => e.op === "sync-file" && !e.dataOnly)).toBe(false);
-  });
-
-  it("power loss at any point leaves a durable playlist whose segments are all durable", async () => {
-    // Model: a rename or unlink is durable once a directory fsync follows it; before that it may
-    // or may not have reached the disk. Check every prefix of the event log against the worst case.
-    const { fs, events } = instrumentedFs();
-    const sink = await HlsSink.open({ dir, windowSegments: 2, retainRemovedSegments: 1, fs });
-    for (let s = 0; s < 10; s++) await sink.write(chunk(s));
-    for (let cut = 0; cut <= events.length; cut++) {
-      const log = events.slice(0, cut);
-      const lastSync = log.map((e) => e.op).lastIndexOf("sync-dir");
-      const durable = log.slice(0, lastSync + 1);
-      const maybe = log.slice(lastSync + 1);
-      // Every playlist that may be the one on disk after the loss...
-      const candidates = [durable, ...maybe.map((_, i) => [...durable, ...maybe.slice(0, i + 1)])]
-        .map((l) => l.filter((e) => e.op === "rename" && e.to === "index.m3u8").at(-1))
-        .filter((e): e is Extract<(typeof events)[number], { op: "rename" }> => e !== undefined);
-      const durableSegments = new Set(durable.flatMap((e) => (e.op === "rename" && e.to.endsWith(".ts") ? [e.to] : [])));
-      const maybeDeleted = new Set(log.flatMap((e) => (e.op === "unlink" ? [e.name] : [])));
-      for (const p of candidates) {
-        for (const seg of p.listed ?? []) {
-          expect(durableSegments.has(seg), `cut ${cut}: ${seg} listed but not durable`).toBe(true);
-          expect(maybeDeleted.has(seg), `cut ${cut}: ${seg} listed but deleted`).toBe(false);
-        }
+    const commits = run.flatMap((e, i) => (e.op === "rename" && e.to === COMMIT ? [i] : []));
+    // The fresh directory's empty record, then at least one commit, at most one per segment.
+    expect(commits.length).toBeGreaterThanOrEqual(2);
+    expect(commits.length).toBeLessThanOrEqual(12 + 1);
+    for (const [k, at] of commits.entries()) {
+      const r = run[at] as Extract<FsEvent, { op: "rename" }>;
+      const prior = run.slice(0, at);
+      // Its record was fdatasynced before the rename, and a directory fsync follows it.
+      expect(prior.findLast((e) => e.op === "sync-file")).toMatchObject({ target: COMMIT });
+      expect(run.slice(at, commits[k + 1] ?? run.length).some((e) => e.op === "sync-dir")).toBe(true);
+      for (const seg of r.listed ?? []) {
+        // Every segment it names was fdatasynced, and then the directory fsynced, before it.
+        const synced = prior.findLastIndex((e) => e.op === "sync-file" && e.file === seg);
+        const renamed = prior.findLastIndex((e) => e.op === "rename" && e.to === seg);
+        expect(synced, `${seg} in commit ${k}`).toBeGreaterThan(renamed);
+        expect(prior.slice(synced).some((e) => e.op === "sync-dir"), `${seg} in commit ${k}`).toBe(true);
       }
     }
+    // Closed: the last record holds the playlist in place.
+    const lastPlaylist = run.filter((e) => e.op === "rename" && e.to === "index.m3u8").at(-1) as Extract<FsEvent, { op: "rename" }>;
+    expect((run[commits.at(-1)!] as Extract<FsEvent, { op: "rename" }>).listed).toEqual(lastPlaylist.listed);
+  });
+
+  it("power loss at any point: reopening serves only whole segments, keeps every committed one, and continues", async () => {
+    // Every prefix of the sink's file-system calls, each with every possible subset (in order) of
+    // the name changes after the last directory fsync, and unsynced bytes lost as zeros or as
+    // nothing (helpers/power-cut.ts). Window 2, grace 1: deletions are covered too.
+    const { fs, events } = instrumentedFs();
+    const sink = await HlsSink.open({ dir, windowSegments: 2, retainRemovedSegments: 1, fs });
+    // Some writes awaited one by one, some queued together, so commits cover one and several.
+    for (let s = 0; s < 4; s++) await sink.write(chunk(s));
+    await Promise.all([4, 5, 6, 7].map((s) => sink.write(chunk(s))));
+    await sink.close({ endList: false });
+    let scenarios = 0;
+    for (const sc of powerCutScenarios(events)) {
+      scenarios++;
+      const at = `cut ${sc.cut}, ${sc.namesApplied} names, ${sc.lost}`;
+      const committed = committedSeqs(sc.files);
+      const mem = memoryFs("/pc", sc.files);
+      const reopened = await HlsSink.open({ dir: "/pc", windowSegments: 2, retainRemovedSegments: 1, fs: mem });
+      const seqs = servedSeqs(sc.files, at);
+      // Nothing committed is lost: the served playlist ends at or after the committed one.
+      if (committed.length > 0) expect(seqs.at(-1), at).toBeGreaterThanOrEqual(committed.at(-1)!);
+      expect([...sc.files.keys()].filter((f) => f.endsWith(".tmp")), at).toEqual([]);
+      // And it continues: the next chunk follows on, and closes whole.
+      const next = (seqs.at(-1) ?? -1) + 1;
+      await reopened.write(chunk(next));
+      await reopened.close();
+      expect(servedSeqs(sc.files, at).at(-1), at).toBe(next);
+    }
+    expect(scenarios).toBeGreaterThan(events.length * 2);
   });
 });
+
+/** Chunk seqs the committed playlist (in the commit record) names; [] without a record. */
+function committedSeqs(files: Map<string, Uint8Array>): number[] {
+  const bytes = files.get(COMMIT);
+  if (!bytes) return [];
+  const text = (JSON.parse(new TextDecoder().decode(bytes)) as { playlist: string }).playlist;
+  return text.split("\n").filter((l) => l.endsWith(".ts")).map((l) => Number(l.slice(0, -3)));
+}
+
+/** The playlist in `files` as a player would read it: every named segment whole, in order; their chunk seqs. */
+function servedSeqs(files: Map<string, Uint8Array>, at: string): number[] {
+  const text = new TextDecoder().decode(files.get("index.m3u8"));
+  const parser = new Parser();
+  parser.push(text);
+  parser.end();
+  const out: number[] = [];
+  for (const seg of parser.manifest.segments) {
+    const bytes = files.get(seg.uri);
+    expect(bytes, `${at}: ${seg.uri} named but missing`).toBeDefined();
+    const got = checkSyntheticChunk(bytes!, 0.2);
+    expect(got, `${at}: ${seg.uri} named but not whole`).toHaveProperty("seq");
+    out.push((got as { seq: number }).seq);
+  }
+  for (let i = 1; i < out.length; i++) expect(out[i], at).toBe(out[i - 1]! + 1);
+  return out;
+}
 
 describe("discontinuities", () => {
   it("marks a seq gap, a PTS jump and a forced break; not a small PTS wobble or the 2^33 wrap", async () => {
