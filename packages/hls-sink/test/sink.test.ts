@@ -70,7 +70,8 @@ describe("writing a live playlist", () => {
     for (let s = 0; s < 3; s++) {
       expect(new Uint8Array(await readFile(join(dir, results[s]!.segmentName)))).toEqual(chunk(s).bytes);
     }
-    expect(await allFiles(dir)).toEqual(["00000.ts", "00001.ts", "00002.ts", "index.m3u8"]);
+    await sink.flush();
+    expect(await allFiles(dir)).toEqual([COMMIT, "00000.ts", "00001.ts", "00002.ts", "index.m3u8"]);
 
     await sink.close();
     m = await parseWithM3u8Parser(sink.playlistPath);
@@ -94,7 +95,7 @@ describe("writing a live playlist", () => {
     const sink = await HlsSink.open({ dir, playlistName: "live.m3u8" });
     await sink.write(chunk(0));
     await sink.close();
-    expect(await allFiles(dir)).toEqual(["00000.ts", "live.m3u8"]);
+    expect(await allFiles(dir)).toEqual([COMMIT, "00000.ts", "live.m3u8"]);
   });
 
   it("never lowers the target duration, even after the long segment leaves the window", async () => {
@@ -128,6 +129,8 @@ describe("sliding window and deletion", () => {
     const sink = await HlsSink.open({ dir, windowSegments: 3, retainRemovedSegments: 0 });
     for (let s = 0; s < 8; s++) {
       await sink.write(chunk(s));
+      // Deleting waits for the commit of a playlist that no longer names the segment.
+      await sink.flush();
       const m = await parseWithM3u8Parser(sink.playlistPath);
       const expected = Array.from({ length: Math.min(3, s + 1) }, (_, i) => `0000${s - Math.min(3, s + 1) + 1 + i}.ts`);
       expect(listed(m)).toEqual(expected);
@@ -142,6 +145,7 @@ describe("sliding window and deletion", () => {
     const sink = await HlsSink.open({ dir, windowSegments: window });
     for (let s = 0; s < 14; s++) {
       await sink.write(chunk(s));
+      await sink.flush();
       const m = await parseWithM3u8Parser(sink.playlistPath);
       const first = m.mediaSequence!;
       const onDisk = await segmentFiles(dir);
@@ -150,7 +154,7 @@ describe("sliding window and deletion", () => {
     }
   });
 
-  it("deletes a segment only after a playlist that no longer names it is in place", async () => {
+  it("deletes a segment only after a committed playlist no longer names it", async () => {
     const { fs, events } = instrumentedFs();
     // No grace, so the ordering itself is under test.
     const sink = await HlsSink.open({ dir, windowSegments: 2, retainRemovedSegments: 0, fs });
@@ -160,20 +164,19 @@ describe("sliding window and deletion", () => {
     expect(unlinks.length).toBe(10 - 2);
     for (const [i, e] of events.entries()) {
       if (e.op !== "unlink" || !e.name.endsWith(".ts")) continue;
-      const playlists = events.slice(0, i).filter((x) => x.op === "rename" && x.to === "index.m3u8");
-      const last = playlists.at(-1);
-      expect(last?.op === "rename" && last.listed).not.toContain(e.name);
-      // ...and a directory sync made that playlist durable before the delete.
-      const lastRename = events.lastIndexOf(last!);
-      expect(events.slice(lastRename, i).some((x) => x.op === "sync-dir")).toBe(true);
+      // Neither the playlist in place nor the last commit record names it...
+      for (const target of ["index.m3u8", COMMIT]) {
+        const last = events.slice(0, i).findLast((x) => x.op === "rename" && x.to === target);
+        expect(last?.op === "rename" && last.listed, target).not.toContain(e.name);
+      }
+      // ...and a directory sync made that record durable before the delete.
+      const lastCommit = events.slice(0, i).findLastIndex((x) => x.op === "rename" && x.to === COMMIT);
+      expect(events.slice(lastCommit, i).some((x) => x.op === "sync-dir")).toBe(true);
     }
-    // Every segment rename is followed (after a dir sync) by a playlist naming it.
+    // Every segment rename is followed by a playlist naming it.
     for (const [i, e] of events.entries()) {
       if (e.op !== "rename" || !e.to.endsWith(".ts")) continue;
-      const rest = events.slice(i + 1);
-      const next = rest.findIndex((x) => x.op === "rename" && x.to === "index.m3u8");
-      expect(rest.slice(0, next).some((x) => x.op === "sync-dir")).toBe(true);
-      const pl = rest[next];
+      const pl = events.slice(i + 1).find((x) => x.op === "rename" && x.to === "index.m3u8");
       expect(pl?.op === "rename" && pl.listed).toContain(e.to);
     }
   });
@@ -346,6 +349,7 @@ describe("discontinuities", () => {
             await sink.write(chunk(seq, { firstPts: pts % 2 ** 33, discontinuity: s === "force" }));
             seq++;
             pts += 2 * SECOND;
+            await sink.flush();
             const m = await parseWithM3u8Parser(sink.playlistPath);
             for (const seg of m.segments) {
               const before = timelineOf.get(seg.uri);
@@ -417,6 +421,7 @@ describe("reopening a directory", () => {
   it("cleans crash leftovers: temp files and segments no playlist ever named", async () => {
     const sink = await HlsSink.open({ dir, windowSegments: 2, retainRemovedSegments: 5 });
     for (let s = 0; s < 5; s++) await sink.write(chunk(s));
+    await sink.flush();
     // What a crash can leave: temp files, and a segment renamed in before its playlist.
     await writeFile(join(dir, ".hls-sink-00005.ts-999-1-abc.tmp"), "half");
     await writeFile(join(dir, ".hls-sink-index.m3u8-999-2-abc.tmp"), "#EXTM3U\n#EXT");
@@ -424,8 +429,9 @@ describe("reopening a directory", () => {
     await writeFile(join(dir, "unrelated.txt"), "keep me");
 
     const reopened = await HlsSink.open({ dir, windowSegments: 2, retainRemovedSegments: 1 });
-    expect(await allFiles(dir)).toEqual(["00000.ts", "00001.ts", "00002.ts", "00003.ts", "00004.ts", "index.m3u8", "unrelated.txt"]);
+    expect(await allFiles(dir)).toEqual([COMMIT, "00000.ts", "00001.ts", "00002.ts", "00003.ts", "00004.ts", "index.m3u8", "unrelated.txt"]);
     expect((await reopened.write(chunk(5))).segmentName).toBe("00005.ts");
+    await reopened.flush();
     // Retired segments from the earlier run now age out under the new grace count.
     expect(await segmentFiles(dir)).toEqual(["00003.ts", "00004.ts", "00005.ts"]);
   });
@@ -434,7 +440,8 @@ describe("reopening a directory", () => {
     await writeFile(join(dir, "notes.txt"), "x");
     const sink = await HlsSink.open({ dir: join(dir, "deep", "er") });
     await sink.write(chunk(0));
-    expect(await allFiles(join(dir, "deep", "er"))).toEqual(["00000.ts", "index.m3u8"]);
+    await sink.flush();
+    expect(await allFiles(join(dir, "deep", "er"))).toEqual([COMMIT, "00000.ts", "index.m3u8"]);
     expect(await allFiles(dir)).toEqual(["deep", "notes.txt"]);
   });
 
@@ -459,9 +466,56 @@ describe("reopening a directory", () => {
     const sink = await HlsSink.open({ dir });
     await sink.write(chunk(0));
     await sink.write(chunk(1));
+    // Committed: durable, so its absence is not a power cut's doing but someone else's.
+    await sink.flush();
     await rm(join(dir, "00001.ts"));
     const err = await expectSinkError(HlsSink.open({ dir }), "corrupt-playlist");
     expect(err.message).toMatch(/00001\.ts, which is missing/);
+  });
+
+  it("after a power cut: a playlist naming a segment that did not survive is replaced by the committed one", async () => {
+    const sink = await HlsSink.open({ dir });
+    for (let s = 0; s < 3; s++) await sink.write(chunk(s));
+    await sink.flush();
+    const committed = await readFile(join(dir, "index.m3u8"), "utf8");
+    await sink.write(chunk(3));
+    await sink.write(chunk(4));
+    // What a power cut can leave: the playlist renamed in whole, a segment it names zero-filled
+    // (its bytes never synced), the commit record still the one before.
+    await sink.close({ endList: false }).catch(() => undefined);
+    const live = await readFile(join(dir, "index.m3u8"), "utf8");
+    await writeFile(join(dir, COMMIT), JSON.stringify({ playlist: committed }));
+    await writeFile(join(dir, "00004.ts"), new Uint8Array(chunk(4).bytes.length));
+    const reopened = await HlsSink.open({ dir });
+    expect(reopened.recovery).toBe("restored-incomplete");
+    expect(await readFile(join(dir, "index.m3u8"), "utf8")).toBe(committed);
+    expect(await segmentFiles(dir)).toEqual(["00000.ts", "00001.ts", "00002.ts"]);
+    expect(reopened.lastSeq).toBe(2);
+    // A whole tail is kept: the same directory with 00004.ts intact keeps the live playlist.
+    await reopened.close({ endList: false });
+    await writeFile(join(dir, "index.m3u8"), live);
+    await writeFile(join(dir, "00003.ts"), chunk(3).bytes);
+    await writeFile(join(dir, "00004.ts"), chunk(4).bytes);
+    await writeFile(join(dir, COMMIT), JSON.stringify({ playlist: committed }));
+    const again = await HlsSink.open({ dir });
+    expect(again.recovery).toBe("kept");
+    expect(again.lastSeq).toBe(4);
+    await again.close();
+  });
+
+  it("after a power cut: an unreadable playlist is replaced by the committed one; without a record it is refused", async () => {
+    const sink = await HlsSink.open({ dir });
+    for (let s = 0; s < 2; s++) await sink.write(chunk(s));
+    await sink.close({ endList: false });
+    const committed = await readFile(join(dir, "index.m3u8"), "utf8");
+    await writeFile(join(dir, "index.m3u8"), new Uint8Array(committed.length + 40));
+    const reopened = await HlsSink.open({ dir });
+    expect(reopened.recovery).toBe("restored-unreadable");
+    expect(await readFile(join(dir, "index.m3u8"), "utf8")).toBe(committed);
+    await reopened.close({ endList: false });
+    await rm(join(dir, COMMIT));
+    await writeFile(join(dir, "index.m3u8"), new Uint8Array(10));
+    await expectSinkError(HlsSink.open({ dir }), "corrupt-playlist");
   });
 
   it("marks a discontinuity when continuing a playlist it cannot vouch for", async () => {
@@ -567,6 +621,7 @@ describe("file-system failures", () => {
     const out = join(dir, "out");
     const sink = await HlsSink.open({ dir: out });
     await sink.write(chunk(0));
+    await sink.flush();
     await rm(out, { recursive: true });
     await expectSinkError(sink.write(chunk(1)), "unwritable-dir");
   });
@@ -581,7 +636,8 @@ describe("file-system failures", () => {
     const err = await expectSinkError(sink.write(chunk(1)), "disk-full");
     expect(err.message).toMatch(/00001\.ts/);
     expect((err.cause as NodeJS.ErrnoException).code).toBe("ENOSPC");
-    expect(await allFiles(dir)).toEqual(["00000.ts", "index.m3u8"]);
+    await sink.flush();
+    expect(await allFiles(dir)).toEqual([COMMIT, "00000.ts", "index.m3u8"]);
     expect(await readFile(sink.playlistPath, "utf8")).toBe(before);
     full = false;
     expect(await sink.write(chunk(1))).toEqual({ segmentName: "00001.ts", mediaSequence: 1, discontinuity: false });
@@ -594,36 +650,59 @@ describe("file-system failures", () => {
     const sink = await HlsSink.open({ dir, fs, windowSegments: 2, retainRemovedSegments: 0 });
     await sink.write(chunk(0));
     await sink.write(chunk(1));
+    await sink.flush();
     const before = await readFile(sink.playlistPath, "utf8");
     failAt = "index.m3u8";
     await expectSinkError(sink.write(chunk(2)), "disk-full");
     // Neither 00002.ts nor a deletion of 00000.ts: the old playlist still names 00000 and 00001.
-    expect(await allFiles(dir)).toEqual(["00000.ts", "00001.ts", "index.m3u8"]);
+    expect(await allFiles(dir)).toEqual([COMMIT, "00000.ts", "00001.ts", "index.m3u8"]);
     expect(await readFile(sink.playlistPath, "utf8")).toBe(before);
     failAt = undefined;
     // The chunk never made it, so the next one follows a gap in seq.
     expect(await sink.write(chunk(3))).toEqual({ segmentName: "00002.ts", mediaSequence: 2, discontinuity: true });
-    expect(await allFiles(dir)).toEqual(["00001.ts", "00002.ts", "index.m3u8"]);
+    await sink.flush();
+    expect(await allFiles(dir)).toEqual([COMMIT, "00001.ts", "00002.ts", "index.m3u8"]);
   });
 
-  it("classifies fsync and rename failures too", async () => {
-    let mode: "sync" | "rename" | "eio" | undefined;
+  it("classifies write and rename failures on the live path", async () => {
+    let mode: "full" | "rename" | "eio" | undefined;
     const { fs } = instrumentedFs({
-      onSync: () => (mode === "sync" ? "EDQUOT" : mode === "eio" ? "EIO" : undefined),
+      onWrite: (t) => (mode === "full" ? "EDQUOT" : mode === "eio" && t.endsWith(".ts") ? "EIO" : undefined),
       onRename: (to) => (mode === "rename" && to.endsWith(".ts") ? "EROFS" : undefined),
     });
     const sink = await HlsSink.open({ dir, fs });
-    mode = "sync";
+    mode = "full";
     await expectSinkError(sink.write(chunk(0)), "disk-full");
     mode = "rename";
     await expectSinkError(sink.write(chunk(0)), "unwritable-dir");
     mode = "eio";
     const err = await expectSinkError(sink.write(chunk(0)), "io-error");
     expect(err.message).toMatch(/EIO/);
-    expect(await allFiles(dir)).toEqual([]);
+    expect((await allFiles(dir)).filter((f) => f !== COMMIT)).toEqual([]);
     mode = undefined;
     await sink.write(chunk(0));
-    expect(await allFiles(dir)).toEqual(["00000.ts", "index.m3u8"]);
+    await sink.flush();
+    expect(await allFiles(dir)).toEqual([COMMIT, "00000.ts", "index.m3u8"]);
+  });
+
+  it("a failed background fsync stops the sink: flush, close and later writes reject with it, typed", async () => {
+    let fail = false;
+    const { fs } = instrumentedFs({ onSync: (t) => (fail && t.endsWith(".ts") ? "EIO" : undefined) });
+    const sink = await HlsSink.open({ dir, fs });
+    await sink.write(chunk(0));
+    await sink.flush();
+    fail = true;
+    // Published at once (the fsync is not on the live path)...
+    expect(await sink.write(chunk(1))).toEqual({ segmentName: "00001.ts", mediaSequence: 1, discontinuity: false });
+    // ...but never committed: the failure is the sink's from now on.
+    const err = await expectSinkError(sink.flush(), "io-error");
+    expect(err.message).toMatch(/EIO/);
+    expect(sink.commitFailure).toBe(err);
+    await expectSinkError(sink.write(chunk(2)), "io-error");
+    await expectSinkError(sink.close(), "io-error");
+    // The record still holds the playlist before 00001.ts: a power cut now falls back to it.
+    const record = JSON.parse(await readFile(join(dir, COMMIT), "utf8")) as { playlist: string };
+    expect(record.playlist).toMatch(/00000\.ts\n$/);
   });
 
   it("surfaces a failure of the final ENDLIST write from close()", async () => {
@@ -631,9 +710,10 @@ describe("file-system failures", () => {
     const { fs } = instrumentedFs({ onWrite: (t) => (full ? (t === "index.m3u8" ? "ENOSPC" : undefined) : undefined) });
     const sink = await HlsSink.open({ dir, fs });
     await sink.write(chunk(0));
+    await sink.flush();
     full = true;
     await expectSinkError(sink.close(), "disk-full");
     expect((await parseWithM3u8Parser(sink.playlistPath)).endList).toBeUndefined();
-    expect(await allFiles(dir)).toEqual(["00000.ts", "index.m3u8"]);
+    expect(await allFiles(dir)).toEqual([COMMIT, "00000.ts", "index.m3u8"]);
   });
 });
