@@ -85,8 +85,6 @@ const SETUP_TIMEOUT_MS = 10_000;
 const MAX_CONTROL_BYTES = 64 * 1024;
 /** Groups after which a node ends a subscription (see ServedStream#onRequest). */
 export const ROTATE_GROUPS = 64;
-/** How often a backlog being sent one group at a time checks whether the last group has left. */
-const BACKLOG_POLL_MS = 2;
 /** moq-lite bidirectional stream type of an announce interest. */
 const ANNOUNCE_STREAM = 1;
 
@@ -475,50 +473,9 @@ class ServedStream implements StreamServer {
       // A short grace lets the last group's stream header overtake the subscription's FIN.
       setTimeout(() => track.close(), 20);
     };
-    // The backlog goes out one group after another: written together, moq-lite sends every group
-    // on its own stream at once, they share the connection, and the first one (what a joining
-    // subscriber needs first) completes only when all of them have arrived. A group is written
-    // once the previous one has left: moq-lite has taken its frame and qmux its bytes. Live groups
-    // that arrive meanwhile queue behind the backlog; with no backlog they go out at once.
-    const queue: StoredGroup[] = [];
-    let last: StoredGroup | undefined;
-    let timer: NodeJS.Timeout | undefined;
-    const left = (g: StoredGroup) => {
-      const w = sub.written.get(g.seq);
-      return w === undefined || (w.group.state.frames.peek().length === 0 && !s.inflight.has(w.bytes));
-    };
-    const pump = () => {
-      timer = undefined;
-      while (queue.length > 0 && sent < ROTATE_GROUPS) {
-        if (track.state.closed.peek() || s.closed) {
-          queue.length = 0;
-          return;
-        }
-        if (last && !left(last)) {
-          // Polled: neither moq-lite nor qmux says when a write has been taken.
-          timer = setTimeout(pump, BACKLOG_POLL_MS);
-          return;
-        }
-        last = queue.shift()!;
-        send(last);
-      }
-      queue.length = 0;
-    };
-    const offer = (g: StoredGroup) => {
-      if (queue.length === 0 && timer === undefined && (!last || left(last))) {
-        last = g;
-        send(g);
-        return;
-      }
-      queue.push(g);
-      if (timer === undefined) pump();
-    };
-    queue.push(...store.since(bound));
-    pump();
-    if (sent < ROTATE_GROUPS) off = store.onInsert(offer);
+    for (const g of store.since(bound)) send(g);
+    if (sent < ROTATE_GROUPS) off = store.onInsert(send);
     void track.closed.then(() => {
-      if (timer !== undefined) clearTimeout(timer);
-      queue.length = 0;
       off();
       s.subs.delete(sub);
       sub.written.clear();
