@@ -7,7 +7,7 @@ import { breaksContinuity, continuityAfter, type ContinuityPoint } from "./conti
 import { HlsSinkError, fsError } from "./errors.js";
 import { nodeFs, type HlsSinkFs } from "./fs.js";
 import { renderPlaylist, type MediaPlaylist, type PlaylistEntry } from "./playlist.js";
-import { lastListed, openOutputDirectory, removeFile, type RecoveryAction } from "./reopen.js";
+import { openOutputDirectory, removeFile, type RecoveryAction } from "./reopen.js";
 import { TEMP_PREFIX, TEMP_SUFFIX, isTempName, parseSegmentName, segmentName } from "./segment-name.js";
 import { TICKS_PER_SECOND, targetDurationFor } from "./timestamps.js";
 
