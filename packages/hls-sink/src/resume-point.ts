@@ -54,6 +54,15 @@ export async function readResumePoint(
   playlistLastSeq: number | undefined,
 ): Promise<ResumePoint | undefined> {
   if (playlistLastSeq === undefined) return undefined;
+  return matchResumeRecord(await readResumeRecord(fs, dir), streamId, playlistLastSeq);
+}
+
+/**
+ * The parsed content of {@link RESUME_FILE} (unvalidated JSON; see {@link matchResumeRecord}), or
+ * undefined when missing, over 4 KiB or not JSON. Throws `HlsSinkError` only when the directory
+ * cannot be read at all.
+ */
+export async function readResumeRecord(fs: HlsSinkFs, dir: string): Promise<unknown> {
   const path = join(dir, RESUME_FILE);
   let bytes: Uint8Array;
   try {
@@ -65,7 +74,7 @@ export async function readResumePoint(
     if (code === "ENOENT" || code === "ENOTDIR") return undefined;
     throw fsError(err, `reading ${RESUME_FILE} in ${dir}`);
   }
-  return matchResumeRecord(parseRecord(bytes), streamId, playlistLastSeq);
+  return parseRecord(bytes);
 }
 
 /**

@@ -2,7 +2,7 @@ import { validateChunk } from "./chunk.js";
 import { systemClock, type WriterClock } from "./clock.js";
 import { HlsSinkError } from "./errors.js";
 import { nodeFs } from "./fs.js";
-import { RESUME_FILE, matchResumeRecord, readResumePoint, type ResumePoint, type ResumeRecord } from "./resume-point.js";
+import { RESUME_FILE, matchResumeRecord, readResumeRecord, type ResumePoint, type ResumeRecord } from "./resume-point.js";
 import { SegmentOrderer, type OfferVerdict, type OrderedChunk, type ReleasedChunk } from "./segment-orderer.js";
 import { HlsSink, type HlsSinkOptions } from "./sink.js";
 
@@ -171,13 +171,14 @@ export class SegmentWriter {
     } catch (err) {
       throw new HlsSinkError("bad-options", (err as Error).message);
     }
+    // A directory written before the group commit has its resume point only in the resume file,
+    // which opening the sink replaces (it becomes the commit record): read it first.
+    const legacy = opts.commitFile === undefined || opts.commitFile === RESUME_FILE ? await readLegacyRecord(opts) : undefined;
     // The resume file is the sink's commit record: durable, and holding the committed playlist.
     const sink = await HlsSink.open({ ...opts, commitFile: opts.commitFile ?? RESUME_FILE });
     // The resume point travels with the playlist (its note), so it describes whatever tail the
-    // reopen recovered; a directory written before that has only the resume file.
-    const resume =
-      matchResumeRecord(sink.note, opts.streamId, sink.lastSeq) ??
-      (await readResumePoint(opts.fs ?? nodeFs, opts.dir, opts.streamId, sink.lastSeq));
+    // reopen recovered.
+    const resume = matchResumeRecord(sink.note, opts.streamId, sink.lastSeq) ?? matchResumeRecord(legacy, opts.streamId, sink.lastSeq);
     return new SegmentWriter(opts, sink, resume, orderer);
   }
 
@@ -400,6 +401,16 @@ export class SegmentWriter {
     this.#queue.length = 0;
     this.#stopTimer();
     if (this.#opts.onError) callHook(this.#opts.onError, this.#failure);
+  }
+}
+
+/** The resume file's content when it is a record from before the group commit (no playlist in it). */
+async function readLegacyRecord(opts: SegmentWriterOptions): Promise<unknown> {
+  try {
+    const v = await readResumeRecord(opts.fs ?? nodeFs, opts.dir);
+    return typeof v === "object" && v !== null && !("playlist" in v) ? v : undefined;
+  } catch {
+    return undefined; // the sink's open reports an unreadable directory, typed
   }
 }
 

@@ -1,4 +1,4 @@
-import { readFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { HlsSinkError, SegmentWriter, chooseStart, type SegmentWriterOptions, type WrittenSegment } from "../src/index.js";
@@ -312,6 +312,38 @@ describe("SegmentWriter: resume after a restart", () => {
     await b.idle();
     await b.close();
     expect(await playlistSeqs()).toEqual([0, 1, 2, 3].map((s) => [s, false]));
+  });
+
+  it("a directory written before the group commit (old resume file, no notes or checks) resumes exactly", async () => {
+    // What the previous version left: segments, a playlist with its continuity comment only, and
+    // the resume record it wrote before each segment.
+    const playlist = [
+      "#EXTM3U",
+      "#EXT-X-VERSION:3",
+      "#EXT-X-TARGETDURATION:2",
+      "#EXT-X-MEDIA-SEQUENCE:0",
+      "#EXT-X-DISCONTINUITY-SEQUENCE:0",
+      "#EXT-X-INDEPENDENT-SEGMENTS",
+      `# ec-hls-sink last-seq=1 next-pts=${chunk(1).firstPts + chunk(1).durationTicks}`,
+      `#EXTINF:${(chunk(0).durationTicks / SECOND).toFixed(6)},`,
+      "00000.ts",
+      `#EXTINF:${(chunk(1).durationTicks / SECOND).toFixed(6)},`,
+      "00001.ts",
+      "",
+    ].join("\n");
+    await writeFile(join(dir, "00000.ts"), chunk(0).bytes);
+    await writeFile(join(dir, "00001.ts"), chunk(1).bytes);
+    await writeFile(join(dir, "index.m3u8"), playlist);
+    await writeFile(join(dir, RESUME_FILE), JSON.stringify({ streamId: "s", epoch: "e1", seq: 1, previous: { epoch: "e1", seq: 0 } }) + "\n");
+    const b = await open();
+    expect(b.resumePoint).toEqual({ streamId: "s", epoch: "e1", seq: 1 });
+    // The resume file is now the commit record, holding the playlist as found.
+    expect(JSON.parse(await readFile(join(dir, RESUME_FILE), "utf8"))).toMatchObject({ playlist });
+    b.startAt("e1", 2);
+    b.push(chunk(2));
+    await b.idle();
+    await b.close();
+    expect(await playlistSeqs()).toEqual([0, 1, 2].map((s) => [s, false]));
   });
 
   it("a playlist of another stream or with no record is continued behind a discontinuity", async () => {
