@@ -8,6 +8,7 @@
  * is the working tree's src.
  */
 import { execFileSync } from "node:child_process";
+import { createRequire } from "node:module";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -28,8 +29,14 @@ if (!(N > 0) || !(SIZE > 0) || SIZE % 188 !== 0) {
 const work = mkdtempSync(join(tmpdir(), "hls-ab-"));
 process.once("exit", () => rmSync(work, { recursive: true, force: true }));
 
+// esbuild is not a direct dependency (so not on npx's path); tsup's own copy is.
+const esbuild = createRequire(createRequire(join(REPO, "package.json")).resolve("tsup"))("esbuild") as {
+  buildSync(o: Record<string, unknown>): unknown;
+};
 function bundle(srcDir: string, out: string): string {
-  execFileSync("npx", ["esbuild", join(srcDir, "index.ts"), "--bundle", "--platform=node", "--format=esm", `--outfile=${out}`, "--log-level=warning"], { cwd: REPO, stdio: "inherit" });
+  // The old sources sit in a temp dir: resolve their imports (@ec/stream-rules...) from the package's.
+  const nodePaths = [join(REPO, "packages/hls-sink/node_modules"), join(REPO, "node_modules")];
+  esbuild.buildSync({ entryPoints: [join(srcDir, "index.ts")], bundle: true, platform: "node", format: "esm", outfile: out, logLevel: "warning", nodePaths });
   return out;
 }
 const oldSrc = join(work, "old-src");

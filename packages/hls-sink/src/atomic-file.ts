@@ -13,11 +13,22 @@ function tempNameFor(name: string): string {
 
 /**
  * Writes `data` to `dir/name` so that a reader only ever sees the old file or the whole new one:
- * write to a temp name, fdatasync it, then rename it over `name`. On failure the temp file is removed
- * and an `HlsSinkError` is thrown; `dir/name` is untouched. The rename is durable only after
- * {@link syncDirectory}, which the caller runs when it needs ordering against later writes.
+ * write to a temp name, fdatasync it (unless `sync: false`), then rename it over `name`. On
+ * failure the temp file is removed and an `HlsSinkError` is thrown; `dir/name` is untouched. The
+ * rename is durable only after {@link syncDirectory}, which the caller runs when it needs
+ * ordering against later writes.
+ *
+ * `sync: false` is for the live path: a running process (and a `kill -9`) only ever sees whole
+ * files, but after a power cut the bytes may be missing; the caller then makes them durable
+ * later ({@link syncFile}) and must not rely on them before (see group-commit.ts).
  */
-export async function writeFileAtomically(fs: HlsSinkFs, dir: string, name: string, data: Uint8Array): Promise<void> {
+export async function writeFileAtomically(
+  fs: HlsSinkFs,
+  dir: string,
+  name: string,
+  data: Uint8Array,
+  opts: { sync?: boolean } = {},
+): Promise<void> {
   const tmp = join(dir, tempNameFor(name));
   let created = false;
   try {
@@ -27,7 +38,7 @@ export async function writeFileAtomically(fs: HlsSinkFs, dir: string, name: stri
     try {
       await fh.writeFile(data);
       // fdatasync: the bytes and the size (what a reader needs) without the timestamps' flush.
-      await (fh.datasync ? fh.datasync() : fh.sync());
+      if (opts.sync !== false) await (fh.datasync ? fh.datasync() : fh.sync());
     } catch (err) {
       failure = err;
     }
@@ -62,6 +73,24 @@ export async function syncDirectory(fs: HlsSinkFs, dir: string): Promise<void> {
   } catch (err) {
     const code = (err as { code?: unknown } | null)?.code;
     if (typeof code !== "string" || !DIR_SYNC_UNSUPPORTED.has(code)) throw fsError(err, `syncing ${dir}`);
+  } finally {
+    await fh.close().catch(() => undefined);
+  }
+}
+
+/** fdatasync a file already in place (written earlier with `sync: false`). @throws HlsSinkError */
+export async function syncFile(fs: HlsSinkFs, dir: string, name: string): Promise<void> {
+  const path = join(dir, name);
+  let fh;
+  try {
+    fh = await fs.open(path, "r");
+  } catch (err) {
+    throw fsError(err, `opening ${name} in ${dir} to sync it`);
+  }
+  try {
+    await (fh.datasync ? fh.datasync() : fh.sync());
+  } catch (err) {
+    throw fsError(err, `syncing ${name} in ${dir}`);
   } finally {
     await fh.close().catch(() => undefined);
   }

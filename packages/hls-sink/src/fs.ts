@@ -21,7 +21,10 @@ export interface HlsSinkFileHandle {
  */
 export interface HlsSinkFs {
   mkdir(path: string, options: { recursive: true }): Promise<unknown>;
-  /** `"wx"`: create a new file for writing, failing if it exists; `"r"`: open (a directory) to fsync it. */
+  /**
+   * `"wx"`: create a new file for writing, failing if it exists; `"r"`: open a directory or a
+   * file already written, to fsync it.
+   */
   open(path: string, flags: "wx" | "r"): Promise<HlsSinkFileHandle>;
   /** Atomically replaces `to` with `from` (POSIX rename). */
   rename(from: string, to: string): Promise<void>;

@@ -1,6 +1,14 @@
 import type { ContinuityPoint } from "./continuity.js";
 import { HlsSinkError } from "./errors.js";
-import { CONTINUITY_COMMENT, PLAYLIST_VERSION, type MediaPlaylist, type PlaylistEntry } from "./playlist.js";
+import {
+  CONTINUITY_COMMENT,
+  NOTE_COMMENT,
+  PLAYLIST_VERSION,
+  SEGMENT_CHECK_COMMENT,
+  type MediaPlaylist,
+  type PlaylistEntry,
+  type SegmentCheck,
+} from "./playlist.js";
 import { parseSegmentName, segmentName } from "./segment-name.js";
 import { PTS_MODULUS, secondsToTicks } from "./timestamps.js";
 
@@ -13,6 +21,9 @@ export const MAX_PLAYLIST_BYTES = 16 * 1024 * 1024;
 const INTEGER = /^\d{1,15}$/;
 const DECIMAL = /^\d{1,9}(?:\.\d{1,12})?$/;
 const CONTINUITY = /^ last-seq=(\d{1,16}) next-pts=(\d{1,10})$/;
+const SEGMENT_CHECK = /^ bytes=(\d{1,15}) crc32=([0-9a-f]{8})$/;
+// A note is one line of JSON text; anything longer is not one we wrote.
+const MAX_NOTE_CHARS = 8192;
 
 /**
  * Parses a media playlist written by this package (or a compatible subset), for reopening.
@@ -38,6 +49,8 @@ export function parsePlaylist(text: string): MediaPlaylist {
   let pendingDuration: number | undefined;
   let pendingDiscontinuity = false;
   let pendingDate: number | undefined;
+  let pendingCheck: SegmentCheck | undefined;
+  let note: string | undefined;
   const seen = new Set<string>();
 
   for (let i = 1; i < lines.length; i++) {
@@ -52,14 +65,23 @@ export function parsePlaylist(text: string): MediaPlaylist {
       if (n !== expected) throw corrupt(`${at}: expected segment ${segmentName(expected)}, found ${clip(line)}`);
       const entry: PlaylistEntry = { mediaSequence: n, durationTicks: pendingDuration, discontinuity: pendingDiscontinuity };
       if (pendingDate !== undefined) entry.programDateTimeMs = pendingDate;
+      if (pendingCheck !== undefined) entry.check = pendingCheck;
       entries.push(entry);
+      pendingCheck = undefined;
       pendingDuration = undefined;
       pendingDiscontinuity = false;
       pendingDate = undefined;
       continue;
     }
     if (!line.startsWith("#EXT")) {
-      if (line.startsWith(CONTINUITY_COMMENT)) continuity = parseContinuity(line.slice(CONTINUITY_COMMENT.length), at);
+      if (line.startsWith(`${SEGMENT_CHECK_COMMENT} `)) {
+        if (pendingCheck !== undefined || pendingDuration !== undefined) throw corrupt(`${at}: misplaced segment check comment`);
+        pendingCheck = parseCheck(line.slice(SEGMENT_CHECK_COMMENT.length), at);
+      } else if (line.startsWith(`${NOTE_COMMENT} `)) {
+        if (note !== undefined || entries.length > 0) throw corrupt(`${at}: misplaced note comment`);
+        note = line.slice(NOTE_COMMENT.length + 1);
+        if (note.length > MAX_NOTE_CHARS) throw corrupt(`${at}: note longer than ${MAX_NOTE_CHARS} characters`);
+      } else if (line.startsWith(CONTINUITY_COMMENT)) continuity = parseContinuity(line.slice(CONTINUITY_COMMENT.length), at);
       continue; // other comments are allowed and ignored
     }
     const colon = line.indexOf(":");
@@ -119,12 +141,13 @@ export function parsePlaylist(text: string): MediaPlaylist {
         throw corrupt(`${at}: unsupported tag ${clip(tag)}`);
     }
   }
-  if (pendingDuration !== undefined || pendingDiscontinuity || pendingDate !== undefined) {
+  if (pendingDuration !== undefined || pendingDiscontinuity || pendingDate !== undefined || pendingCheck !== undefined) {
     throw corrupt("playlist ends with segment tags but no segment URI (truncated?)");
   }
   if (targetDuration === undefined) throw corrupt("missing #EXT-X-TARGETDURATION");
   const playlist: MediaPlaylist = { targetDuration, mediaSequence, discontinuitySequence, event, entries, endList };
   if (continuity) playlist.continuity = continuity;
+  if (note !== undefined) playlist.note = note;
   return playlist;
 }
 
@@ -148,6 +171,13 @@ function parseContinuity(rest: string, at: string): ContinuityPoint {
   const nextPts = Number(m?.[2]);
   if (!m || !Number.isSafeInteger(lastSeq) || nextPts >= PTS_MODULUS) throw corrupt(`${at}: bad continuity comment`);
   return { lastSeq, nextPts };
+}
+
+function parseCheck(rest: string, at: string): SegmentCheck {
+  const m = SEGMENT_CHECK.exec(rest);
+  const bytes = Number(m?.[1]);
+  if (!m || !Number.isSafeInteger(bytes)) throw corrupt(`${at}: bad segment check comment`);
+  return { bytes, crc32: Number.parseInt(m[2]!, 16) };
 }
 
 // Keep error messages one short line even when the input is garbage.

@@ -6,9 +6,11 @@
  * record and the playlist still resumes exactly; when neither agrees, the caller joins like a new
  * subscriber (behind a discontinuity).
  *
- * Durability: the record is written atomically (temp file, fsync, rename) before the segment;
- * the sink fsyncs the directory after the segment's rename and before the playlist's, so the
- * record on disk is never older than the playlist.
+ * Durability: the writer keeps the point of each segment in the playlist itself (the sink's
+ * `# ec-note` comment), so it always describes the playlist's own last segment, and the sink's
+ * commit record (this file, since the group commit) holds the committed playlist with its note.
+ * A directory written before that holds only the record written before each segment, which is
+ * still read here.
  */
 import { join } from "node:path";
 import { writeFileAtomically } from "./atomic-file.js";
@@ -52,6 +54,15 @@ export async function readResumePoint(
   playlistLastSeq: number | undefined,
 ): Promise<ResumePoint | undefined> {
   if (playlistLastSeq === undefined) return undefined;
+  return matchResumeRecord(await readResumeRecord(fs, dir), streamId, playlistLastSeq);
+}
+
+/**
+ * The parsed content of {@link RESUME_FILE} (unvalidated JSON; see {@link matchResumeRecord}), or
+ * undefined when missing, over 4 KiB or not JSON. Throws `HlsSinkError` only when the directory
+ * cannot be read at all.
+ */
+export async function readResumeRecord(fs: HlsSinkFs, dir: string): Promise<unknown> {
   const path = join(dir, RESUME_FILE);
   let bytes: Uint8Array;
   try {
@@ -63,7 +74,17 @@ export async function readResumePoint(
     if (code === "ENOENT" || code === "ENOTDIR") return undefined;
     throw fsError(err, `reading ${RESUME_FILE} in ${dir}`);
   }
-  const record = parseRecord(bytes);
+  return parseRecord(bytes);
+}
+
+/**
+ * The point `record` (a parsed JSON value) gives for a playlist whose last seq is
+ * `playlistLastSeq`, under the rules of {@link readResumePoint}; undefined when it is not a
+ * valid record, is another stream's, or agrees with neither point.
+ */
+export function matchResumeRecord(value: unknown, streamId: string, playlistLastSeq: number | undefined): ResumePoint | undefined {
+  if (playlistLastSeq === undefined) return undefined;
+  const record = value === undefined || value === null || typeof value !== "object" ? undefined : checkRecord(value);
   if (!record || record.streamId !== streamId) return undefined;
   const prev = record.previous;
   if (prev && prev.seq === record.seq && prev.epoch !== record.epoch) return undefined;
@@ -79,14 +100,15 @@ export async function writeResumeRecord(fs: HlsSinkFs, dir: string, record: Resu
   await writeFileAtomically(fs, dir, RESUME_FILE, new TextEncoder().encode(JSON.stringify(clean) + "\n"));
 }
 
-function parseRecord(bytes: Uint8Array): ResumeRecord | undefined {
-  let v: unknown;
+function parseRecord(bytes: Uint8Array): unknown {
   try {
-    v = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
+    return JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
   } catch {
     return undefined;
   }
-  if (typeof v !== "object" || v === null) return undefined;
+}
+
+function checkRecord(v: object): ResumeRecord | undefined {
   const r = v as Record<string, unknown>;
   if (typeof r.streamId !== "string" || !isEpoch(r.epoch) || !isSeq(r.seq)) return undefined;
   const out: ResumeRecord = { streamId: r.streamId, epoch: r.epoch, seq: r.seq };

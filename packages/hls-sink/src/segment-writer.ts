@@ -2,7 +2,7 @@ import { validateChunk } from "./chunk.js";
 import { systemClock, type WriterClock } from "./clock.js";
 import { HlsSinkError } from "./errors.js";
 import { nodeFs } from "./fs.js";
-import { readResumePoint, writeResumeRecord, type ResumePoint } from "./resume-point.js";
+import { RESUME_FILE, matchResumeRecord, readResumeRecord, type ResumePoint, type ResumeRecord } from "./resume-point.js";
 import { SegmentOrderer, type OfferVerdict, type OrderedChunk, type ReleasedChunk } from "./segment-orderer.js";
 import { HlsSink, type HlsSinkOptions } from "./sink.js";
 
@@ -141,6 +141,7 @@ export class SegmentWriter {
   #timerDeadline: number | undefined;
   #failure: HlsSinkError | undefined;
   #closing: Promise<void> | undefined;
+  #watching: Promise<void> | undefined;
 
   private constructor(opts: SegmentWriterOptions, sink: HlsSink, resume: ResumePoint | undefined, orderer: SegmentOrderer) {
     this.#opts = opts;
@@ -170,8 +171,14 @@ export class SegmentWriter {
     } catch (err) {
       throw new HlsSinkError("bad-options", (err as Error).message);
     }
-    const sink = await HlsSink.open(opts);
-    const resume = await readResumePoint(opts.fs ?? nodeFs, opts.dir, opts.streamId, sink.lastSeq);
+    // A directory written before the group commit has its resume point only in the resume file,
+    // which opening the sink replaces (it becomes the commit record): read it first.
+    const legacy = opts.commitFile === undefined || opts.commitFile === RESUME_FILE ? await readLegacyRecord(opts) : undefined;
+    // The resume file is the sink's commit record: durable, and holding the committed playlist.
+    const sink = await HlsSink.open({ ...opts, commitFile: opts.commitFile ?? RESUME_FILE });
+    // The resume point travels with the playlist (its note), so it describes whatever tail the
+    // reopen recovered.
+    const resume = matchResumeRecord(sink.note, opts.streamId, sink.lastSeq) ?? matchResumeRecord(legacy, opts.streamId, sink.lastSeq);
     return new SegmentWriter(opts, sink, resume, orderer);
   }
 
@@ -270,15 +277,22 @@ export class SegmentWriter {
    * Stops taking chunks, writes those already released in order, discards those still held
    * behind a gap (counted in `discarded`), then closes the sink: `endList: true` (the
    * default) ends the playlist, `false` leaves it live for a later run to continue. Idempotent.
-   * @throws HlsSinkError from the final playlist write (a failure of an earlier segment write
-   *   is reported through `onError`/`failure`, not here).
+   * Resolves once everything written is durable (the sink's group commit).
+   * @throws HlsSinkError from the final playlist write (a failure of an earlier segment write or
+   *   of a background commit is reported through `onError`/`failure`, not here).
    */
   close(opts: { endList?: boolean } = {}): Promise<void> {
     this.#closing ??= (async () => {
       this.#stopTimer();
       this.#counters.discarded += this.#orderer.heldCount;
       await this.idle();
-      await this.#sink.close({ endList: opts.endList ?? true });
+      try {
+        await this.#sink.close({ endList: opts.endList ?? true });
+      } catch (err) {
+        // A failed background commit is a write failure: reported through onError/failure.
+        if (err !== this.#sink.commitFailure) throw err;
+        this.#fail(err);
+      }
     })();
     return this.#closing;
   }
@@ -334,17 +348,15 @@ export class SegmentWriter {
   async #writeOne(c: ReleasedChunk): Promise<void> {
     const prev = this.#lastWritten;
     const epochBreak = prev ? prev.epoch !== c.epoch : this.#unknownPredecessor;
-    // The record is in place (and durable) before the playlist changes: after a crash at any
-    // later point it names this segment or, as `previous`, the one the playlist still ends with.
-    // It is written alongside the segment (the sink awaits both, then one directory fsync makes
-    // both renames durable before the playlist is renamed), so the two fdatasyncs overlap.
-    const record = () =>
-      writeResumeRecord(this.#opts.fs ?? nodeFs, this.#sink.dir, {
-        streamId: this.#opts.streamId,
-        epoch: c.epoch,
-        seq: c.seq,
-        ...(prev ? { previous: prev } : {}),
-      });
+    // The resume point is the playlist's own note: whatever playlist a crash or power cut leaves
+    // (kill -9: this one or the previous; power cut: the reopen's recovered one), its note names
+    // its last segment. The sink's commit record (the resume file) carries it durably.
+    const record: ResumeRecord = {
+      streamId: this.#opts.streamId,
+      epoch: c.epoch,
+      seq: c.seq,
+      ...(prev ? { previous: prev } : {}),
+    };
     const w = await this.#sink.write({
       seq: c.seq,
       firstPts: c.firstPts,
@@ -352,7 +364,15 @@ export class SegmentWriter {
       bytes: c.bytes,
       discontinuity: c.discontinuity || epochBreak,
       ...(c.programDateTimeMs !== undefined ? { programDateTimeMs: c.programDateTimeMs } : {}),
-    }, record);
+    }, undefined, { note: { ...record } });
+    // A failed background commit stops the writer like a failed write (reported once). One
+    // watch at a time: it resolves whenever the commits catch up with the writes.
+    this.#watching ??= this.#sink.flush().then(
+      () => {
+        this.#watching = undefined;
+      },
+      (err: unknown) => this.#fail(err),
+    );
     this.#lastWritten = { epoch: c.epoch, seq: c.seq };
     this.#unknownPredecessor = false;
     const k = this.#counters;
@@ -381,6 +401,16 @@ export class SegmentWriter {
     this.#queue.length = 0;
     this.#stopTimer();
     if (this.#opts.onError) callHook(this.#opts.onError, this.#failure);
+  }
+}
+
+/** The resume file's content when it is a record from before the group commit (no playlist in it). */
+async function readLegacyRecord(opts: SegmentWriterOptions): Promise<unknown> {
+  try {
+    const v = await readResumeRecord(opts.fs ?? nodeFs, opts.dir);
+    return typeof v === "object" && v !== null && !("playlist" in v) ? v : undefined;
+  } catch {
+    return undefined; // the sink's open reports an unreadable directory, typed
   }
 }
 

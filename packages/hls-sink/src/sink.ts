@@ -1,11 +1,13 @@
 import { join } from "node:path";
-import { writeFileAtomically, syncDirectory } from "./atomic-file.js";
+import { crc32 } from "node:zlib";
+import { writeFileAtomically, syncDirectory, syncFile } from "./atomic-file.js";
 import { validateChunk, type HlsChunk } from "./chunk.js";
+import { DEFAULT_COMMIT_FILE, writeCommitRecord } from "./commit-record.js";
 import { breaksContinuity, continuityAfter, type ContinuityPoint } from "./continuity.js";
-import { HlsSinkError } from "./errors.js";
+import { HlsSinkError, fsError } from "./errors.js";
 import { nodeFs, type HlsSinkFs } from "./fs.js";
 import { renderPlaylist, type MediaPlaylist, type PlaylistEntry } from "./playlist.js";
-import { openOutputDirectory, removeFile } from "./reopen.js";
+import { openOutputDirectory, removeFile, type RecoveryAction } from "./reopen.js";
 import { TEMP_PREFIX, TEMP_SUFFIX, isTempName, parseSegmentName, segmentName } from "./segment-name.js";
 import { TICKS_PER_SECOND, targetDurationFor } from "./timestamps.js";
 
@@ -32,6 +34,22 @@ export interface HlsSinkOptions {
   ptsJumpToleranceTicks?: number;
   /** File-system implementation; default `node:fs/promises`. For fault injection and embedding. */
   fs?: HlsSinkFs;
+  /**
+   * Name of the commit record in `dir` (a dotfile; default `.ec-hls-sink-commit.json`): the last
+   * playlist known durable. SegmentWriter uses its resume file's name.
+   */
+  commitFile?: string;
+}
+
+/** Options for one {@link HlsSink.write}. */
+export interface HlsWriteOptions {
+  /**
+   * A JSON-serialisable object kept with this segment in the playlist (a `# ec-note` comment)
+   * and in the commit record, so it always describes the playlist's tail: after a restart,
+   * {@link HlsSink.note} is the note of the last segment the recovered playlist names. At most
+   * 4 KiB of JSON.
+   */
+  note?: Record<string, unknown>;
 }
 
 /** Counters for what this sink instance wrote (not counting what an earlier run left in the directory). */
@@ -60,12 +78,20 @@ const DEFAULT_PLAYLIST = "index.m3u8";
 const DEFAULT_PTS_TOLERANCE = TICKS_PER_SECOND / 2;
 // Named like a temp file so that a crash between creating and deleting it is cleaned up on open.
 const PROBE_NAME = `${TEMP_PREFIX}probe${TEMP_SUFFIX}`;
+const MAX_NOTE_CHARS = 4096;
 
 /**
  * Writes chunks as MPEG-TS segments plus a live HLS media playlist, crash-safely: each file goes
- * to a temp name, is fsynced and renamed into place, the segment before the playlist that names
- * it, so a reader (or a restart after `kill -9`) never sees a half-written file or a playlist
- * naming a missing segment. Writes are serialised in call order.
+ * to a temp name and is renamed into place, the segment before the playlist that names it, so a
+ * reader (or a restart after `kill -9`) never sees a half-written file or a playlist naming a
+ * missing segment. Writes are serialised in call order.
+ *
+ * Durability is off the live path: a write resolves once the playlist is in place, and a
+ * background group commit (one per batch of segments: fdatasync each, fsync the directory, write
+ * the commit record, fsync again) makes it durable. After a power cut, reopening keeps the live
+ * playlist only if every segment it names beyond the commit record is whole (length and CRC-32),
+ * else puts the committed playlist back before anything is served (reopen.ts). {@link flush}
+ * and {@link close} wait for the commit.
  *
  * @example
  * const sink = await HlsSink.open({ dir: "out/hls" });
@@ -92,14 +118,26 @@ export class HlsSink {
   #diskEnded: boolean;
   /** Media sequence numbers no longer listed but still on disk, oldest first. */
   #retired: number[];
+  readonly #commitFile: string;
+  /** The text of the playlist in place (what a commit snapshots). */
+  #publishedText: string | undefined;
+  /** Bumped with each playlist renamed into place; the commit record holds `#committedGen`'s. */
+  #publishedGen = 0;
+  #committedGen = 0;
+  /** Segments renamed into place since the last commit started, not yet fdatasynced. */
+  #unsynced: string[] = [];
   /**
-   * How many of `#retired` (at its end) were dropped by a playlist whose rename is not yet known
-   * durable: the directory has not been fsynced since. Deleting one of them before that sync could
-   * leave, after a power loss, the previous playlist naming a deleted segment.
+   * First media sequence number listed by the committed playlist: a retired segment below it is
+   * named by no playlist a power cut can bring back, so it may be deleted.
    */
-  #retiredUnsynced = 0;
-  /** A playlist was renamed into place since the last directory fsync (close() syncs it). */
-  #playlistUnsynced = false;
+  #committedFirst: number;
+  #committing: Promise<void> | undefined;
+  /** A commit record exists in `dir` (every playlist this sink puts in place has one to fall back to). */
+  #hasCommit: boolean;
+  /** A failed commit: the sink is no longer durable, so it stops (every later call rejects). */
+  #commitFailure: HlsSinkError | undefined;
+  /** What reopening did to the playlist found in `dir`. */
+  readonly recovery: RecoveryAction;
   #tail: Promise<unknown> = Promise.resolve();
   #closing: Promise<void> | undefined;
   readonly #stats: Omit<HlsSinkStats, "mediaSecondsWritten"> = { segmentsWritten: 0, bytesWritten: 0, discontinuities: 0 };
@@ -116,8 +154,20 @@ export class HlsSink {
     event: boolean,
     existing: MediaPlaylist | undefined,
     retired: number[],
+    commitFile: string,
+    recovered: { text: string | undefined; committedThrough: number; committed: boolean; recovery: RecoveryAction; unsynced: string[] },
   ) {
     this.#fs = fs;
+    this.#commitFile = commitFile;
+    this.recovery = recovered.recovery;
+    this.#publishedText = recovered.text;
+    // open() commits a playlist it found if the record did not hold it already.
+    this.#hasCommit = existing !== undefined;
+    this.#unsynced = recovered.unsynced;
+    // Committed and listing from there already, or about to be committed by open() (until then
+    // nothing is deleted).
+    this.#committedFirst = existing && recovered.committed ? (existing.entries[0]?.mediaSequence ?? existing.mediaSequence) : 0;
+    if (existing && !recovered.committed) this.#publishedGen = 1;
     this.dir = dir;
     this.#playlistName = playlistName;
     this.playlistPath = join(dir, playlistName);
@@ -150,11 +200,14 @@ export class HlsSink {
    */
   static async open(opts: HlsSinkOptions): Promise<HlsSink> {
     const o = checkOptions(opts);
-    const existing = await openOutputDirectory(o.fs, o.dir, o.playlistName);
+    const existing = await openOutputDirectory(o.fs, o.dir, o.playlistName, o.commitFile);
     // Fail now, not at the first chunk, if the directory is read-only.
     await writeFileAtomically(o.fs, o.dir, PROBE_NAME, new Uint8Array(0));
     await removeFile(o.fs, o.dir, PROBE_NAME);
-    return new HlsSink(
+    const p = existing.playlist;
+    // Segments named beyond the commit record are whole but maybe not on stable storage yet.
+    const unsynced = p ? p.entries.filter((e) => e.mediaSequence > existing.committedThrough).map((e) => segmentName(e.mediaSequence)) : [];
+    const sink = new HlsSink(
       o.fs,
       o.dir,
       o.playlistName,
@@ -164,7 +217,44 @@ export class HlsSink {
       o.event,
       existing.playlist,
       existing.retired,
+      o.commitFile,
+      { text: existing.text, committedThrough: existing.committedThrough, committed: existing.committed, recovery: existing.recovery, unsynced },
     );
+    // Before anything is served or appended: what the playlist names is durable and committed.
+    if (!existing.committed && p) await sink.flush();
+    return sink;
+  }
+
+  /**
+   * The note (see {@link HlsWriteOptions.note}) of the last segment the playlist names: written
+   * by this sink, or by the run before it. Undefined when that segment had none.
+   */
+  get note(): unknown {
+    const text = this.#playlist.note;
+    if (text === undefined) return undefined;
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** The failed group commit that stopped this sink, if any. */
+  get commitFailure(): HlsSinkError | undefined {
+    return this.#commitFailure;
+  }
+
+  /**
+   * Resolves once everything published so far is durable (committed); rejects with the commit's
+   * failure, after which the sink refuses further writes.
+   */
+  async flush(): Promise<void> {
+    while (this.#committedGen < this.#publishedGen || this.#committing) {
+      if (this.#commitFailure) throw this.#commitFailure;
+      this.#startCommit();
+      await this.#committing;
+    }
+    if (this.#commitFailure) throw this.#commitFailure;
   }
 
   /**
@@ -182,27 +272,33 @@ export class HlsSink {
   }
 
   /**
-   * Writes one chunk as the next segment and publishes the updated playlist. Resolves after both
-   * are renamed into place. The segment is durable (file and directory fsynced) before the
-   * playlist naming it is renamed; the playlist itself becomes durable with the next write's
-   * directory fsync, or at `close()`: one directory fsync per segment + playlist pair, and a power
-   * loss in between leaves the previous playlist, complete. On rejection nothing new is published
-   * and the sink stays usable, e.g. to retry after freeing disk space.
+   * Writes one chunk as the next segment and publishes the updated playlist. Resolves once both
+   * are renamed into place (whole files; a reader or a `kill -9` never sees less), without
+   * waiting for an fsync: the group commit makes them durable in the background ({@link flush}).
+   * On rejection nothing new is published and the sink stays usable, e.g. to retry after
+   * freeing disk space; after a failed commit every write rejects with that failure.
    *
    * `alongside`, when given, is started together with the segment's write and awaited before the
-   * directory fsync, so whatever it renames into the directory is durable before the playlist
-   * changes (SegmentWriter's resume record); if it rejects, nothing is published.
+   * playlist is renamed; if it rejects, nothing is published. `opts.note` is kept with the
+   * segment (see {@link HlsWriteOptions}).
    * @throws HlsSinkError `bad-chunk` (malformed, or seq not after the previous chunk this sink
    *   wrote, without `discontinuity: true`), `closed`, `disk-full`, `unwritable-dir`, `io-error`.
    */
-  write(chunk: HlsChunk, alongside?: () => Promise<void>): Promise<HlsWriteResult> {
+  write(chunk: HlsChunk, alongside?: () => Promise<void>, opts: HlsWriteOptions = {}): Promise<HlsWriteResult> {
     if (this.#closing) return Promise.reject(new HlsSinkError("closed", "write() after close()"));
+    let note: string | undefined;
     try {
       validateChunk(chunk);
+      if (opts.note !== undefined) {
+        note = JSON.stringify(opts.note);
+        if (typeof opts.note !== "object" || opts.note === null || note.length > MAX_NOTE_CHARS) {
+          throw new HlsSinkError("bad-chunk", `note must be an object of at most ${MAX_NOTE_CHARS} characters of JSON`);
+        }
+      }
     } catch (err) {
-      return Promise.reject(err);
+      return Promise.reject(err instanceof HlsSinkError ? err : new HlsSinkError("bad-chunk", `note: ${(err as Error).message}`));
     }
-    const run = this.#tail.then(() => this.#writeNow(chunk, alongside));
+    const run = this.#tail.then(() => this.#writeNow(chunk, alongside, note));
     this.#tail = run.catch(() => undefined);
     return run;
   }
@@ -214,24 +310,29 @@ export class HlsSink {
    */
   close(opts: { endList?: boolean } = {}): Promise<void> {
     this.#closing ??= this.#tail.then(async () => {
-      if (opts.endList === false || this.#diskEnded) {
-        // The last playlist is in place; make it durable too before saying closed.
-        if (this.#playlistUnsynced) {
-          await syncDirectory(this.#fs, this.dir);
-          this.#retiredUnsynced = 0;
-          this.#playlistUnsynced = false;
-        }
-        return;
-      }
+      if (this.#commitFailure) throw this.#commitFailure;
       const p = this.#playlist;
-      if (p.entries.length === 0 && this.#nextMediaSequence === 0) return; // nothing was ever written
-      await this.#publish({ ...p, endList: true });
-      this.#diskEnded = true;
+      const nothing = p.entries.length === 0 && this.#nextMediaSequence === 0 && this.#publishedText === undefined;
+      if (opts.endList !== false && !this.#diskEnded && !nothing) {
+        await this.#publish({ ...p, endList: true });
+        this.#diskEnded = true;
+      }
+      // The last playlist is in place; make it durable too before saying closed.
+      await this.flush();
     });
     return this.#closing;
   }
 
-  async #writeNow(chunk: HlsChunk, alongside?: () => Promise<void>): Promise<HlsWriteResult> {
+  async #writeNow(chunk: HlsChunk, alongside: (() => Promise<void>) | undefined, note: string | undefined): Promise<HlsWriteResult> {
+    if (this.#commitFailure) throw this.#commitFailure;
+    if (!this.#hasCommit) {
+      // A fresh directory: before its first playlist, a durable record of the empty one, so a
+      // power cut that takes the first playlist's bytes has a playlist to fall back to. Once
+      // per directory, the only fsync on the live path.
+      await writeCommitRecord(this.#fs, this.dir, this.#commitFile, renderPlaylist(this.#playlist), undefined);
+      await syncDirectory(this.#fs, this.dir);
+      this.#hasCommit = true;
+    }
     const prev = this.#continuity;
     // Within one run a repeated or backwards seq is a caller bug (e.g. a duplicate from a second
     // relay). Across a reopen it is a new run restarting its numbering: a discontinuity, not an error.
@@ -256,6 +357,7 @@ export class HlsSink {
       durationTicks: chunk.durationTicks,
       discontinuity,
       programDateTimeMs: chunk.programDateTimeMs ?? Date.now(),
+      check: { bytes: chunk.bytes.length, crc32: crc32(chunk.bytes) },
     };
     const entries = [...this.#playlist.entries, entry];
     let discontinuitySequence = this.#playlist.discontinuitySequence;
@@ -273,24 +375,21 @@ export class HlsSink {
       endList: false,
       continuity,
     };
+    if (note !== undefined) next.note = note;
+    else delete next.note;
 
-    // 1. The segment, durably in place before any playlist can name it. This directory fsync
-    //    also makes the previous write's playlist rename durable (one fsync per segment +
-    //    playlist pair), and anything the caller renamed into the directory before this write.
-    const segment = writeFileAtomically(this.#fs, this.dir, name, chunk.bytes);
+    // 1. The segment, whole in place before any playlist can name it (no fsync: the group commit
+    //    makes it durable; until then a reopen after a power cut checks it against `check`).
+    const segment = writeFileAtomically(this.#fs, this.dir, name, chunk.bytes, { sync: false });
     const other = alongside?.();
     // Both settle before anything else happens (no write left running behind a rejection).
     const [segmentDone, otherDone] = await Promise.allSettled([segment, other]);
     if (segmentDone.status === "rejected") throw segmentDone.reason;
+    const text = renderPlaylist(next);
     try {
       if (otherDone.status === "rejected") throw otherDone.reason;
-      await syncDirectory(this.#fs, this.dir);
-      this.#retiredUnsynced = 0;
-      this.#playlistUnsynced = false;
-      // 2. The playlist naming it: in place for readers at once, durable at the next write's
-      //    directory fsync or close(). A power loss before then leaves the previous playlist,
-      //    whose segments are all still on disk (see #deleteExpired).
-      await writeFileAtomically(this.#fs, this.dir, this.#playlistName, utf8(renderPlaylist(next)));
+      // 2. The playlist naming it: in place for readers at once, durable at the next commit.
+      await writeFileAtomically(this.#fs, this.dir, this.#playlistName, utf8(text), { sync: false });
     } catch (err) {
       // Not published: take the orphan segment away again so the directory matches the playlist.
       await removeFile(this.#fs, this.dir, name).catch(() => undefined);
@@ -308,36 +407,69 @@ export class HlsSink {
     this.#ticksWritten += chunk.durationTicks;
     if (discontinuity) this.#stats.discontinuities++;
     for (const r of removed) this.#retired.push(r.mediaSequence);
-    this.#retiredUnsynced += removed.length;
-    this.#playlistUnsynced = true;
-
-    await this.#deleteExpired();
+    this.#unsynced.push(name);
+    this.#published(text);
     return { segmentName: name, mediaSequence, discontinuity };
   }
 
+  /** Puts a playlist naming no new segment in place (ENDLIST at close), to be committed. */
   async #publish(p: MediaPlaylist): Promise<void> {
-    await writeFileAtomically(this.#fs, this.dir, this.#playlistName, utf8(renderPlaylist(p)));
-    await syncDirectory(this.#fs, this.dir);
-    this.#retiredUnsynced = 0;
-    this.#playlistUnsynced = false;
+    const text = renderPlaylist(p);
+    await writeFileAtomically(this.#fs, this.dir, this.#playlistName, utf8(text), { sync: false });
+    this.#published(text);
+  }
+
+  #published(text: string): void {
+    this.#publishedText = text;
+    this.#publishedGen++;
+    this.#startCommit();
+  }
+
+  /** Starts the group commit loop unless it runs (it picks up whatever was published meanwhile). */
+  #startCommit(): void {
+    if (this.#committing || this.#commitFailure) return;
+    this.#committing = this.#commitLoop().finally(() => {
+      this.#committing = undefined;
+    });
   }
 
   /**
-   * Deletes retired segments beyond the grace count. Runs only after the playlist that stopped
-   * naming them is in place and durable: with a grace count of 1 or more the directory fsync of
-   * the current write already covered it; with 0 this syncs the directory first. A failed delete
-   * is retried after the next write, never reported: the chunk itself was published fine.
+   * Group commit, off the live path: while something published is not committed, take every
+   * segment renamed in since the last round, fdatasync them, fsync the directory (their renames
+   * and the playlist's), then write the commit record with the text of the playlist in place when
+   * the round started (fdatasynced, renamed) and fsync the directory again. Only then is the
+   * round's playlist the one a power cut falls back to, and segments it no longer names may go.
+   * Never rejects: a failure is kept in `#commitFailure` and stops the sink.
+   */
+  async #commitLoop(): Promise<void> {
+    while (this.#committedGen < this.#publishedGen && !this.#commitFailure) {
+      const gen = this.#publishedGen;
+      const text = this.#publishedText!;
+      const first = this.#playlist.entries[0]?.mediaSequence ?? this.#playlist.mediaSequence;
+      const note = this.#playlist.note;
+      const segments = this.#unsynced.splice(0);
+      try {
+        await Promise.all(segments.map((n) => syncFile(this.#fs, this.dir, n)));
+        await syncDirectory(this.#fs, this.dir);
+        await writeCommitRecord(this.#fs, this.dir, this.#commitFile, text, note);
+        await syncDirectory(this.#fs, this.dir);
+      } catch (err) {
+        this.#commitFailure = err instanceof HlsSinkError ? err : fsError(err, `committing ${this.dir}`);
+        return;
+      }
+      this.#committedGen = gen;
+      this.#committedFirst = first;
+      await this.#deleteExpired();
+    }
+  }
+
+  /**
+   * Deletes retired segments beyond the grace count, only those the committed playlist no longer
+   * names (so no playlist a power cut can bring back names them). A failed delete is retried
+   * after the next commit, never reported: the chunks themselves were published fine.
    */
   async #deleteExpired(): Promise<void> {
-    while (this.#retired.length > this.#retain) {
-      if (this.#retired.length <= this.#retiredUnsynced) {
-        try {
-          await syncDirectory(this.#fs, this.dir);
-        } catch {
-          return;
-        }
-        this.#retiredUnsynced = 0;
-      }
+    while (this.#retired.length > this.#retain && this.#retired[0]! < this.#committedFirst) {
       const n = this.#retired[0]!;
       try {
         await removeFile(this.#fs, this.dir, segmentName(n));
@@ -361,6 +493,7 @@ interface CheckedOptions {
   event: boolean;
   retain: number;
   tolerance: number;
+  commitFile: string;
 }
 
 function checkOptions(opts: HlsSinkOptions): CheckedOptions {
@@ -387,5 +520,9 @@ function checkOptions(opts: HlsSinkOptions): CheckedOptions {
   ) {
     throw bad("playlistName must be a plain file name that is not a segment or temp name");
   }
-  return { fs: opts.fs ?? nodeFs, dir: opts.dir, playlistName, window, event: mode === "event", retain, tolerance };
+  const commitFile = opts.commitFile ?? DEFAULT_COMMIT_FILE;
+  if (typeof commitFile !== "string" || !/^\.[A-Za-z0-9._-]{1,254}$/.test(commitFile) || commitFile === ".." || isTempName(commitFile) || commitFile === playlistName) {
+    throw bad("commitFile must be a dotfile name that is not a temp name");
+  }
+  return { fs: opts.fs ?? nodeFs, dir: opts.dir, playlistName, window, event: mode === "event", retain, tolerance, commitFile };
 }

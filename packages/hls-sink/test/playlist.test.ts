@@ -23,14 +23,17 @@ const arbPlaylist: fc.Arbitrary<MediaPlaylist> = fc
         durationTicks: fc.integer({ min: 1, max: 3600 * 90_000 }),
         discontinuity: fc.boolean(),
         programDateTimeMs: fc.option(fc.integer({ min: 0, max: 4_102_444_800_000 }), { nil: undefined }),
+        check: fc.option(fc.record({ bytes: fc.integer({ min: 0, max: 2 ** 31 }), crc32: fc.integer({ min: 0, max: 2 ** 32 - 1 }) }), { nil: undefined }),
       }),
       { maxLength: 20 },
     ),
+    note: fc.option(fc.dictionary(fc.string({ maxLength: 6 }), fc.string({ maxLength: 12 }), { maxKeys: 4 }).map((o) => JSON.stringify(o)), { nil: undefined }),
   })
   .map((r) => {
     const entries: PlaylistEntry[] = r.entries.map((e, i) => {
       const entry: PlaylistEntry = { mediaSequence: r.first + i, durationTicks: e.durationTicks, discontinuity: e.discontinuity };
       if (e.programDateTimeMs !== undefined) entry.programDateTimeMs = e.programDateTimeMs;
+      if (e.check !== undefined) entry.check = e.check;
       return entry;
     });
     const p: MediaPlaylist = {
@@ -42,6 +45,7 @@ const arbPlaylist: fc.Arbitrary<MediaPlaylist> = fc
       endList: r.endList,
     };
     if (r.continuity) p.continuity = r.continuity;
+    if (r.note !== undefined) p.note = r.note;
     return p;
   });
 
@@ -229,6 +233,36 @@ describe("parsePlaylist", () => {
     expectCorrupt(SAMPLE.replace("last-seq=12", "last-seq=x"), /continuity/);
     expectCorrupt(SAMPLE.replace("#EXT-X-MEDIA-SEQUENCE:7", "#EXT-X-MEDIA-SEQUENCE:99999999999999999999"), /integer/);
     expectCorrupt(SAMPLE.replace("#EXT-X-ENDLIST", "#EXT-X-ENDLIST:YES"), /no value/);
+  });
+
+  it("rejects malformed or misplaced segment check and note comments (the power-cut recovery trusts them)", () => {
+    const checked = renderPlaylist({
+      targetDuration: 2,
+      mediaSequence: 0,
+      discontinuitySequence: 0,
+      event: false,
+      endList: false,
+      note: '{"seq":1}',
+      entries: [
+        { mediaSequence: 0, durationTicks: 180_000, discontinuity: false, check: { bytes: 376, crc32: 0xdeadbeef } },
+        { mediaSequence: 1, durationTicks: 180_000, discontinuity: false, check: { bytes: 188, crc32: 7 } },
+      ],
+    });
+    expect(checked).toContain("# ec-seg bytes=376 crc32=deadbeef\n#EXTINF:2.000000,\n00000.ts\n");
+    expect(checked).toContain('# ec-note {"seq":1}\n');
+    const back = parsePlaylist(checked);
+    expect(back.entries.map((e) => e.check)).toEqual([{ bytes: 376, crc32: 0xdeadbeef }, { bytes: 188, crc32: 7 }]);
+    expect(back.note).toBe('{"seq":1}');
+    expectCorrupt(checked.replace("crc32=deadbeef", "crc32=deadbee"), /segment check/);
+    expectCorrupt(checked.replace("crc32=deadbeef", "crc32=DEADBEEF"), /segment check/);
+    expectCorrupt(checked.replace("bytes=376", "bytes=-1"), /segment check/);
+    expectCorrupt(checked.replace("bytes=376", "bytes=9999999999999999"), /segment check/);
+    expectCorrupt(checked.replace("# ec-seg bytes=376 crc32=deadbeef\n#EXTINF:2.000000,", "#EXTINF:2.000000,\n# ec-seg bytes=376 crc32=deadbeef"), /misplaced segment check/);
+    expectCorrupt(checked.replace("# ec-seg bytes=376 crc32=deadbeef\n", "# ec-seg bytes=376 crc32=deadbeef\n# ec-seg bytes=1 crc32=00000000\n"), /misplaced segment check/);
+    expectCorrupt(checked.replace("00001.ts\n", "00001.ts\n# ec-seg bytes=1 crc32=00000000\n"), /truncated/);
+    expectCorrupt(checked.replace('# ec-note {"seq":1}\n', '# ec-note {"seq":1}\n# ec-note {}\n'), /misplaced note/);
+    expectCorrupt(checked.replace("00001.ts\n", '00001.ts\n# ec-note {}\n'), /misplaced note/);
+    expectCorrupt(checked.replace('{"seq":1}', "x".repeat(9000)), /note longer/);
   });
 
   it("keeps garbage out of error messages", () => {

@@ -1,8 +1,10 @@
-import { readFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { HlsSinkError, SegmentWriter, chooseStart, type SegmentWriterOptions, type WrittenSegment } from "../src/index.js";
+import { RESUME_FILE } from "../src/resume-point.js";
 import { instrumentedFs } from "./helpers/instrumented-fs.js";
+import { memoryFs, powerCutScenarios } from "./helpers/power-cut.js";
 import { ManualClock } from "./helpers/manual-clock.js";
 import { listed, parseWithM3u8Parser, segmentFiles } from "./helpers/playlist.js";
 import { checkSyntheticChunk, syntheticChunkBytes } from "./helpers/synthetic-ts.js";
@@ -30,6 +32,19 @@ afterEach(async () => {
 
 function open(over: Partial<SegmentWriterOptions> = {}): Promise<SegmentWriter> {
   return SegmentWriter.open({ dir, streamId: "s", windowSegments: 0, gapTimeoutMs: 1000, maxBuffered: 8, clock, onSegment: (s) => written.push(s), ...over });
+}
+
+/** Chunk seqs the playlist in an in-memory directory names, each segment checked whole. */
+function memSeqs(files: Map<string, Uint8Array>, at: string): number[] {
+  const text = new TextDecoder().decode(files.get("index.m3u8") ?? new Uint8Array(0));
+  return text
+    .split("\n")
+    .filter((l) => l.endsWith(".ts"))
+    .map((uri) => {
+      const c = checkSyntheticChunk(files.get(uri) ?? new Uint8Array(0), 0.2);
+      if ("error" in c) throw new Error(`${at}: ${uri}: ${c.error}`);
+      return c.seq;
+    });
 }
 
 /** What the playlist on disk says, per segment: the chunk seq inside it and whether a discontinuity precedes it. */
@@ -219,29 +234,66 @@ describe("SegmentWriter: resume after a restart", () => {
     expect(b.counters.discontinuities).toBe(0);
   });
 
-  it("per segment: record and segment fdatasynced, then one directory fsync, then the playlist", async () => {
+  it("per segment: segment and playlist renamed in without an fsync; the resume record only advances in a commit", async () => {
     const { fs, events } = instrumentedFs();
     const a = await open({ fs });
     a.startAt("e1", 0);
     const before = events.length;
     for (const s of [0, 1, 2, 3, 4]) a.push(chunk(s));
     await a.idle();
-    const run = events.slice(before);
-    const playlists = run.flatMap((e, i) => (e.op === "rename" && e.to === "index.m3u8" ? [i] : []));
-    expect(playlists).toHaveLength(5);
-    let from = 0;
-    for (const [k, at] of playlists.entries()) {
-      const step = run.slice(from, at);
-      const renamed = step.flatMap((e) => (e.op === "rename" ? [e.to] : []));
-      expect(renamed.sort()).toEqual([".ec-subscriber-resume.json", `0000${k}.ts`]);
-      // One directory fsync, after both renames, before the playlist's.
-      const dirSyncs = step.flatMap((e, i) => (e.op === "sync-dir" ? [i] : []));
-      expect(dirSyncs).toHaveLength(1);
-      expect(step.slice(dirSyncs[0]! + 1).some((e) => e.op === "rename")).toBe(false);
-      expect(step.filter((e) => e.op === "sync-file").every((e) => e.op === "sync-file" && e.dataOnly)).toBe(true);
-      from = at + 1;
-    }
     await a.close();
+    const run = events.slice(before);
+    const renames = run.flatMap((e) => (e.op === "rename" ? [e.to] : []));
+    // Live path: segment, playlist, for each seq in order (records interleave, from commits).
+    expect(renames.filter((n) => n !== RESUME_FILE)).toEqual([0, 1, 2, 3, 4].flatMap((k) => [`0000${k}.ts`, "index.m3u8"]).concat("index.m3u8"));
+    for (const [i, e] of run.entries()) {
+      if (e.op === "sync-file") expect(e.file === RESUME_FILE || e.target === RESUME_FILE || /^\d{5}\.ts$/.test(e.file), e.file).toBe(true);
+      if (e.op !== "rename" || e.to !== RESUME_FILE) continue;
+      // A record names only segments fdatasynced, with a directory fsync after, before it.
+      for (const seg of e.listed ?? []) {
+        const synced = run.slice(0, i).findLastIndex((x) => x.op === "sync-file" && x.file === seg);
+        expect(synced, seg).toBeGreaterThanOrEqual(0);
+        expect(run.slice(synced, i).some((x) => x.op === "sync-dir"), seg).toBe(true);
+      }
+    }
+    // Closed: the record holds the final playlist and the resume point of its last segment.
+    const record = JSON.parse(await readFile(join(dir, RESUME_FILE), "utf8")) as { streamId: string; epoch: string; seq: number; playlist: string };
+    expect(record).toMatchObject({ streamId: "s", epoch: "e1", seq: 4 });
+    expect(record.playlist).toBe(await readFile(join(dir, "index.m3u8"), "utf8"));
+  });
+
+  it("power loss at any point: the reopened writer serves only whole segments and resumes exactly", async () => {
+    const { fs, events } = instrumentedFs();
+    const a = await open({ fs });
+    a.startAt("e1", 0);
+    for (const s of [0, 1, 2]) {
+      a.push(chunk(s));
+      await a.idle();
+    }
+    for (const s of [5, 4, 3]) a.push(chunk(s));
+    await a.idle();
+    await a.close({ endList: false });
+    let scenarios = 0;
+    for (const sc of powerCutScenarios(events)) {
+      scenarios++;
+      const at = `cut ${sc.cut}, ${sc.namesApplied} names, ${sc.lost}`;
+      const mem = memoryFs("/pc", sc.files);
+      const b = await SegmentWriter.open({ dir: "/pc", fs: mem, streamId: "s", windowSegments: 0, gapTimeoutMs: 1000, clock });
+      const seqs = memSeqs(sc.files, at);
+      if (seqs.length > 0) expect(b.resumePoint, at).toEqual({ streamId: "s", epoch: "e1", seq: seqs.at(-1) });
+      else expect(b.resumePoint, at).toBeUndefined();
+      const start = chooseStart({ epoch: "e1", firstSeq: 0, lastSeq: 9 }, { backfill: 10, resume: b.resumePoint });
+      b.startAt(start.epoch, start.seq);
+      for (let s = start.seq; s < start.seq + 2; s++) b.push(chunk(s));
+      await b.idle();
+      await b.close();
+      // Every seq once, in order, from 0, with no discontinuity: resumed exactly where it stopped.
+      const after = memSeqs(sc.files, at);
+      expect(after, at).toEqual(after.map((_, i) => i));
+      expect(b.failure, at).toBeUndefined();
+      expect(b.counters.discontinuities, at).toBe(0);
+    }
+    expect(scenarios).toBeGreaterThan(events.length * 3);
   });
 
   it("a crash between the resume record and the playlist still resumes exactly", async () => {
@@ -260,6 +312,38 @@ describe("SegmentWriter: resume after a restart", () => {
     await b.idle();
     await b.close();
     expect(await playlistSeqs()).toEqual([0, 1, 2, 3].map((s) => [s, false]));
+  });
+
+  it("a directory written before the group commit (old resume file, no notes or checks) resumes exactly", async () => {
+    // What the previous version left: segments, a playlist with its continuity comment only, and
+    // the resume record it wrote before each segment.
+    const playlist = [
+      "#EXTM3U",
+      "#EXT-X-VERSION:3",
+      "#EXT-X-TARGETDURATION:2",
+      "#EXT-X-MEDIA-SEQUENCE:0",
+      "#EXT-X-DISCONTINUITY-SEQUENCE:0",
+      "#EXT-X-INDEPENDENT-SEGMENTS",
+      `# ec-hls-sink last-seq=1 next-pts=${chunk(1).firstPts + chunk(1).durationTicks}`,
+      `#EXTINF:${(chunk(0).durationTicks / SECOND).toFixed(6)},`,
+      "00000.ts",
+      `#EXTINF:${(chunk(1).durationTicks / SECOND).toFixed(6)},`,
+      "00001.ts",
+      "",
+    ].join("\n");
+    await writeFile(join(dir, "00000.ts"), chunk(0).bytes);
+    await writeFile(join(dir, "00001.ts"), chunk(1).bytes);
+    await writeFile(join(dir, "index.m3u8"), playlist);
+    await writeFile(join(dir, RESUME_FILE), JSON.stringify({ streamId: "s", epoch: "e1", seq: 1, previous: { epoch: "e1", seq: 0 } }) + "\n");
+    const b = await open();
+    expect(b.resumePoint).toEqual({ streamId: "s", epoch: "e1", seq: 1 });
+    // The resume file is now the commit record, holding the playlist as found.
+    expect(JSON.parse(await readFile(join(dir, RESUME_FILE), "utf8"))).toMatchObject({ playlist });
+    b.startAt("e1", 2);
+    b.push(chunk(2));
+    await b.idle();
+    await b.close();
+    expect(await playlistSeqs()).toEqual([0, 1, 2].map((s) => [s, false]));
   });
 
   it("a playlist of another stream or with no record is continued behind a discontinuity", async () => {
@@ -298,13 +382,30 @@ describe("SegmentWriter: failures and closing", () => {
   });
 
   it("without onError a failure is only in `failure` (no unhandled rejection)", async () => {
-    const { fs } = instrumentedFs({ onSync: (target) => (target === "00000.ts" ? "EIO" : undefined) });
+    const { fs } = instrumentedFs({ onWrite: (target) => (target === "00000.ts" ? "EIO" : undefined) });
     const w = await open({ fs });
     w.startAt("e1", 0);
     w.push(chunk(0));
     await w.idle();
     expect(w.failure?.code).toBe("io-error");
     await w.close();
+  });
+
+  it("a failed background commit (fsync) stops the writer and is reported once, typed", async () => {
+    const errors: HlsSinkError[] = [];
+    const { fs } = instrumentedFs({ onSync: (target) => (target === "00001.ts" ? "EIO" : undefined) });
+    const w = await open({ fs, onError: (e) => errors.push(e) });
+    w.startAt("e1", 0);
+    w.push(chunk(0));
+    await w.idle();
+    w.push(chunk(1));
+    await w.idle();
+    // close() waits for the commit, which fails: reported, not thrown.
+    await w.close();
+    expect(errors).toHaveLength(1);
+    expect(errors[0]!.code).toBe("io-error");
+    expect(w.failure).toBe(errors[0]);
+    expect(w.push(chunk(2))).toBe("closed");
   });
 
   it("close() writes what is released, discards what waits behind a gap, and refuses more", async () => {

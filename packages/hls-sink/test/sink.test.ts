@@ -3,12 +3,16 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { HlsSink, HlsSinkError, type HlsChunk } from "../src/index.js";
-import { instrumentedFs } from "./helpers/instrumented-fs.js";
+import { Parser } from "m3u8-parser";
+import { instrumentedFs, type FsEvent } from "./helpers/instrumented-fs.js";
+import { memoryFs, powerCutScenarios } from "./helpers/power-cut.js";
 import { allFiles, listed, parseWithM3u8Parser, segmentFiles } from "./helpers/playlist.js";
 import { checkSyntheticChunk, syntheticChunkBytes } from "./helpers/synthetic-ts.js";
 import { tempDir } from "./helpers/tmp.js";
 
 const SECOND = 90_000;
+/** The plain sink's commit record (a dotfile players ignore). */
+const COMMIT = ".ec-hls-sink-commit.json";
 const T0 = Date.UTC(2025, 5, 1, 12, 0, 0);
 
 /** Chunk `seq` of a continuous 2 s-per-chunk stream, unless overridden. */
@@ -66,7 +70,8 @@ describe("writing a live playlist", () => {
     for (let s = 0; s < 3; s++) {
       expect(new Uint8Array(await readFile(join(dir, results[s]!.segmentName)))).toEqual(chunk(s).bytes);
     }
-    expect(await allFiles(dir)).toEqual(["00000.ts", "00001.ts", "00002.ts", "index.m3u8"]);
+    await sink.flush();
+    expect(await allFiles(dir)).toEqual([COMMIT, "00000.ts", "00001.ts", "00002.ts", "index.m3u8"]);
 
     await sink.close();
     m = await parseWithM3u8Parser(sink.playlistPath);
@@ -90,7 +95,7 @@ describe("writing a live playlist", () => {
     const sink = await HlsSink.open({ dir, playlistName: "live.m3u8" });
     await sink.write(chunk(0));
     await sink.close();
-    expect(await allFiles(dir)).toEqual(["00000.ts", "live.m3u8"]);
+    expect(await allFiles(dir)).toEqual([COMMIT, "00000.ts", "live.m3u8"]);
   });
 
   it("never lowers the target duration, even after the long segment leaves the window", async () => {
@@ -124,6 +129,8 @@ describe("sliding window and deletion", () => {
     const sink = await HlsSink.open({ dir, windowSegments: 3, retainRemovedSegments: 0 });
     for (let s = 0; s < 8; s++) {
       await sink.write(chunk(s));
+      // Deleting waits for the commit of a playlist that no longer names the segment.
+      await sink.flush();
       const m = await parseWithM3u8Parser(sink.playlistPath);
       const expected = Array.from({ length: Math.min(3, s + 1) }, (_, i) => `0000${s - Math.min(3, s + 1) + 1 + i}.ts`);
       expect(listed(m)).toEqual(expected);
@@ -138,6 +145,7 @@ describe("sliding window and deletion", () => {
     const sink = await HlsSink.open({ dir, windowSegments: window });
     for (let s = 0; s < 14; s++) {
       await sink.write(chunk(s));
+      await sink.flush();
       const m = await parseWithM3u8Parser(sink.playlistPath);
       const first = m.mediaSequence!;
       const onDisk = await segmentFiles(dir);
@@ -146,7 +154,7 @@ describe("sliding window and deletion", () => {
     }
   });
 
-  it("deletes a segment only after a playlist that no longer names it is in place", async () => {
+  it("deletes a segment only after a committed playlist no longer names it", async () => {
     const { fs, events } = instrumentedFs();
     // No grace, so the ordering itself is under test.
     const sink = await HlsSink.open({ dir, windowSegments: 2, retainRemovedSegments: 0, fs });
@@ -156,20 +164,19 @@ describe("sliding window and deletion", () => {
     expect(unlinks.length).toBe(10 - 2);
     for (const [i, e] of events.entries()) {
       if (e.op !== "unlink" || !e.name.endsWith(".ts")) continue;
-      const playlists = events.slice(0, i).filter((x) => x.op === "rename" && x.to === "index.m3u8");
-      const last = playlists.at(-1);
-      expect(last?.op === "rename" && last.listed).not.toContain(e.name);
-      // ...and a directory sync made that playlist durable before the delete.
-      const lastRename = events.lastIndexOf(last!);
-      expect(events.slice(lastRename, i).some((x) => x.op === "sync-dir")).toBe(true);
+      // Neither the playlist in place nor the last commit record names it...
+      for (const target of ["index.m3u8", COMMIT]) {
+        const last = events.slice(0, i).findLast((x) => x.op === "rename" && x.to === target);
+        expect(last?.op === "rename" && last.listed, target).not.toContain(e.name);
+      }
+      // ...and a directory sync made that record durable before the delete.
+      const lastCommit = events.slice(0, i).findLastIndex((x) => x.op === "rename" && x.to === COMMIT);
+      expect(events.slice(lastCommit, i).some((x) => x.op === "sync-dir")).toBe(true);
     }
-    // Every segment rename is followed (after a dir sync) by a playlist naming it.
+    // Every segment rename is followed by a playlist naming it.
     for (const [i, e] of events.entries()) {
       if (e.op !== "rename" || !e.to.endsWith(".ts")) continue;
-      const rest = events.slice(i + 1);
-      const next = rest.findIndex((x) => x.op === "rename" && x.to === "index.m3u8");
-      expect(rest.slice(0, next).some((x) => x.op === "sync-dir")).toBe(true);
-      const pl = rest[next];
+      const pl = events.slice(i + 1).find((x) => x.op === "rename" && x.to === "index.m3u8");
       expect(pl?.op === "rename" && pl.listed).toContain(e.to);
     }
   });
@@ -196,59 +203,99 @@ describe("sliding window and deletion", () => {
   });
 });
 
-describe("durability with few syncs", () => {
-  it("one directory fsync per segment + playlist pair; every file fdatasynced before its rename; close() makes the last playlist durable", async () => {
+describe("durability off the live path (group commit)", () => {
+  it("writes wait for no fsync; each commit syncs its segments, the directory, the record, the directory; close() waits for it", async () => {
     const { fs, events } = instrumentedFs();
     const sink = await HlsSink.open({ dir, windowSegments: 3, fs });
     const before = events.length;
     for (let s = 0; s < 12; s++) await sink.write(chunk(s));
     await sink.close({ endList: false });
     const run = events.slice(before);
-    const renames = run.flatMap((e, i) => (e.op === "rename" ? [i] : []));
-    for (const i of renames) {
-      const r = run[i] as Extract<(typeof run)[number], { op: "rename" }>;
-      // The file's bytes were synced (data only) after its temp was written, before the rename.
-      const synced = run.slice(0, i).findLast((e) => e.op === "sync-file");
-      expect(synced).toEqual({ op: "sync-file", target: r.to, dataOnly: true });
+    // The only file syncs: segments already in place (by the commit) and commit-record temps.
+    for (const e of run) {
+      if (e.op !== "sync-file") continue;
+      expect(e.dataOnly).toBe(true);
+      expect(e.target === COMMIT || /^\d{5}\.ts$/.test(e.file), e.file).toBe(true);
     }
-    // Between two segment renames: exactly one directory fsync (12 segments: 12, plus close's).
-    const segRenames = renames.filter((i) => (run[i] as { to: string }).to.endsWith(".ts"));
-    for (let k = 1; k < segRenames.length; k++) {
-      expect(run.slice(segRenames[k - 1], segRenames[k]).filter((e) => e.op === "sync-dir")).toHaveLength(1);
-    }
-    expect(run.filter((e) => e.op === "sync-dir")).toHaveLength(12 + 1);
-    // The last playlist rename is followed by a directory fsync before close() resolved.
-    const lastPlaylist = renames.filter((i) => (run[i] as { to: string }).to === "index.m3u8").at(-1)!;
-    expect(run.slice(lastPlaylist).some((e) => e.op === "sync-dir")).toBe(true);
-    expect(run.some((e) => e.op === "sync-file" && !e.dataOnly)).toBe(false);
-  });
-
-  it("power loss at any point leaves a durable playlist whose segments are all durable", async () => {
-    // Model: a rename or unlink is durable once a directory fsync follows it; before that it may
-    // or may not have reached the disk. Check every prefix of the event log against the worst case.
-    const { fs, events } = instrumentedFs();
-    const sink = await HlsSink.open({ dir, windowSegments: 2, retainRemovedSegments: 1, fs });
-    for (let s = 0; s < 10; s++) await sink.write(chunk(s));
-    for (let cut = 0; cut <= events.length; cut++) {
-      const log = events.slice(0, cut);
-      const lastSync = log.map((e) => e.op).lastIndexOf("sync-dir");
-      const durable = log.slice(0, lastSync + 1);
-      const maybe = log.slice(lastSync + 1);
-      // Every playlist that may be the one on disk after the loss...
-      const candidates = [durable, ...maybe.map((_, i) => [...durable, ...maybe.slice(0, i + 1)])]
-        .map((l) => l.filter((e) => e.op === "rename" && e.to === "index.m3u8").at(-1))
-        .filter((e): e is Extract<(typeof events)[number], { op: "rename" }> => e !== undefined);
-      const durableSegments = new Set(durable.flatMap((e) => (e.op === "rename" && e.to.endsWith(".ts") ? [e.to] : [])));
-      const maybeDeleted = new Set(log.flatMap((e) => (e.op === "unlink" ? [e.name] : [])));
-      for (const p of candidates) {
-        for (const seg of p.listed ?? []) {
-          expect(durableSegments.has(seg), `cut ${cut}: ${seg} listed but not durable`).toBe(true);
-          expect(maybeDeleted.has(seg), `cut ${cut}: ${seg} listed but deleted`).toBe(false);
-        }
+    const commits = run.flatMap((e, i) => (e.op === "rename" && e.to === COMMIT ? [i] : []));
+    // The fresh directory's empty record, then at least one commit, at most one per segment.
+    expect(commits.length).toBeGreaterThanOrEqual(2);
+    expect(commits.length).toBeLessThanOrEqual(12 + 1);
+    for (const [k, at] of commits.entries()) {
+      const r = run[at] as Extract<FsEvent, { op: "rename" }>;
+      const prior = run.slice(0, at);
+      // Its record was fdatasynced before the rename, and a directory fsync follows it.
+      expect(prior.findLast((e) => e.op === "sync-file")).toMatchObject({ target: COMMIT });
+      expect(run.slice(at, commits[k + 1] ?? run.length).some((e) => e.op === "sync-dir")).toBe(true);
+      for (const seg of r.listed ?? []) {
+        // Every segment it names was fdatasynced, and then the directory fsynced, before it.
+        const synced = prior.findLastIndex((e) => e.op === "sync-file" && e.file === seg);
+        const renamed = prior.findLastIndex((e) => e.op === "rename" && e.to === seg);
+        expect(synced, `${seg} in commit ${k}`).toBeGreaterThan(renamed);
+        expect(prior.slice(synced).some((e) => e.op === "sync-dir"), `${seg} in commit ${k}`).toBe(true);
       }
     }
+    // Closed: the last record holds the playlist in place.
+    const lastPlaylist = run.filter((e) => e.op === "rename" && e.to === "index.m3u8").at(-1) as Extract<FsEvent, { op: "rename" }>;
+    expect((run[commits.at(-1)!] as Extract<FsEvent, { op: "rename" }>).listed).toEqual(lastPlaylist.listed);
+  });
+
+  it("power loss at any point: reopening serves only whole segments, keeps every committed one, and continues", async () => {
+    // Every prefix of the sink's file-system calls, each with every possible subset (in order) of
+    // the name changes after the last directory fsync, and unsynced bytes lost as zeros or as
+    // nothing (helpers/power-cut.ts). Window 2, grace 1: deletions are covered too.
+    const { fs, events } = instrumentedFs();
+    const sink = await HlsSink.open({ dir, windowSegments: 2, retainRemovedSegments: 1, fs });
+    // Some writes awaited one by one, some queued together, so commits cover one and several.
+    for (let s = 0; s < 4; s++) await sink.write(chunk(s));
+    await Promise.all([4, 5, 6, 7].map((s) => sink.write(chunk(s))));
+    await sink.close({ endList: false });
+    let scenarios = 0;
+    for (const sc of powerCutScenarios(events)) {
+      scenarios++;
+      const at = `cut ${sc.cut}, ${sc.namesApplied} names, ${sc.lost}`;
+      const committed = committedSeqs(sc.files);
+      const mem = memoryFs("/pc", sc.files);
+      const reopened = await HlsSink.open({ dir: "/pc", windowSegments: 2, retainRemovedSegments: 1, fs: mem });
+      const seqs = servedSeqs(sc.files, at);
+      // Nothing committed is lost: the served playlist ends at or after the committed one.
+      if (committed.length > 0) expect(seqs.at(-1), at).toBeGreaterThanOrEqual(committed.at(-1)!);
+      expect([...sc.files.keys()].filter((f) => f.endsWith(".tmp")), at).toEqual([]);
+      // And it continues: the next chunk follows on, and closes whole.
+      const next = (seqs.at(-1) ?? -1) + 1;
+      await reopened.write(chunk(next));
+      await reopened.close();
+      expect(servedSeqs(sc.files, at).at(-1), at).toBe(next);
+    }
+    expect(scenarios).toBeGreaterThan(events.length * 2);
   });
 });
+
+/** Chunk seqs the committed playlist (in the commit record) names; [] without a record. */
+function committedSeqs(files: Map<string, Uint8Array>): number[] {
+  const bytes = files.get(COMMIT);
+  if (!bytes) return [];
+  const text = (JSON.parse(new TextDecoder().decode(bytes)) as { playlist: string }).playlist;
+  return text.split("\n").filter((l) => l.endsWith(".ts")).map((l) => Number(l.slice(0, -3)));
+}
+
+/** The playlist in `files` as a player would read it: every named segment whole, in order; their chunk seqs. */
+function servedSeqs(files: Map<string, Uint8Array>, at: string): number[] {
+  const text = new TextDecoder().decode(files.get("index.m3u8"));
+  const parser = new Parser();
+  parser.push(text);
+  parser.end();
+  const out: number[] = [];
+  for (const seg of parser.manifest.segments) {
+    const bytes = files.get(seg.uri);
+    expect(bytes, `${at}: ${seg.uri} named but missing`).toBeDefined();
+    const got = checkSyntheticChunk(bytes!, 0.2);
+    expect(got, `${at}: ${seg.uri} named but not whole`).toHaveProperty("seq");
+    out.push((got as { seq: number }).seq);
+  }
+  for (let i = 1; i < out.length; i++) expect(out[i], at).toBe(out[i - 1]! + 1);
+  return out;
+}
 
 describe("discontinuities", () => {
   it("marks a seq gap, a PTS jump and a forced break; not a small PTS wobble or the 2^33 wrap", async () => {
@@ -302,6 +349,7 @@ describe("discontinuities", () => {
             await sink.write(chunk(seq, { firstPts: pts % 2 ** 33, discontinuity: s === "force" }));
             seq++;
             pts += 2 * SECOND;
+            await sink.flush();
             const m = await parseWithM3u8Parser(sink.playlistPath);
             for (const seg of m.segments) {
               const before = timelineOf.get(seg.uri);
@@ -373,6 +421,7 @@ describe("reopening a directory", () => {
   it("cleans crash leftovers: temp files and segments no playlist ever named", async () => {
     const sink = await HlsSink.open({ dir, windowSegments: 2, retainRemovedSegments: 5 });
     for (let s = 0; s < 5; s++) await sink.write(chunk(s));
+    await sink.flush();
     // What a crash can leave: temp files, and a segment renamed in before its playlist.
     await writeFile(join(dir, ".hls-sink-00005.ts-999-1-abc.tmp"), "half");
     await writeFile(join(dir, ".hls-sink-index.m3u8-999-2-abc.tmp"), "#EXTM3U\n#EXT");
@@ -380,8 +429,9 @@ describe("reopening a directory", () => {
     await writeFile(join(dir, "unrelated.txt"), "keep me");
 
     const reopened = await HlsSink.open({ dir, windowSegments: 2, retainRemovedSegments: 1 });
-    expect(await allFiles(dir)).toEqual(["00000.ts", "00001.ts", "00002.ts", "00003.ts", "00004.ts", "index.m3u8", "unrelated.txt"]);
+    expect(await allFiles(dir)).toEqual([COMMIT, "00000.ts", "00001.ts", "00002.ts", "00003.ts", "00004.ts", "index.m3u8", "unrelated.txt"]);
     expect((await reopened.write(chunk(5))).segmentName).toBe("00005.ts");
+    await reopened.flush();
     // Retired segments from the earlier run now age out under the new grace count.
     expect(await segmentFiles(dir)).toEqual(["00003.ts", "00004.ts", "00005.ts"]);
   });
@@ -390,7 +440,8 @@ describe("reopening a directory", () => {
     await writeFile(join(dir, "notes.txt"), "x");
     const sink = await HlsSink.open({ dir: join(dir, "deep", "er") });
     await sink.write(chunk(0));
-    expect(await allFiles(join(dir, "deep", "er"))).toEqual(["00000.ts", "index.m3u8"]);
+    await sink.flush();
+    expect(await allFiles(join(dir, "deep", "er"))).toEqual([COMMIT, "00000.ts", "index.m3u8"]);
     expect(await allFiles(dir)).toEqual(["deep", "notes.txt"]);
   });
 
@@ -415,9 +466,56 @@ describe("reopening a directory", () => {
     const sink = await HlsSink.open({ dir });
     await sink.write(chunk(0));
     await sink.write(chunk(1));
+    // Committed: durable, so its absence is not a power cut's doing but someone else's.
+    await sink.flush();
     await rm(join(dir, "00001.ts"));
     const err = await expectSinkError(HlsSink.open({ dir }), "corrupt-playlist");
     expect(err.message).toMatch(/00001\.ts, which is missing/);
+  });
+
+  it("after a power cut: a playlist naming a segment that did not survive is replaced by the committed one", async () => {
+    const sink = await HlsSink.open({ dir });
+    for (let s = 0; s < 3; s++) await sink.write(chunk(s));
+    await sink.flush();
+    const committed = await readFile(join(dir, "index.m3u8"), "utf8");
+    await sink.write(chunk(3));
+    await sink.write(chunk(4));
+    // What a power cut can leave: the playlist renamed in whole, a segment it names zero-filled
+    // (its bytes never synced), the commit record still the one before.
+    await sink.close({ endList: false }).catch(() => undefined);
+    const live = await readFile(join(dir, "index.m3u8"), "utf8");
+    await writeFile(join(dir, COMMIT), JSON.stringify({ playlist: committed }));
+    await writeFile(join(dir, "00004.ts"), new Uint8Array(chunk(4).bytes.length));
+    const reopened = await HlsSink.open({ dir });
+    expect(reopened.recovery).toBe("restored-incomplete");
+    expect(await readFile(join(dir, "index.m3u8"), "utf8")).toBe(committed);
+    expect(await segmentFiles(dir)).toEqual(["00000.ts", "00001.ts", "00002.ts"]);
+    expect(reopened.lastSeq).toBe(2);
+    // A whole tail is kept: the same directory with 00004.ts intact keeps the live playlist.
+    await reopened.close({ endList: false });
+    await writeFile(join(dir, "index.m3u8"), live);
+    await writeFile(join(dir, "00003.ts"), chunk(3).bytes);
+    await writeFile(join(dir, "00004.ts"), chunk(4).bytes);
+    await writeFile(join(dir, COMMIT), JSON.stringify({ playlist: committed }));
+    const again = await HlsSink.open({ dir });
+    expect(again.recovery).toBe("kept");
+    expect(again.lastSeq).toBe(4);
+    await again.close();
+  });
+
+  it("after a power cut: an unreadable playlist is replaced by the committed one; without a record it is refused", async () => {
+    const sink = await HlsSink.open({ dir });
+    for (let s = 0; s < 2; s++) await sink.write(chunk(s));
+    await sink.close({ endList: false });
+    const committed = await readFile(join(dir, "index.m3u8"), "utf8");
+    await writeFile(join(dir, "index.m3u8"), new Uint8Array(committed.length + 40));
+    const reopened = await HlsSink.open({ dir });
+    expect(reopened.recovery).toBe("restored-unreadable");
+    expect(await readFile(join(dir, "index.m3u8"), "utf8")).toBe(committed);
+    await reopened.close({ endList: false });
+    await rm(join(dir, COMMIT));
+    await writeFile(join(dir, "index.m3u8"), new Uint8Array(10));
+    await expectSinkError(HlsSink.open({ dir }), "corrupt-playlist");
   });
 
   it("marks a discontinuity when continuing a playlist it cannot vouch for", async () => {
@@ -523,6 +621,7 @@ describe("file-system failures", () => {
     const out = join(dir, "out");
     const sink = await HlsSink.open({ dir: out });
     await sink.write(chunk(0));
+    await sink.flush();
     await rm(out, { recursive: true });
     await expectSinkError(sink.write(chunk(1)), "unwritable-dir");
   });
@@ -537,7 +636,8 @@ describe("file-system failures", () => {
     const err = await expectSinkError(sink.write(chunk(1)), "disk-full");
     expect(err.message).toMatch(/00001\.ts/);
     expect((err.cause as NodeJS.ErrnoException).code).toBe("ENOSPC");
-    expect(await allFiles(dir)).toEqual(["00000.ts", "index.m3u8"]);
+    await sink.flush();
+    expect(await allFiles(dir)).toEqual([COMMIT, "00000.ts", "index.m3u8"]);
     expect(await readFile(sink.playlistPath, "utf8")).toBe(before);
     full = false;
     expect(await sink.write(chunk(1))).toEqual({ segmentName: "00001.ts", mediaSequence: 1, discontinuity: false });
@@ -550,36 +650,59 @@ describe("file-system failures", () => {
     const sink = await HlsSink.open({ dir, fs, windowSegments: 2, retainRemovedSegments: 0 });
     await sink.write(chunk(0));
     await sink.write(chunk(1));
+    await sink.flush();
     const before = await readFile(sink.playlistPath, "utf8");
     failAt = "index.m3u8";
     await expectSinkError(sink.write(chunk(2)), "disk-full");
     // Neither 00002.ts nor a deletion of 00000.ts: the old playlist still names 00000 and 00001.
-    expect(await allFiles(dir)).toEqual(["00000.ts", "00001.ts", "index.m3u8"]);
+    expect(await allFiles(dir)).toEqual([COMMIT, "00000.ts", "00001.ts", "index.m3u8"]);
     expect(await readFile(sink.playlistPath, "utf8")).toBe(before);
     failAt = undefined;
     // The chunk never made it, so the next one follows a gap in seq.
     expect(await sink.write(chunk(3))).toEqual({ segmentName: "00002.ts", mediaSequence: 2, discontinuity: true });
-    expect(await allFiles(dir)).toEqual(["00001.ts", "00002.ts", "index.m3u8"]);
+    await sink.flush();
+    expect(await allFiles(dir)).toEqual([COMMIT, "00001.ts", "00002.ts", "index.m3u8"]);
   });
 
-  it("classifies fsync and rename failures too", async () => {
-    let mode: "sync" | "rename" | "eio" | undefined;
+  it("classifies write and rename failures on the live path", async () => {
+    let mode: "full" | "rename" | "eio" | undefined;
     const { fs } = instrumentedFs({
-      onSync: () => (mode === "sync" ? "EDQUOT" : mode === "eio" ? "EIO" : undefined),
+      onWrite: (t) => (mode === "full" ? "EDQUOT" : mode === "eio" && t.endsWith(".ts") ? "EIO" : undefined),
       onRename: (to) => (mode === "rename" && to.endsWith(".ts") ? "EROFS" : undefined),
     });
     const sink = await HlsSink.open({ dir, fs });
-    mode = "sync";
+    mode = "full";
     await expectSinkError(sink.write(chunk(0)), "disk-full");
     mode = "rename";
     await expectSinkError(sink.write(chunk(0)), "unwritable-dir");
     mode = "eio";
     const err = await expectSinkError(sink.write(chunk(0)), "io-error");
     expect(err.message).toMatch(/EIO/);
-    expect(await allFiles(dir)).toEqual([]);
+    expect((await allFiles(dir)).filter((f) => f !== COMMIT)).toEqual([]);
     mode = undefined;
     await sink.write(chunk(0));
-    expect(await allFiles(dir)).toEqual(["00000.ts", "index.m3u8"]);
+    await sink.flush();
+    expect(await allFiles(dir)).toEqual([COMMIT, "00000.ts", "index.m3u8"]);
+  });
+
+  it("a failed background fsync stops the sink: flush, close and later writes reject with it, typed", async () => {
+    let fail = false;
+    const { fs } = instrumentedFs({ onSync: (t) => (fail && t.endsWith(".ts") ? "EIO" : undefined) });
+    const sink = await HlsSink.open({ dir, fs });
+    await sink.write(chunk(0));
+    await sink.flush();
+    fail = true;
+    // Published at once (the fsync is not on the live path)...
+    expect(await sink.write(chunk(1))).toEqual({ segmentName: "00001.ts", mediaSequence: 1, discontinuity: false });
+    // ...but never committed: the failure is the sink's from now on.
+    const err = await expectSinkError(sink.flush(), "io-error");
+    expect(err.message).toMatch(/EIO/);
+    expect(sink.commitFailure).toBe(err);
+    await expectSinkError(sink.write(chunk(2)), "io-error");
+    await expectSinkError(sink.close(), "io-error");
+    // The record still holds the playlist before 00001.ts: a power cut now falls back to it.
+    const record = JSON.parse(await readFile(join(dir, COMMIT), "utf8")) as { playlist: string };
+    expect(record.playlist).toMatch(/00000\.ts\n$/);
   });
 
   it("surfaces a failure of the final ENDLIST write from close()", async () => {
@@ -587,9 +710,10 @@ describe("file-system failures", () => {
     const { fs } = instrumentedFs({ onWrite: (t) => (full ? (t === "index.m3u8" ? "ENOSPC" : undefined) : undefined) });
     const sink = await HlsSink.open({ dir, fs });
     await sink.write(chunk(0));
+    await sink.flush();
     full = true;
     await expectSinkError(sink.close(), "disk-full");
     expect((await parseWithM3u8Parser(sink.playlistPath)).endList).toBeUndefined();
-    expect(await allFiles(dir)).toEqual(["00000.ts", "index.m3u8"]);
+    expect(await allFiles(dir)).toEqual([COMMIT, "00000.ts", "index.m3u8"]);
   });
 });

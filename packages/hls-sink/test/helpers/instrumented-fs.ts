@@ -1,13 +1,19 @@
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { basename } from "node:path";
 import { nodeFs, type HlsSinkFileHandle, type HlsSinkFs } from "../../src/fs.js";
 
 /** One file-system call the sink made, in order. */
 export type FsEvent =
-  | { op: "rename"; from: string; to: string; /** For a playlist: the segment URIs it lists once in place. */ listed?: string[] }
+  | { op: "rename"; from: string; to: string; /** For a playlist or a commit record: the segment URIs it lists once in place. */ listed?: string[] }
   | { op: "unlink"; name: string }
   | { op: "sync-dir" }
-  | { op: "sync-file"; target: string; /** fdatasync rather than fsync. */ dataOnly: boolean };
+  | { op: "sync-file"; target: string; /** fdatasync rather than fsync. */ dataOnly: boolean; /** The name synced (a temp name, or a file already in place). */ file: string }
+  | { op: "write"; /** The temp file's name. */ file: string; data: Uint8Array };
+
+/** The segment URIs a playlist text lists. */
+function listedIn(text: string): string[] {
+  return text.split("\n").filter((l) => l.endsWith(".ts"));
+}
 
 /** When a fault hook returns an errno name, the call fails with that errno (after doing `partial` work). */
 export interface FaultHooks {
@@ -41,6 +47,26 @@ export function instrumentedFs(hooks: FaultHooks = {}): { fs: HlsSinkFs; events:
     ...nodeFs,
     async open(path, flags) {
       const real = await nodeFs.open(path, flags);
+      if (flags === "r" && !statSync(path).isDirectory()) {
+        // A file already in place, opened to fdatasync it (the group commit).
+        const file = basename(path);
+        return {
+          sync: async () => {
+            const code = hooks.onSync?.(file);
+            if (code) throw errno(code, "fsync", path);
+            await real.sync();
+            events.push({ op: "sync-file", target: file, dataOnly: false, file });
+          },
+          datasync: async () => {
+            const code = hooks.onSync?.(file);
+            if (code) throw errno(code, "fdatasync", path);
+            await (real.datasync ? real.datasync() : real.sync());
+            events.push({ op: "sync-file", target: file, dataOnly: true, file });
+          },
+          close: () => real.close(),
+          writeFile: (d) => real.writeFile(d),
+        };
+      }
       if (flags === "r") {
         return {
           sync: async () => {
@@ -60,18 +86,19 @@ export function instrumentedFs(hooks: FaultHooks = {}): { fs: HlsSinkFs; events:
             throw errno(code, "write", path);
           }
           await real.writeFile(data);
+          events.push({ op: "write", file: basename(path), data: new Uint8Array(data) });
         },
         async sync() {
           const code = hooks.onSync?.(target);
           if (code) throw errno(code, "fsync", path);
           await real.sync();
-          events.push({ op: "sync-file", target, dataOnly: false });
+          events.push({ op: "sync-file", target, dataOnly: false, file: basename(path) });
         },
         async datasync() {
           const code = hooks.onSync?.(target);
           if (code) throw errno(code, "fdatasync", path);
           await (real.datasync ? real.datasync() : real.sync());
-          events.push({ op: "sync-file", target, dataOnly: true });
+          events.push({ op: "sync-file", target, dataOnly: true, file: basename(path) });
         },
         close: () => real.close(),
       };
@@ -82,7 +109,11 @@ export function instrumentedFs(hooks: FaultHooks = {}): { fs: HlsSinkFs; events:
       if (code) throw errno(code, "rename", to);
       await nodeFs.rename(from, to);
       const event: Extract<FsEvent, { op: "rename" }> = { op: "rename", from: basename(from), to: basename(to) };
-      if (to.endsWith(".m3u8")) event.listed = readFileSync(to, "utf8").split("\n").filter((l) => l.endsWith(".ts"));
+      if (to.endsWith(".m3u8")) event.listed = listedIn(readFileSync(to, "utf8"));
+      else if (to.endsWith(".json")) {
+        const record = JSON.parse(readFileSync(to, "utf8")) as { playlist?: unknown };
+        if (typeof record.playlist === "string") event.listed = listedIn(record.playlist);
+      }
       events.push(event);
     },
     async unlink(path) {

@@ -5,5 +5,6 @@ import { join } from "node:path";
 /** A fresh directory under the OS temp dir, and a function that removes it. */
 export async function tempDir(prefix = "hls-sink-"): Promise<{ path: string; cleanup: () => Promise<void> }> {
   const path = await mkdtemp(join(tmpdir(), prefix));
-  return { path, cleanup: () => rm(path, { recursive: true, force: true }) };
+  // Retries: a sink a test did not close may still be finishing a background commit in it.
+  return { path, cleanup: () => rm(path, { recursive: true, force: true, maxRetries: 10, retryDelay: 20 }) };
 }

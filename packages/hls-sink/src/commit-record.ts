@@ -1,0 +1,74 @@
+/**
+ * The commit record: the last playlist known durable, with every segment it names.
+ *
+ * The live path (HlsSink.write) renames a segment and then the playlist naming it into place
+ * without waiting for an fsync; durability follows in the background, one group commit per batch
+ * of segments: fdatasync each segment written since the last commit, fsync the directory, then
+ * write this record (temp file, fdatasync, rename) and fsync the directory again. The record holds
+ * the text of the playlist that was in place when the commit started, so after a power cut that
+ * left the live playlist unreadable the sink can restore one whose segments are all on disk
+ * (reopen.ts). Everything in it is fsynced before it is renamed into place, so the record on disk
+ * is always whole: the previous commit's or this one's.
+ *
+ * The owner's note (SegmentWriter's resume point) is copied to the top level as well, so an older
+ * reader of `.ec-subscriber-resume.json` still finds `streamId`, `epoch` and `seq` where it looked.
+ */
+import { join } from "node:path";
+import { writeFileAtomically } from "./atomic-file.js";
+import { fsError } from "./errors.js";
+import type { HlsSinkFs } from "./fs.js";
+import type { MediaPlaylist } from "./playlist.js";
+import { MAX_PLAYLIST_BYTES, parsePlaylist } from "./playlist-parse.js";
+
+/** Default commit record name for a plain HlsSink (SegmentWriter uses its resume file's name). */
+export const DEFAULT_COMMIT_FILE = ".ec-hls-sink-commit.json";
+
+// The playlist text plus the note and JSON escaping; anything bigger is not ours.
+const MAX_RECORD_BYTES = MAX_PLAYLIST_BYTES * 2 + 65536;
+
+/** A commit record read back. */
+export interface CommitRecord {
+  /** The durable playlist. */
+  playlist: MediaPlaylist;
+  /** Its text, as written. */
+  text: string;
+}
+
+/** Writes the record durably (temp, fdatasync, rename); the caller fsyncs the directory. */
+export async function writeCommitRecord(fs: HlsSinkFs, dir: string, name: string, playlistText: string, note: string | undefined): Promise<void> {
+  let top: Record<string, unknown> = {};
+  if (note !== undefined) {
+    const parsed = JSON.parse(note) as unknown;
+    if (typeof parsed === "object" && parsed !== null && !Array.isArray(parsed)) top = parsed as Record<string, unknown>;
+  }
+  const json = JSON.stringify({ ...top, playlist: playlistText }) + "\n";
+  await writeFileAtomically(fs, dir, name, new TextEncoder().encode(json));
+}
+
+/**
+ * The commit record in `dir`, or undefined when there is none or the file is not one (an older
+ * resume record without a playlist, foreign content). Throws only when the directory cannot be
+ * read at all.
+ */
+export async function readCommitRecord(fs: HlsSinkFs, dir: string, name: string): Promise<CommitRecord | undefined> {
+  const path = join(dir, name);
+  let bytes: Uint8Array;
+  try {
+    const st = await fs.stat(path);
+    if (!st.isFile() || st.size > MAX_RECORD_BYTES) return undefined;
+    bytes = await fs.readFile(path);
+  } catch (err) {
+    const code = (err as { code?: unknown } | null)?.code;
+    if (code === "ENOENT" || code === "ENOTDIR") return undefined;
+    throw fsError(err, `reading ${name} in ${dir}`);
+  }
+  try {
+    const v = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes)) as unknown;
+    if (typeof v !== "object" || v === null) return undefined;
+    const text = (v as { playlist?: unknown }).playlist;
+    if (typeof text !== "string") return undefined;
+    return { playlist: parsePlaylist(text), text };
+  } catch {
+    return undefined;
+  }
+}
