@@ -158,7 +158,18 @@ function feedVarint(v: Varint, byte: number): boolean {
   return v.have === v.need;
 }
 
-/** Validates a moq-lite GROUP stream as it flows, erroring it on the first violation. */
+/**
+ * Validates a moq-lite GROUP stream as it flows, erroring it on the first violation.
+ *
+ * It also hands a frame body that spans several transport pieces (qmux delivers ~16 KiB at a time)
+ * on as ONE buffer, joined once when the frame is complete. `@moq/lite` 0.2.2's Reader re-copies
+ * everything it has buffered on every piece it reads, so a frame of n pieces cost ~n²/2 piece
+ * copies (a 2 MiB object ~135 MB of memcpy, 32 MiB ~19 s). The repo patches that Reader
+ * (patches/@moq__lite@0.2.2.patch), but a pnpm patch reaches only this workspace: an application
+ * installing `@ec/moq-transport` from npm gets `@moq/lite` as published. Gathering here gives every
+ * session dialed through this package a linear receive path with either Reader. The memory held is
+ * the same: the Reader needs the whole frame before it returns it, and the frame limit above bounds it.
+ */
 export function groupGuard(opts: Pick<GuardOptions, "maxFrameBytes" | "frameLimit" | "onViolation">): TransformStream<Uint8Array, Uint8Array> {
   // phase: 0 type byte, 1 header length varint, 2 header bytes, 3 frame length varint, 4 frame bytes
   let phase = 0;
@@ -175,10 +186,32 @@ export function groupGuard(opts: Pick<GuardOptions, "maxFrameBytes" | "frameLimi
     if (announced !== undefined) (err as StreamError & { [ANNOUNCED]?: number })[ANNOUNCED] = announced;
     c.error(err);
   };
+  // The pieces of a frame body that continues past the chunk it started in (see the comment on
+  // {@link groupGuard}); enqueued as one buffer when the frame is complete.
+  let body: Uint8Array[] = [];
+  let bodyBytes = 0;
   return new TransformStream<Uint8Array, Uint8Array>({
     transform(chunk, c) {
       let i = 0;
+      // chunk[from, i) is handed on as it is; frame bodies that span chunks are gathered instead.
+      let from = 0;
       while (i < chunk.length) {
+        if (phase === 4 && (bodyBytes > 0 || skip > chunk.length - i)) {
+          if (i > from) c.enqueue(chunk.subarray(from, i));
+          const n = Math.min(skip, chunk.length - i);
+          body.push(chunk.subarray(i, i + n));
+          bodyBytes += n;
+          skip -= n;
+          i += n;
+          from = i;
+          if (skip === 0) {
+            c.enqueue(joinPieces(body, bodyBytes));
+            body = [];
+            bodyBytes = 0;
+            phase = 3;
+          }
+          continue;
+        }
         if (phase === 2 || phase === 4) {
           const n = Math.min(skip, chunk.length - i);
           if (phase === 2 && opts.frameLimit) for (let k = 0; k < n; k++) header.push(chunk[i + k]!);
@@ -213,9 +246,26 @@ export function groupGuard(opts: Pick<GuardOptions, "maxFrameBytes" | "frameLimi
           phase = value === 0 ? 3 : 4;
         }
       }
-      c.enqueue(chunk);
+      if (from < chunk.length) c.enqueue(from === 0 ? chunk : chunk.subarray(from));
+    },
+    flush(c) {
+      // The stream ended inside a frame: hand on what arrived, so the reader fails the frame as
+      // "unexpected end of stream", exactly as without the gathering.
+      if (bodyBytes > 0) c.enqueue(joinPieces(body, bodyBytes));
     },
   });
+}
+
+/** One buffer holding `pieces` (`total` bytes in all): each byte copied once. */
+function joinPieces(pieces: Uint8Array[], total: number): Uint8Array {
+  if (pieces.length === 1) return pieces[0]!;
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const p of pieces) {
+    out.set(p, at);
+    at += p.byteLength;
+  }
+  return out;
 }
 
 const ANNOUNCED = Symbol("announcedFrameBytes");

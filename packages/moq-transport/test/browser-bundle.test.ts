@@ -14,6 +14,8 @@ import { ensureBuilt, pkgDir } from "./helpers.js";
 async function bundle(entry: { file: string } | { contents: string }) {
   const r = await build({
     ...("file" in entry ? { entryPoints: [entry.file] } : { stdin: { contents: entry.contents, resolveDir: pkgDir, loader: "ts" } }),
+    // Input paths in the metafile are relative to this directory, wherever vitest was started.
+    absWorkingDir: pkgDir,
     bundle: true,
     platform: "browser",
     format: "esm",

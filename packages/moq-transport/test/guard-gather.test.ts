@@ -1,0 +1,159 @@
+// The group guard hands a frame body that spans transport pieces on as one buffer, so the receive
+// path is linear with @moq/lite 0.2.2 AS PUBLISHED (an npm install of @ec/moq-transport does not get
+// the workspace's pnpm patch). The pristine Reader is made here the way the benches make it: the
+// installed (patched) package is copied and the patch reversed. The figure asserted is bytes
+// copied (Uint8Array#set plus the Reader's own copy of each piece), not time.
+import { execFileSync } from "node:child_process";
+import { cpSync, mkdtempSync, readFileSync, realpathSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { afterAll, describe, expect, it } from "vitest";
+import { groupGuard } from "../src/guard.js";
+
+interface LiteReader {
+  u53(): Promise<number>;
+  read(size: number): Promise<Uint8Array>;
+  done(): Promise<boolean>;
+}
+type ReaderCtor = new (stream: ReadableStream<Uint8Array>) => LiteReader;
+
+const PATCH = fileURLToPath(new URL("../../../patches/@moq__lite@0.2.2.patch", import.meta.url));
+const scratch = mkdtempSync(join(tmpdir(), "ec-pristine-lite-"));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+const PIECE = 16_360; // what qmux hands group-stream data over in (docs/PERFORMANCE.md)
+const MiB = 1024 * 1024;
+
+function quicVarint(n: number): Uint8Array {
+  if (n < 0x40) return Uint8Array.of(n);
+  if (n < 0x4000) return Uint8Array.of(0x40 | (n >> 8), n & 0xff);
+  return Uint8Array.of(0x80 | (n >>> 24), (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff);
+}
+
+function pattern(len: number, seed: number): Uint8Array {
+  const out = new Uint8Array(len);
+  for (let i = 0; i < len; i++) out[i] = (i * 31 + seed) & 0xff;
+  return out;
+}
+
+/** A GROUP stream: type 0, header (subscribe id 1, seq 7), then length-prefixed frames. */
+function groupStream(...payloads: Uint8Array[]): Uint8Array {
+  const parts = [Uint8Array.of(0, 2, 1, 7), ...payloads.flatMap((p) => [quicVarint(p.length), p])];
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/** `bytes` in pieces of `piece` bytes (views, no copies). */
+function piecewise(bytes: Uint8Array, piece = PIECE): ReadableStream<Uint8Array> {
+  let at = 0;
+  return new ReadableStream<Uint8Array>({
+    pull(c) {
+      if (at >= bytes.length) return c.close();
+      c.enqueue(bytes.subarray(at, at + piece));
+      at += piece;
+    },
+  });
+}
+
+async function collect(stream: ReadableStream<Uint8Array>): Promise<Uint8Array[]> {
+  const out: Uint8Array[] = [];
+  for await (const c of stream as unknown as AsyncIterable<Uint8Array>) out.push(c);
+  return out;
+}
+
+function concat(chunks: Uint8Array[]): Buffer {
+  return Buffer.concat(chunks);
+}
+
+class CopyLimitExceeded extends Error {}
+const realSet = Uint8Array.prototype.set;
+/** Bytes copied by Uint8Array#set while `run` runs; throws from inside the copy past `limit`. */
+async function countCopies<T>(limit: number, run: () => Promise<T>): Promise<{ result: T; copied: number }> {
+  let copied = 0;
+  Uint8Array.prototype.set = function (this: Uint8Array, src: ArrayLike<number>, offset?: number) {
+    copied += src.length;
+    if (copied > limit) throw new CopyLimitExceeded(`copied ${copied} bytes, more than ${limit}`);
+    return realSet.call(this, src, offset);
+  } as typeof realSet;
+  try {
+    return { result: await run(), copied };
+  } finally {
+    Uint8Array.prototype.set = realSet;
+  }
+}
+
+const guard = () => groupGuard({ maxFrameBytes: 64 * MiB });
+
+describe("groupGuard gathers a frame body that spans pieces", () => {
+  it("hands a 2 MiB body on as one buffer, bytes unchanged", async () => {
+    const payload = pattern(2 * MiB + 5, 3);
+    const input = groupStream(payload);
+    const out = await collect(piecewise(input).pipeThrough(guard()));
+    expect(Buffer.compare(concat(out), input)).toBe(0);
+    expect(out.filter((c) => c.length >= PIECE)).toHaveLength(1);
+    expect(out.find((c) => c.length >= PIECE)!.length).toBe(payload.length);
+  });
+
+  it("leaves frames that fit in their piece as they came (no split, no copy)", async () => {
+    const frames = [pattern(100, 1), pattern(2000, 2), pattern(1, 3)];
+    const input = groupStream(...frames);
+    const out = await collect(piecewise(input, 4096).pipeThrough(guard()));
+    expect(out).toHaveLength(1);
+    expect(out[0]!.buffer).toBe(input.buffer);
+  });
+
+  it("keeps mixed frames intact at every piece size", async () => {
+    const frames = [pattern(70_000, 1), pattern(3, 2), pattern(40_001, 3), pattern(0, 4), pattern(16_360, 5)];
+    const input = groupStream(...frames);
+    for (const piece of [1, 2, 7, 1000, 16_360, 16_361, 65_536, input.length]) {
+      const out = await collect(piecewise(input, piece).pipeThrough(guard()));
+      expect(Buffer.compare(concat(out), input), `piece ${piece}`).toBe(0);
+    }
+  });
+
+  it("a stream ending inside a frame hands on what arrived", async () => {
+    const input = groupStream(pattern(100_000, 6)).subarray(0, 60_000);
+    const out = await collect(piecewise(input).pipeThrough(guard()));
+    expect(Buffer.compare(concat(out), input)).toBe(0);
+  });
+});
+
+describe("with @moq/lite 0.2.2 as published (unpatched Reader)", () => {
+  let Reader: ReaderCtor;
+  it("loads the pristine Reader", async () => {
+    const installed = realpathSync(dirname(createRequire(import.meta.url).resolve("@moq/lite")));
+    const copy = join(scratch, "lite");
+    cpSync(installed, copy, { recursive: true, dereference: true });
+    execFileSync("patch", ["-R", "-p1", "-s", "-d", copy, "-i", PATCH], { stdio: ["ignore", "ignore", "pipe"] });
+    expect(readFileSync(join(copy, "stream.js"), "utf8")).not.toContain("every.channel patch");
+    Reader = ((await import(pathToFileURL(join(copy, "stream.js")).href)) as { Reader: ReaderCtor }).Reader;
+  });
+
+  /** Reads the group header and one frame through a Reader over `stream`. */
+  async function readFrame(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> {
+    const r = new Reader(stream);
+    expect(await r.u53()).toBe(0); // type
+    await r.read(await r.u53()); // header
+    return r.read(await r.u53());
+  }
+
+  it("without the guard, an 8 MiB frame in 16 KiB pieces is copied quadratically (the control)", async () => {
+    const payload = pattern(8 * MiB, 7);
+    const limit = 4 * payload.length;
+    await expect(countCopies(limit, () => readFrame(piecewise(groupStream(payload))))).rejects.toThrow(CopyLimitExceeded);
+  });
+
+  it("through the guard, a 32 MiB frame is copied about twice (the join, then the Reader's copy)", async () => {
+    const payload = pattern(32 * MiB, 8);
+    const { result, copied } = await countCopies(4 * payload.length, () => readFrame(piecewise(groupStream(payload)).pipeThrough(guard())));
+    expect(Buffer.compare(result, payload)).toBe(0);
+    expect(copied).toBeLessThanOrEqual(2 * payload.length + 2 * PIECE);
+  });
+});
