@@ -51,8 +51,10 @@ describe("hostile peers", () => {
     // Every stalled reader was cut once it fell behind the window.
     expect(after.stats.refused.lagging).toBeGreaterThanOrEqual(4);
     // Memory is bounded by the limits, not by traffic: 150 more groups (38 MiB of chunks, 20k+ frames
-    // to the flood's subscriptions) later, the node holds about what it held before.
-    expect(after.rss - mid.rss).toBeLessThan(32 * MiB);
+    // to the flood's subscriptions) later, the node holds about what it held before. Measured as
+    // what is referenced after a GC (heap + buffers): RSS after a GC also moves with what the
+    // allocator keeps (it drifted 34 MiB once on a loaded machine with nothing retained).
+    expect(after.held - mid.held).toBeLessThan(32 * MiB);
     // The total is the fixed cost of the sessions the limits admit (24 sessions x 8 subscriptions,
     // about 6 MB of RSS per flooding session here); it is a ceiling, the line above is the real test.
     expect(after.rss - base.rss).toBeLessThan(256 * MiB);

@@ -50,7 +50,10 @@ export function serveStats(get) {
       buf = buf.slice(i + 1);
       if (line === "stats") {
         globalThis.gc?.();
-        emit({ type: "stats", rss: process.memoryUsage().rss, heap: process.memoryUsage().heapUsed, ...get() });
+        const m = process.memoryUsage();
+        // held: what the process still references after a full GC (JS heap + Buffers/ArrayBuffers),
+        // free of the allocator's choice to keep or return pages that rss reflects.
+        emit({ type: "stats", rss: m.rss, heap: m.heapUsed, held: m.heapUsed + m.external, ...get() });
       }
     }
   });
