@@ -129,15 +129,17 @@ function snapshot(page: Page): Promise<Snapshot> {
  * Opens a node's page (`url`, as printed by `--serve-web`) with the page's URL query overrides
  * (`[field, value]` pairs, a field repeated for a list), as a user would paste them.
  */
-async function openPage(url: string, overrides: Array<[string, string]> = []): Promise<{ page: Page; errors: string[] }> {
+async function openPage(url: string, overrides: Array<[string, string]> = []): Promise<{ page: Page; errors: string[]; debug: string[] }> {
   const page = await browser.newPage();
   const errors: string[] = [];
+  const debug: string[] = [];
   page.on("pageerror", (e) => errors.push(e.message));
+  page.on("console", (m) => void (m.type() === "debug" && debug.push(m.text())));
   const query = new URLSearchParams(overrides).toString();
   const resp = await page.goto(query ? `${url}?${query}` : url);
   expect(resp?.status()).toBe(200);
   await page.waitForFunction(() => "__ecWebPeer" in window);
-  return { page, errors };
+  return { page, errors, debug };
 }
 
 /** Counters read at one instant from the page's live state: verified (the stream), appended (watch), appended (player). */
@@ -182,7 +184,7 @@ async function playsFor(page: Page, seconds: number): Promise<{ snap: Snapshot; 
 describe("web peer in Chromium (issue #17)", () => {
   it("(a) the relay's page plays from a live mesh: ≥ 6 s of video, verified == appended, signer pinned", async () => {
     // As served: the relay's generated config.json (manifests and objects from the relay, the leader's key pinned).
-    const { page, errors } = await openPage(relayPage);
+    const { page, errors, debug } = await openPage(relayPage);
     const { snap: s, agreed } = await playsFor(page, 6);
     expect(s.state).toBe("playing");
     expect(s.frames).toBeGreaterThan(0);
@@ -201,6 +203,8 @@ describe("web peer in Chromium (issue #17)", () => {
     expect(Object.keys(s.stats.peers)).toEqual([relayAddr]);
     expect(await page.textContent(`#peer-rows tr[data-peer="${relayAddr}"] td[data-n="accepted"]`)).toMatch(/^[1-9][\d,]*$/);
     expect(errors).toEqual([]);
+    // The console stays readable: none of @moq/lite's per-frame console.debug chatter (dropped from the page's bundle).
+    expect(debug).toEqual([]);
     await page.screenshot({ path: join(ARTIFACTS, "web-peer-a-plays.png"), fullPage: true });
     await page.close();
   }, 150_000);
