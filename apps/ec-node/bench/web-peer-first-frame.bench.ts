@@ -10,19 +10,14 @@
  * Not the same work: the HLS page's subscriber is already running (its start-up is not counted),
  * while the web-peer page starts from nothing each time (dial, first manifest, first objects).
  */
-import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { chromium } from "playwright-core";
 import type { BrowserContext } from "playwright-core";
 import { percentile, quickRun, type BenchRow } from "../../../scripts/bench-lib.js";
+import { launchChromiumProfile } from "../test/procs/chromium.js";
 import { sdRecording, tempDir } from "./lib/media.js";
 import { cliOnce, ProcGroup, sleep } from "./lib/procs.js";
 
 const STREAM = "bench-web-peer";
-const CHROMIUM_ARGS = [
-  "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-  "--disable-component-update", "--disable-sync", "--autoplay-policy=no-user-gesture-required",
-];
 
 /** Runs in every page before its own scripts: notes when the first video frame is shown. */
 const FIRST_FRAME_PROBE = `(() => {
@@ -58,9 +53,7 @@ export default async function (): Promise<BenchRow[]> {
     const hlsUrl = await sub.firstLine();
     await sub.waitFor((l) => l.msg === "segment written", 60_000, "first HLS segment");
     await sleep(4000);
-    const profile = join(dir, "chromium");
-    mkdirSync(profile);
-    browser = await chromium.launchPersistentContext(profile, { executablePath: "/usr/bin/chromium", headless: true, args: CHROMIUM_ARGS });
+    browser = await launchChromiumProfile(join(dir, "chromium"));
     await browser.addInitScript(FIRST_FRAME_PROBE);
     const firstFrame = async (url: string): Promise<number> => {
       const page = await browser!.newPage();

@@ -17,7 +17,7 @@ import type { TestCert } from "../../../packages/moq-transport/test/tls-cert.js"
 import { CLI, startNodeScript } from "./cli-harness.js";
 import type { RunningCli } from "./cli-harness.js";
 import { generateNodeIdentity } from "@ec/moq-transport";
-import { chromium } from "playwright-core";
+import { launchChromium } from "./procs/chromium.js";
 import { CHUNK_MS, meshSuite, publishArgs, readStats, RECORDING, runCli } from "./procs/mesh.js";
 
 const STREAM = "tls-web";
@@ -137,11 +137,7 @@ describe("TLS nodes and --serve-web", () => {
     expect(pageUrl).toMatch(/^https:\/\//);
     // Chromium trusts exactly this certificate's key, as a browser would trust a real CA's certificate.
     const spki = createHash("sha256").update(new X509Certificate(cert.cert).publicKey.export({ type: "spki", format: "der" })).digest("base64");
-    const browser = await chromium.launch({
-      executablePath: "/usr/bin/chromium",
-      headless: true,
-      args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--autoplay-policy=no-user-gesture-required", `--ignore-certificate-errors-spki-list=${spki}`],
-    });
+    const browser = await launchChromium([`--ignore-certificate-errors-spki-list=${spki}`]);
     try {
       const page = await browser.newPage();
       const errors: string[] = [];

@@ -23,20 +23,16 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
 import type { BrowserContext, Page } from "playwright-core";
 import { fixturePath } from "@ec/fixtures";
 import { CHUNK_MS, Procs, RECORDING, keysIn } from "./procs/mesh.js";
+import { launchChromiumProfile } from "./procs/chromium.js";
 import { startNodeScript } from "./cli-harness.js";
 import type { RunningCli } from "./cli-harness.js";
 
 const STREAM = "web-peer-e2e";
 const ARTIFACTS = fileURLToPath(new URL("../../../test-artifacts/", import.meta.url));
 const WAIT_MS = 90_000;
-const CHROMIUM_ARGS = [
-  "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-  "--disable-component-update", "--disable-sync", "--autoplay-policy=no-user-gesture-required",
-];
 
 const procs = new Procs();
 let dir: string;
@@ -74,8 +70,7 @@ beforeAll(async () => {
   });
   procs.list.push(junk);
   junkAddr = await junk.firstLine;
-  const profile = join(dir, "chromium");
-  browser = await chromium.launchPersistentContext(profile, { executablePath: "/usr/bin/chromium", headless: true, args: CHROMIUM_ARGS, viewport: { width: 1280, height: 1000 } });
+  browser = await launchChromiumProfile(join(dir, "chromium"), { width: 1280, height: 1000 });
 }, 120_000);
 
 afterAll(async () => {
