@@ -1,6 +1,7 @@
 /**
- * Page load to first frame: the web-peer page (@ec/web-peer's dist/page: the browser subscribes,
- * verifies, decrypts, transmuxes and appends itself) beside the HLS watch page of
+ * Page load to first frame: the web-peer page as the leader serves it (`moq-publish --serve-web`:
+ * @ec/web-peer's bundled page and a generated config.json; the browser subscribes, verifies,
+ * decrypts, transmuxes and appends itself) beside the HLS watch page of
  * `moq-subscribe --serve-http` (hls.js playing what a server-side subscriber already verified and
  * wrote), same live mesh, same Chromium, same run, trials alternating. Measured in the page:
  * `performance.now()` (ms since navigation start) at the first `requestVideoFrameCallback`, or the
@@ -9,22 +10,14 @@
  * Not the same work: the HLS page's subscriber is already running (its start-up is not counted),
  * while the web-peer page starts from nothing each time (dial, first manifest, first objects).
  */
-import { mkdirSync } from "node:fs";
-import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
-import { chromium } from "playwright-core";
+import { join } from "node:path";
 import type { BrowserContext } from "playwright-core";
 import { percentile, quickRun, type BenchRow } from "../../../scripts/bench-lib.js";
-import { serveStaticPage } from "../test/procs/static-page.js";
+import { launchChromiumProfile } from "../test/procs/chromium.js";
 import { sdRecording, tempDir } from "./lib/media.js";
 import { cliOnce, ProcGroup, sleep } from "./lib/procs.js";
 
 const STREAM = "bench-web-peer";
-const PAGE_DIR = dirname(createRequire(import.meta.url).resolve("@ec/web-peer/page/index.html"));
-const CHROMIUM_ARGS = [
-  "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-  "--disable-component-update", "--disable-sync", "--autoplay-policy=no-user-gesture-required",
-];
 
 /** Runs in every page before its own scripts: notes when the first video frame is shown. */
 const FIRST_FRAME_PROBE = `(() => {
@@ -49,10 +42,10 @@ export default async function (): Promise<BenchRow[]> {
   const pk = await cliOnce(["keygen", "--out", keyPath]);
   const mesh = new ProcGroup();
   let browser: BrowserContext | undefined;
-  const site = await serveStaticPage(PAGE_DIR);
   try {
-    const leader = mesh.cli("leader", ["moq-publish", "--input", rec, "--stream-id", STREAM, "--chunk-ms", "1000", "--publish-manifests", "--signing-key", keyPath]);
+    const leader = mesh.cli("leader", ["moq-publish", "--input", rec, "--stream-id", STREAM, "--chunk-ms", "1000", "--publish-manifests", "--signing-key", keyPath, "--serve-web", "127.0.0.1:0"]);
     const leaderAddr = await leader.firstLine();
+    const pageUrl = await leader.stdoutLine(1);
     const sub = mesh.cli("subscriber", [
       "moq-subscribe", "--remote", leaderAddr, "--stream-id", STREAM, "--trusted-key", pk, "--hls-dir", join(dir, "hls"),
       "--hls-window", "10", "--serve-http", "127.0.0.1:0",
@@ -60,10 +53,7 @@ export default async function (): Promise<BenchRow[]> {
     const hlsUrl = await sub.firstLine();
     await sub.waitFor((l) => l.msg === "segment written", 60_000, "first HLS segment");
     await sleep(4000);
-    site.setConfig({ streamId: STREAM, manifestPeer: leaderAddr, objectPeers: [leaderAddr], trustedKeys: [pk] });
-    const profile = join(dir, "chromium");
-    mkdirSync(profile);
-    browser = await chromium.launchPersistentContext(profile, { executablePath: "/usr/bin/chromium", headless: true, args: CHROMIUM_ARGS });
+    browser = await launchChromiumProfile(join(dir, "chromium"));
     await browser.addInitScript(FIRST_FRAME_PROBE);
     const firstFrame = async (url: string): Promise<number> => {
       const page = await browser!.newPage();
@@ -78,7 +68,7 @@ export default async function (): Promise<BenchRow[]> {
     const ours: number[] = [];
     const hls: number[] = [];
     for (let i = 0; i < trials; i++) {
-      ours.push(await firstFrame(site.url));
+      ours.push(await firstFrame(pageUrl));
       hls.push(await firstFrame(hlsUrl));
     }
     const median = (xs: number[]) => percentile(xs, 50);
@@ -95,7 +85,6 @@ export default async function (): Promise<BenchRow[]> {
     ];
   } finally {
     await browser?.close().catch(() => {});
-    await site.close();
     await mesh.stopAll();
   }
 }

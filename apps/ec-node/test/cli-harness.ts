@@ -36,6 +36,8 @@ export interface RunningCli {
   proc: ChildProcess;
   /** The first stdout line (an EndpointAddr or URL). */
   firstLine: Promise<string>;
+  /** The second stdout line (with `--serve-web`, the page's URL after the EndpointAddr). */
+  secondLine: Promise<string>;
   exit: Promise<CliResult>;
   stderr: () => string;
   /** Everything printed on stdout so far. */
@@ -69,16 +71,28 @@ export function startNodeScript(
   const exit = new Promise<CliResult>((resolve) =>
     proc.on("exit", (code, signal) => setImmediate(() => resolve({ code, signal, stdout, stderr }))),
   );
-  const firstLine = new Promise<string>((resolve, reject) => {
-    const rl = createInterface({ input: proc.stdout! });
-    rl.once("line", (l) => resolve(l.trim()));
-    proc.stdout!.on("data", (d) => (stdout += d));
-    void exit.then((r) => reject(new Error(`${label} exited (${r.code ?? r.signal}) before printing: ${r.stderr.slice(-2000)}`)));
-  });
-  firstLine.catch(() => {});
+  proc.stdout!.on("data", (d) => (stdout += d));
+  const lines = createInterface({ input: proc.stdout! });
+  const nthLine = (n: number) => {
+    const line = new Promise<string>((resolve, reject) => {
+      let seen = 0;
+      const onLine = (l: string) => {
+        if (seen++ < n) return;
+        lines.off("line", onLine);
+        resolve(l.trim());
+      };
+      lines.on("line", onLine);
+      void exit.then((r) => reject(new Error(`${label} exited (${r.code ?? r.signal}) before printing line ${n + 1}: ${r.stderr.slice(-2000)}`)));
+    });
+    line.catch(() => {});
+    return line;
+  };
+  const firstLine = nthLine(0);
+  const secondLine = nthLine(1);
   return {
     proc,
     firstLine,
+    secondLine,
     exit,
     stderr: () => stderr,
     stdout: () => stdout,

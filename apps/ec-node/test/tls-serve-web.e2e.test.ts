@@ -17,8 +17,8 @@ import type { TestCert } from "../../../packages/moq-transport/test/tls-cert.js"
 import { CLI, startNodeScript } from "./cli-harness.js";
 import type { RunningCli } from "./cli-harness.js";
 import { generateNodeIdentity } from "@ec/moq-transport";
-import { chromium } from "playwright-core";
-import { CHUNK_MS, meshSuite, publishArgs, readStats, RECORDING, runCli, waitFor } from "./procs/mesh.js";
+import { launchChromium } from "./procs/chromium.js";
+import { CHUNK_MS, meshSuite, publishArgs, readStats, RECORDING, runCli } from "./procs/mesh.js";
 
 const STREAM = "tls-web";
 const suite = meshSuite("ec-tls-web-");
@@ -38,12 +38,6 @@ function node(args: string[], env: NodeJS.ProcessEnv = {}): RunningCli {
   const r = startNodeScript(CLI, args, { label: `ec-node ${args[0]}`, env });
   suite.procs.list.push(r);
   return r;
-}
-
-async function secondLine(r: RunningCli): Promise<string> {
-  await r.firstLine;
-  await waitFor("the page URL on stdout", () => r.stdout().split("\n").length >= 3, 30_000);
-  return r.stdout().split("\n")[1]!.trim();
 }
 
 function httpsGet(url: string, ca: string): Promise<{ status: number; type: string; body: string }> {
@@ -66,7 +60,7 @@ describe("TLS nodes and --serve-web", () => {
     const leader = node(publishArgs(STREAM, ["--publish-manifests", "--signing-key", leaderKey, ...tlsArgs(), "--serve-web", "127.0.0.1:0", "--web-dir", page]));
     const leaderAddr = await leader.firstLine;
     expect(leaderAddr).toMatch(/^ecmoqs:\/\/[0-9a-f]{64}@127\.0\.0\.1:\d+$/);
-    const leaderPage = await secondLine(leader);
+    const leaderPage = await leader.secondLine;
     expect(leaderPage).toMatch(/^https:\/\/127\.0\.0\.1:\d+\/$/);
     const index = await httpsGet(leaderPage, cert.cert);
     expect(index.status).toBe(200);
@@ -78,7 +72,7 @@ describe("TLS nodes and --serve-web", () => {
     const relay = node(["relay", "--stream-id", STREAM, "--remote", leaderAddr, "--trusted-key", leaderPk, ...tlsArgs(), "--serve-web", "0", "--web-dir", page], trust());
     const relayAddr = await relay.firstLine;
     expect(relayAddr).toMatch(/^ecmoqs:\/\//);
-    const relayPage = await secondLine(relay);
+    const relayPage = await relay.secondLine;
     const relayConfig = JSON.parse((await httpsGet(`${relayPage}config.json`, cert.cert)).body);
     expect(relayConfig).toEqual({ streamId: STREAM, manifestPeer: relayAddr, objectPeers: [relayAddr], trustedKeys: [leaderPk] });
 
@@ -110,12 +104,12 @@ describe("TLS nodes and --serve-web", () => {
     const leaderAddr = await leader.firstLine;
     const follower = node(publishArgs(STREAM, ["--follow", leaderAddr, "--trusted-key", leaderPk, "--serve-web", "0", "--web-dir", page]));
     const followerAddr = await follower.firstLine;
-    const followerPage = await secondLine(follower);
+    const followerPage = await follower.secondLine;
     expect(followerPage).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
     expect(await (await fetch(`${followerPage}config.json`)).json()).toEqual({ streamId: STREAM, manifestPeer: leaderAddr, objectPeers: [followerAddr], trustedKeys: [leaderPk] });
     const manifestsOnly = node(publishArgs(`${STREAM}-m`, ["--publish-manifests", "--signing-key", leaderKey, "--publish-chunks=false", "--serve-web", "0", "--web-dir", page, "--web-object-peer", followerAddr, "--web-object-peer", extra]));
     const mAddr = await manifestsOnly.firstLine;
-    const mConfig = await (await fetch(`${await secondLine(manifestsOnly)}config.json`)).json();
+    const mConfig = await (await fetch(`${await manifestsOnly.secondLine}config.json`)).json();
     expect(mConfig).toEqual({ streamId: `${STREAM}-m`, manifestPeer: mAddr, objectPeers: [followerAddr, extra], trustedKeys: [leaderPk] });
   }, 60_000);
 
@@ -124,7 +118,7 @@ describe("TLS nodes and --serve-web", () => {
     const relay = node(["relay", "--stream-id", STREAM, "--remote", upstream, "--trusted-key", suite.keys.leaderPk, "--listen", "0.0.0.0:0", "--advertise", "relay.example.org:4443", "--serve-web", "0.0.0.0:0", "--web-dir", page]);
     const relayAddr = await relay.firstLine;
     expect(relayAddr).toMatch(/@relay\.example\.org:4443$/);
-    const printed = await secondLine(relay);
+    const printed = await relay.secondLine;
     const port = /^http:\/\/relay\.example\.org:(\d+)\/$/.exec(printed)?.[1];
     expect(port, printed).toBeDefined();
     const config = await (await fetch(`http://127.0.0.1:${port}/config.json`)).json();
@@ -139,15 +133,11 @@ describe("TLS nodes and --serve-web", () => {
     const leaderAddr = await leader.firstLine;
     const relay = node(["relay", "--stream-id", STREAM, "--remote", leaderAddr, "--trusted-key", leaderPk, ...tlsArgs(), "--serve-web", "0"], trust());
     const relayAddr = await relay.firstLine;
-    const pageUrl = await secondLine(relay);
+    const pageUrl = await relay.secondLine;
     expect(pageUrl).toMatch(/^https:\/\//);
     // Chromium trusts exactly this certificate's key, as a browser would trust a real CA's certificate.
     const spki = createHash("sha256").update(new X509Certificate(cert.cert).publicKey.export({ type: "spki", format: "der" })).digest("base64");
-    const browser = await chromium.launch({
-      executablePath: "/usr/bin/chromium",
-      headless: true,
-      args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--autoplay-policy=no-user-gesture-required", `--ignore-certificate-errors-spki-list=${spki}`],
-    });
+    const browser = await launchChromium([`--ignore-certificate-errors-spki-list=${spki}`]);
     try {
       const page = await browser.newPage();
       const errors: string[] = [];

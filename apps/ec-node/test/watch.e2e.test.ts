@@ -15,11 +15,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
 import type { BrowserContext, Page } from "playwright-core";
 import { fixturePath } from "@ec/fixtures";
 import { CLI, runCli, startCli } from "./cli-harness.js";
 import type { RunningCli } from "./cli-harness.js";
+import { launchChromiumProfile } from "./procs/chromium.js";
 
 const STREAM = "watch-e2e";
 const REPO = fileURLToPath(new URL("../../../", import.meta.url));
@@ -28,16 +28,6 @@ const JUNK_RELAY = fileURLToPath(new URL("./procs/junk-relay-watch.ts", import.m
 /** Generous: this machine's two cores are shared by Chromium, four node processes and the test. */
 const WAIT_MS = 60_000;
 
-const CHROMIUM_ARGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--autoplay-policy=no-user-gesture-required",
-];
 
 let dir: string;
 const running: RunningCli[] = [];
@@ -63,16 +53,7 @@ function startJunkRelay(upstream: string): Promise<string> {
 }
 
 /** Debian's Chromium, headless, with a fresh profile. */
-async function launchChromium(): Promise<BrowserContext> {
-  const profile = join(dir, "chromium-profile");
-  mkdirSync(profile);
-  return chromium.launchPersistentContext(profile, {
-    executablePath: "/usr/bin/chromium",
-    headless: true,
-    args: CHROMIUM_ARGS,
-    viewport: { width: 1400, height: 1000 },
-  });
-}
+const launchChromium = (): Promise<BrowserContext> => launchChromiumProfile(join(dir, "chromium-profile"), { width: 1400, height: 1000 });
 
 const num = async (page: Page, sel: string) => Number((await page.textContent(sel))!.replace(/,/g, ""));
 

@@ -1,82 +1,80 @@
 /**
  * The browser as a verifying peer (issue #17), in Debian's Chromium against a live mesh on
- * loopback: `hdhr-sim --live` → leader (`moq-publish`, manifests + objects) → `ec-node relay`
- * (objects, verified hop); a junk relay (random bytes at the right seqs and sizes) mirrors the
- * honest relay. The page (@ec/web-peer's dist/page, served as static files with a config.json —
- * no server-side subscriber anywhere) connects to the nodes itself, verifies, decrypts and plays
- * through MSE.
+ * loopback, opened as a user would: `hdhr-sim --live` → leader (`moq-publish`, manifests + objects)
+ * → `ec-node relay` (objects, verified hop); a junk relay (random bytes at the right seqs and
+ * sizes) mirrors the honest relay. The page is the one the nodes serve themselves
+ * (`--serve-web 127.0.0.1:0`: @ec/web-peer's bundled page plus a generated config.json, the URL on
+ * the node's second stdout line); no server-side subscriber anywhere: the page connects to the
+ * nodes itself, verifies, decrypts and plays through MSE. Cases that need another setup use the
+ * page's URL query overrides on the relay's page, or another node's own page.
  *
- * (a) it plays: video time advances ≥ 6 s and the page's verified counter equals chunks appended;
- * (b) junk relay listed first: its objects rejected (hash-mismatch, counted), none appended, and
- *     playback goes on from the honest relay;
- * (c) an untrusted signer: nothing plays, and the page says why;
- * (d) an MPEG-2/AC-3 broadcast (the bundled ATSC-like fixture, live): verified, but the page says
- *     plainly that a browser cannot decode it, and appends nothing;
- * (e) (last: it kills the leader) the leader dies while the page plays: the page says it stalled
- *     and why (the verified stream's own one-line reason).
+ * (a) the relay's page as served plays: video time advances ≥ 6 s and the page's verified counter
+ *     equals chunks appended;
+ * (b) junk relay listed first (`?objectPeer=<junk>&objectPeer=<relay>`): its objects rejected
+ *     (hash-mismatch, counted), none appended, and playback goes on from the honest relay;
+ * (c) an untrusted signer (`?trustedKey=<another key>`): nothing plays, and the page says why;
+ * (d) an MPEG-2/AC-3 broadcast (the bundled ATSC-like fixture, live, its leader's own page):
+ *     verified, but the page says plainly that a browser cannot decode it, and appends nothing;
+ * (e) (last: it kills the leader) the leader dies while its own page plays: the page says it
+ *     stalled and why (the verified stream's own one-line reason, dated for a live page).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createRequire } from "node:module";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
 import type { BrowserContext, Page } from "playwright-core";
 import { fixturePath } from "@ec/fixtures";
 import { CHUNK_MS, Procs, RECORDING, keysIn } from "./procs/mesh.js";
-import { serveStaticPage } from "./procs/static-page.js";
+import { launchChromiumProfile } from "./procs/chromium.js";
 import { startNodeScript } from "./cli-harness.js";
 import type { RunningCli } from "./cli-harness.js";
-import type { StaticPage } from "./procs/static-page.js";
 
 const STREAM = "web-peer-e2e";
 const ARTIFACTS = fileURLToPath(new URL("../../../test-artifacts/", import.meta.url));
 const WAIT_MS = 90_000;
-const PAGE_DIR = dirname(createRequire(import.meta.url).resolve("@ec/web-peer/page/index.html"));
-const CHROMIUM_ARGS = [
-  "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-  "--disable-component-update", "--disable-sync", "--autoplay-policy=no-user-gesture-required",
-];
 
 const procs = new Procs();
 let dir: string;
 let keys: Awaited<ReturnType<typeof keysIn>>;
 let browser: BrowserContext;
-let site: StaticPage;
 let leaderAddr: string;
+let leaderPage: string;
 let leaderProc: RunningCli;
 let relayAddr: string;
+let relayPage: string;
 let junkAddr: string;
+
+/** `moq-publish` from a live hdhr-sim playing `input`: a leader serving manifests, chunks and its own page. */
+async function liveLeader(input: string, streamId: string): Promise<{ proc: RunningCli; addr: string; page: string }> {
+  const sim = procs.cli(["hdhr-sim", "--input", input, "--live", "--channel", "5.1"]);
+  const tuner = new URL(await sim.firstLine).host;
+  const proc = procs.cli([
+    "moq-publish", "--hdhr", tuner, "--channel", "5.1", "--stream-id", streamId, "--chunk-ms", String(CHUNK_MS),
+    "--publish-manifests", "--signing-key", keys.leaderKey, "--serve-web", "127.0.0.1:0",
+  ]);
+  return { proc, addr: await proc.firstLine, page: await proc.secondLine };
+}
 
 beforeAll(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
   dir = mkdtempSync(join(tmpdir(), "ec-web-peer-"));
   keys = await keysIn(dir);
-  const sim = procs.cli(["hdhr-sim", "--input", RECORDING, "--live", "--channel", "5.1"]);
-  const tuner = new URL(await sim.firstLine).host;
-  const leader = procs.cli([
-    "moq-publish", "--hdhr", tuner, "--channel", "5.1", "--stream-id", STREAM, "--chunk-ms", String(CHUNK_MS),
-    "--publish-manifests", "--signing-key", keys.leaderKey,
-  ]);
-  leaderAddr = await leader.firstLine;
-  leaderProc = leader;
-  const relay = procs.cli(["relay", "--stream-id", STREAM, "--remote", leaderAddr, "--trusted-key", keys.leaderPk]);
+  ({ proc: leaderProc, addr: leaderAddr, page: leaderPage } = await liveLeader(RECORDING, STREAM));
+  const relay = procs.cli(["relay", "--stream-id", STREAM, "--remote", leaderAddr, "--trusted-key", keys.leaderPk, "--serve-web", "127.0.0.1:0"]);
   relayAddr = await relay.firstLine;
+  relayPage = await relay.secondLine;
   // The junk relay is TypeScript: run through tsx, from the app's directory (it resolves @ec/moq-transport there).
   const junk = startNodeScript(fileURLToPath(new URL("./procs/junk-relay-watch.ts", import.meta.url)), [relayAddr, STREAM], {
     label: "junk-relay-watch", cwd: fileURLToPath(new URL("..", import.meta.url)), env: { NODE_OPTIONS: "--import tsx" },
   });
   procs.list.push(junk);
   junkAddr = await junk.firstLine;
-  site = await serveStaticPage(PAGE_DIR);
-  const profile = join(dir, "chromium");
-  browser = await chromium.launchPersistentContext(profile, { executablePath: "/usr/bin/chromium", headless: true, args: CHROMIUM_ARGS, viewport: { width: 1280, height: 1000 } });
+  browser = await launchChromiumProfile(join(dir, "chromium"), { width: 1280, height: 1000 });
 }, 120_000);
 
 afterAll(async () => {
   await browser?.close().catch(() => {});
-  await site?.close();
   await procs.stopAll();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -122,15 +120,21 @@ function snapshot(page: Page): Promise<Snapshot> {
   });
 }
 
-async function openPage(config: unknown): Promise<{ page: Page; errors: string[] }> {
-  site.setConfig(config);
+/**
+ * Opens a node's page (`url`, as printed by `--serve-web`) with the page's URL query overrides
+ * (`[field, value]` pairs, a field repeated for a list), as a user would paste them.
+ */
+async function openPage(url: string, overrides: Array<[string, string]> = []): Promise<{ page: Page; errors: string[]; debug: string[] }> {
   const page = await browser.newPage();
   const errors: string[] = [];
+  const debug: string[] = [];
   page.on("pageerror", (e) => errors.push(e.message));
-  const resp = await page.goto(site.url);
+  page.on("console", (m) => void (m.type() === "debug" && debug.push(m.text())));
+  const query = new URLSearchParams(overrides).toString();
+  const resp = await page.goto(query ? `${url}?${query}` : url);
   expect(resp?.status()).toBe(200);
   await page.waitForFunction(() => "__ecWebPeer" in window);
-  return { page, errors };
+  return { page, errors, debug };
 }
 
 /** Counters read at one instant from the page's live state: verified (the stream), appended (watch), appended (player). */
@@ -172,11 +176,10 @@ async function playsFor(page: Page, seconds: number): Promise<{ snap: Snapshot; 
   return { snap: await snapshot(page), agreed };
 }
 
-const config = (objectPeers: string[], trustedKeys: string[]) => ({ streamId: STREAM, manifestPeer: leaderAddr, objectPeers, trustedKeys });
-
 describe("web peer in Chromium (issue #17)", () => {
-  it("(a) plays from a live mesh: ≥ 6 s of video, verified == appended, signer pinned", async () => {
-    const { page, errors } = await openPage(config([relayAddr], [keys.leaderPk]));
+  it("(a) the relay's page plays from a live mesh: ≥ 6 s of video, verified == appended, signer pinned", async () => {
+    // As served: the relay's generated config.json (manifests and objects from the relay, the leader's key pinned).
+    const { page, errors, debug } = await openPage(relayPage);
     const { snap: s, agreed } = await playsFor(page, 6);
     expect(s.state).toBe("playing");
     expect(s.frames).toBeGreaterThan(0);
@@ -189,22 +192,29 @@ describe("web peer in Chromium (issue #17)", () => {
     expect(s.why).toBe("playing");
     expect(await page.textContent("#signer-status")).toBe("pinned");
     expect(await page.textContent("#signer-key")).toBe(keys.leaderPk);
-    expect(await page.getAttribute(`#peer-rows tr[data-peer="${relayAddr}"]`, "data-role")).toBe("objects");
+    // Everything played came from the relay the page was served by. It is both the manifest and the
+    // object peer, and a peer's counters cover both: its verified manifests plus its verified objects.
+    expect(s.stats.peers[relayAddr]?.accepted).toBe(s.stats.manifests.accepted + s.stats.objects.accepted);
+    expect(Object.keys(s.stats.peers)).toEqual([relayAddr]);
+    expect(await page.textContent(`#peer-rows tr[data-peer="${relayAddr}"] td[data-n="accepted"]`)).toMatch(/^[1-9][\d,]*$/);
     expect(errors).toEqual([]);
+    // The console stays readable: none of @moq/lite's per-frame console.debug chatter (dropped from the page's bundle).
+    expect(debug).toEqual([]);
     await page.screenshot({ path: join(ARTIFACTS, "web-peer-a-plays.png"), fullPage: true });
     await page.close();
   }, 150_000);
 
   it("(b) junk relay first: rejected per reason, nothing of it appended, playback continues from the honest relay", async () => {
-    const { page, errors } = await openPage(config([junkAddr, relayAddr], [keys.leaderPk]));
+    const { page, errors } = await openPage(relayPage, [["objectPeer", junkAddr], ["objectPeer", relayAddr]]);
     const { snap: s, agreed } = await playsFor(page, 6);
     const junk = s.stats.peers[junkAddr]!;
     const honest = s.stats.peers[relayAddr]!;
     expect(junk.received).toBeGreaterThan(0);
     expect(junk.accepted).toBe(0);
     expect(junk.rejected["hash-mismatch"]).toBeGreaterThanOrEqual(1);
-    // Every chunk that reached the video came from the honest relay, and each was verified.
-    expect(honest.accepted).toBe(s.stats.objects.accepted);
+    // Every chunk that reached the video came from the honest relay, and each was verified (the relay
+    // also serves the page's manifests: its counters hold those too).
+    expect(honest.accepted).toBe(s.stats.manifests.accepted + s.stats.objects.accepted);
     expect(agreed.appended).toBe(agreed.verified);
     expect(Number(await page.textContent('#objects-rejected li[data-reason="hash-mismatch"] .n'))).toBeGreaterThanOrEqual(1);
     expect(await page.textContent(`#peer-rows tr[data-peer="${junkAddr}"] td[data-n="rejected"]`)).toMatch(/\d+ hash-mismatch/);
@@ -215,7 +225,7 @@ describe("web peer in Chromium (issue #17)", () => {
   }, 150_000);
 
   it("(c) untrusted signer: nothing plays, and the page says why", async () => {
-    const { page, errors } = await openPage(config([relayAddr], [keys.otherPk]));
+    const { page, errors } = await openPage(relayPage, [["trustedKey", keys.otherPk]]);
     await page.waitForFunction(() => document.getElementById("why")!.dataset.why === "untrusted-signer", undefined, { timeout: WAIT_MS, polling: 250 });
     // Several manifests came and were all refused: nothing was appended meanwhile.
     await page.waitForFunction(
@@ -240,15 +250,9 @@ describe("web peer in Chromium (issue #17)", () => {
   }, 150_000);
 
   it("(d) MPEG-2/AC-3 live: chunks verified, the page says the browser cannot decode them, nothing appended", async () => {
-    const stream = "web-peer-mpeg2";
-    const sim = procs.cli(["hdhr-sim", "--input", fixturePath("mpeg2-ac3.ts"), "--live", "--channel", "5.1"]);
-    const tuner = new URL(await sim.firstLine).host;
-    const leader = procs.cli([
-      "moq-publish", "--hdhr", tuner, "--channel", "5.1", "--stream-id", stream, "--chunk-ms", String(CHUNK_MS),
-      "--publish-manifests", "--signing-key", keys.leaderKey,
-    ]);
-    const addr = await leader.firstLine;
-    const { page, errors } = await openPage({ streamId: stream, manifestPeer: addr, objectPeers: [addr], trustedKeys: [keys.leaderPk] });
+    // That broadcast's own leader serves the page for it.
+    const mpeg2 = await liveLeader(fixturePath("mpeg2-ac3.ts"), "web-peer-mpeg2");
+    const { page, errors } = await openPage(mpeg2.page);
     await page.waitForFunction(() => document.getElementById("why")!.dataset.why === "codec-unsupported", undefined, { timeout: WAIT_MS, polling: 250 });
     const s = await snapshot(page);
     // The chunks were verified (a verified manifest vouched for each), then refused by the player.
@@ -264,14 +268,18 @@ describe("web peer in Chromium (issue #17)", () => {
     await page.close();
   }, 150_000);
 
-  it("(e) the leader dies while the page plays: the page says it stalled, and why", async () => {
-    const { page, errors } = await openPage(config([relayAddr], [keys.leaderPk]));
+  it("(e) the leader dies while its page plays: the page says it stalled, and why", async () => {
+    // The leader's own page: manifests and objects from the leader.
+    const { page, errors } = await openPage(leaderPage);
     await playsFor(page, 2);
     leaderProc.proc.kill("SIGKILL");
     await leaderProc.exit;
     await page.waitForFunction(() => document.getElementById("why")!.dataset.why === "stalled", undefined, { timeout: WAIT_MS, polling: 250 });
     const s = await snapshot(page);
     expect(s.whyText).toMatch(new RegExp(`^Stalled: leader gone: manifest peer ${leaderAddr.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} disconnected`));
+    // Told as a live page tells it: how long ago, not "before the end" of a run that has not ended.
+    expect(s.whyText).toMatch(/ disconnected at \S+Z, \d+\.\d s ago\b.* and has not come back/);
+    expect(s.whyText).not.toContain("before the end");
     // Everything appended was verified before the leader went.
     expect(s.appended).toBe(s.stats.objects.accepted);
     expect(errors).toEqual([]);

@@ -1,8 +1,8 @@
 /**
  * Why a run made no (or too little) progress, in one line an operator can act on: which peer, what
  * it did (gone, silent, stalled, unreachable, refused) and since when. Used for the exit reason when
- * `--timeout` ends a run (and by a page that plays nothing); reads only the counters, so it can be
- * tested on its own.
+ * `--timeout` ends a run (times read "N s before the end"), and by a page that still watches
+ * (`media.live`: "N s ago"); reads only the counters, so it can be tested on its own.
  */
 import { describeCounts } from "@ec/moq-transport";
 import type { PeerStats, StreamStats } from "./stats.js";
@@ -41,6 +41,11 @@ export interface StuckInputs {
     lastDurationTicks?: number;
     /** What the consumer does with media, for the text: "written" (default), "appended", ... */
     verb?: string;
+    /**
+     * The consumer is still watching (a page): times read "N s ago" and a gone peer "has not come
+     * back". Default: a run that ended (a CLI exit reason), "N s before the end", "did not come back".
+     */
+    live?: boolean;
   };
   manifestPeer: string;
   /** Every object peer, in preference order (one never tried is named too). */
@@ -57,10 +62,11 @@ const SILENT_AFTER_CHUNKS = 3;
 const DEFAULT_CHUNK_MS = 2000;
 
 export function whyStuck(inputs: StuckInputs): StuckReason {
-  const { stats, manifestPeer, nowMs } = inputs;
+  const { stats, manifestPeer } = inputs;
+  const when = clock(inputs);
   const mp = stats.peers[manifestPeer];
   const written = `${inputs.media.seconds.toFixed(1)} s of verified media ${inputs.media.verb ?? "written"}`;
-  const objects = objectPeerTrouble(inputs);
+  const objects = objectPeerTrouble(inputs, when);
   const tail = (parts: Array<string | undefined>) => parts.filter((p): p is string => !!p).join("; ");
   const rejectedManifests = Object.keys(stats.manifests.rejected).length ? `manifests rejected: ${describeCounts(stats.manifests.rejected)}` : undefined;
 
@@ -74,11 +80,11 @@ export function whyStuck(inputs: StuckInputs): StuckReason {
     return { kind: "manifest-peer-sent-nothing", text: tail([`manifest peer ${manifestPeer} connected but sent no manifest${mp.connected ? "" : `, then disconnected${because(mp.lastError)}`}`, written]) };
   }
 
-  const lastManifest = mp?.lastReceivedAtMs !== undefined ? ` (last manifest ${at(mp.lastReceivedAtMs, nowMs)})` : "";
+  const lastManifest = mp?.lastReceivedAtMs !== undefined ? ` (last manifest ${when.at(mp.lastReceivedAtMs)})` : "";
   if (mp && !mp.connected && mp.disconnectedAtMs !== undefined) {
     return {
       kind: "leader-gone",
-      text: tail([`leader gone: manifest peer ${manifestPeer} disconnected ${at(mp.disconnectedAtMs, nowMs)}${because(mp.lastError)} and did not come back${lastManifest}`, rejectedManifests, objects, written]),
+      text: tail([`leader gone: manifest peer ${manifestPeer} disconnected ${when.at(mp.disconnectedAtMs)}${because(mp.lastError)} and ${when.live ? "has not come back" : "did not come back"}${lastManifest}`, rejectedManifests, objects, written]),
     };
   }
   if ((stats.manifests.stalled ?? 0) >= STALL_AFTER_MANIFESTS) {
@@ -88,10 +94,10 @@ export function whyStuck(inputs: StuckInputs): StuckReason {
     };
   }
   const chunkMs = inputs.media.lastDurationTicks !== undefined ? inputs.media.lastDurationTicks / 90 : DEFAULT_CHUNK_MS;
-  if (mp?.lastReceivedAtMs !== undefined && nowMs - mp.lastReceivedAtMs > SILENT_AFTER_CHUNKS * chunkMs) {
+  if (mp?.lastReceivedAtMs !== undefined && inputs.nowMs - mp.lastReceivedAtMs > SILENT_AFTER_CHUNKS * chunkMs) {
     return {
       kind: "manifest-peer-silent",
-      text: tail([`manifest peer ${manifestPeer} silent since ${stamp(mp.lastReceivedAtMs, nowMs)}: connected, but no manifest`, rejectedManifests, objects, written]),
+      text: tail([`manifest peer ${manifestPeer} silent since ${when.stamp(mp.lastReceivedAtMs)}: connected, but no manifest`, rejectedManifests, objects, written]),
     };
   }
   if (stats.objects.accepted === 0) {
@@ -102,22 +108,22 @@ export function whyStuck(inputs: StuckInputs): StuckReason {
 }
 
 /** "object peers: A unreachable (ECONNREFUSED), B dropped (3 junk)": only the peers that had trouble. */
-function objectPeerTrouble({ stats, objectPeers, nowMs }: StuckInputs): string | undefined {
+function objectPeerTrouble({ stats, objectPeers }: StuckInputs, when: Clock): string | undefined {
   const parts: string[] = [];
   for (const peer of objectPeers) {
     const ps = stats.peers[peer];
-    const line = ps ? describeObjectPeer(ps, nowMs) : "never tried";
+    const line = ps ? describeObjectPeer(ps, when) : "never tried";
     if (line) parts.push(`${peer} ${line}`);
   }
   return parts.length ? `object peers: ${parts.join(", ")}` : undefined;
 }
 
-function describeObjectPeer(ps: PeerStats, nowMs: number): string | undefined {
+function describeObjectPeer(ps: PeerStats, when: Clock): string | undefined {
   if (ps.dropped) return `dropped (${ps.dropped})`;
   // A liveness failure (unreachable, dial-timeout, no-group, frame-stalled, no-progress): retried, but it never delivered.
   if (ps.failed && !ps.accepted) return `failing (${ps.failed})`;
   if (!ps.connects) return `unreachable${because(ps.lastError)}`;
-  if (!ps.connected && ps.disconnectedAtMs !== undefined) return `disconnected ${at(ps.disconnectedAtMs, nowMs)}${because(ps.lastError)}`;
+  if (!ps.connected && ps.disconnectedAtMs !== undefined) return `disconnected ${when.at(ps.disconnectedAtMs)}${because(ps.lastError)}`;
   if (ps.demoted) return `demoted (${ps.demoted})`;
   if (ps.received === 0) return "connected but sent no object";
   return undefined;
@@ -127,11 +133,17 @@ function because(detail: string | undefined): string {
   return detail ? ` (${detail})` : "";
 }
 
-/** "at 2026-12-01T00:21:30.000Z, 14.2 s before the end" */
-function at(ms: number, nowMs: number): string {
-  return `at ${stamp(ms, nowMs)}`;
+/** How a time is told: when the run is judged, and whether it has ended or is still watched. */
+interface Clock {
+  live: boolean;
+  /** "at 2026-12-01T00:21:30.000Z, 14.2 s before the end" (live: "…, 14.2 s ago") */
+  at(ms: number): string;
+  /** "2026-12-01T00:21:30.000Z, 14.2 s before the end" (live: "…, 14.2 s ago") */
+  stamp(ms: number): string;
 }
 
-function stamp(ms: number, nowMs: number): string {
-  return `${new Date(ms).toISOString()}, ${((nowMs - ms) / 1000).toFixed(1)} s before the end`;
+function clock({ nowMs, media }: StuckInputs): Clock {
+  const live = media.live === true;
+  const stamp = (ms: number) => `${new Date(ms).toISOString()}, ${((nowMs - ms) / 1000).toFixed(1)} s ${live ? "ago" : "before the end"}`;
+  return { live, stamp, at: (ms) => `at ${stamp(ms)}` };
 }

@@ -113,4 +113,22 @@ describe("whyStuck: the exit reason names what happened", () => {
     stats.manifests.rejected = { "bad-signature": 4 };
     expect(judge(stats)).toMatchObject({ kind: "manifests-rejected", text: expect.stringContaining("rejected: 4 bad-signature") });
   });
+
+  it("a live consumer (a page still watching) is told times as \"ago\", never \"before the end\"", () => {
+    const stats = progressed();
+    Object.assign(stats.peers[LEADER]!, { connected: false, disconnectedAtMs: T0 + 13_000, lastReceivedAtMs: T0 + 12_500 });
+    Object.assign(peerStats(stats, RELAY_B, "objects"), { connects: 1, connected: false, disconnectedAtMs: T0 + 20_000 });
+    const media = { seconds: 12, verb: "appended", live: true };
+    const gone = whyStuck({ stats, media, manifestPeer: LEADER, objectPeers: [RELAY_A, RELAY_B], nowMs: NOW });
+    expect(gone.kind).toBe("leader-gone");
+    expect(gone.text).toContain(`manifest peer ${LEADER} disconnected at 2026-12-01T00:00:13.000Z, 27.0 s ago and has not come back (last manifest at 2026-12-01T00:00:12.500Z, 27.5 s ago)`);
+    expect(gone.text).toContain(`${RELAY_B} disconnected at 2026-12-01T00:00:20.000Z, 20.0 s ago`);
+    expect(gone.text).not.toContain("before the end");
+    const silent = progressed();
+    silent.peers[LEADER]!.lastReceivedAtMs = T0 + 12_000;
+    const quiet = whyStuck({ stats: silent, media, manifestPeer: LEADER, objectPeers: [RELAY_A], nowMs: NOW });
+    expect(quiet).toMatchObject({ kind: "manifest-peer-silent", text: expect.stringContaining(`silent since 2026-12-01T00:00:12.000Z, 28.0 s ago: connected`) });
+    // The same counters judged at the end of a run keep the CLI's wording.
+    expect(judge(stats, [RELAY_A, RELAY_B]).text).toContain("27.0 s before the end and did not come back");
+  });
 });

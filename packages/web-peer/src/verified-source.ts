@@ -22,8 +22,11 @@ export interface VerifiedSource {
   failovers(): number;
   /** Verified chunks held for order (a missing one before them), and dropped as too late (behind the play position, duplicate, or of a left epoch). */
   ordering(): { held: number; dropped: number };
-  /** Why no (more) media comes, in one line, from the source's counters. */
-  whyStuck(media: { seconds: number; lastDurationTicks?: number; verb?: string }): { kind: string; text: string };
+  /**
+   * Why no (more) media comes, in one line, from the source's counters. Worded for a page still
+   * watching ("12.0 s ago", "has not come back"); `live: false` words it as a run that ended.
+   */
+  whyStuck(media: { seconds: number; lastDurationTicks?: number; verb?: string; live?: boolean }): { kind: string; text: string };
   close(): void;
 }
 
@@ -78,7 +81,7 @@ export function openVerifiedSource(opts: VerifiedSourceOptions): VerifiedSource 
     stats: () => stream.stats as ShownStats,
     failovers: () => failovers,
     ordering: () => ({ held: order.held, dropped: order.counters.late + order.counters.duplicate + order.counters.oldEpoch }),
-    whyStuck: (media) => stream.whyStuck(media),
+    whyStuck: (media) => stream.whyStuck({ live: true, ...media }),
     close: () => stop.abort(),
   };
 }

@@ -41,7 +41,8 @@ export class Proc {
   readonly lines: LogLine[] = [];
   /** Non-JSON output, kept (bounded) to explain a failure. */
   #text = "";
-  #stdoutFirst: Promise<string>;
+  /** Every non-empty stdout line so far, in order (an EndpointAddr, a page URL, helper records). */
+  readonly #stdout: string[] = [];
   #waiters: Array<() => void> = [];
   #closed = false;
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
@@ -63,20 +64,7 @@ export class Proc {
     // A failed spawn, or a command written to a child that just exited, must not crash the bench.
     this.child.on("error", (err) => (this.#text += `${err.message}\n`));
     this.child.stdin?.on("error", () => {});
-    let resolveFirst!: (l: string) => void;
-    let rejectFirst!: (e: Error) => void;
-    this.#stdoutFirst = new Promise((res, rej) => {
-      resolveFirst = res;
-      rejectFirst = rej;
-    });
-    this.#stdoutFirst.catch(() => {});
-    let sawFirst = false;
-    this.#collect(this.child.stdout!, (line) => {
-      if (!sawFirst) {
-        sawFirst = true;
-        resolveFirst(line);
-      }
-    });
+    this.#collect(this.child.stdout!, (line) => this.#stdout.push(line));
     this.#collect(this.child.stderr!, () => {});
     // 'close' (not 'exit'): it comes after the pipes are drained, so every line the child printed
     // before it ended has been seen.
@@ -84,7 +72,6 @@ export class Proc {
       this.child.once("close", (code, signal) => {
         alive.delete(this.child);
         this.#closed = true;
-        rejectFirst(new Error(`${label} exited (${code ?? signal}) before printing anything: ${this.tail()}`));
         this.#wake();
         resolve({ code, signal });
       }),
@@ -101,7 +88,20 @@ export class Proc {
 
   /** The first stdout line (an EndpointAddr for `moq-publish`, a JSON record for the helpers). */
   firstLine(timeoutMs = 30_000): Promise<string> {
-    return withTimeout(this.#stdoutFirst, timeoutMs, `${this.label}: nothing on stdout`);
+    return this.stdoutLine(0, timeoutMs);
+  }
+
+  /** The `n`th (from 0) non-empty stdout line: with `--serve-web`, line 1 is the page's URL. */
+  async stdoutLine(n: number, timeoutMs = 30_000): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const line = this.#stdout[n];
+      if (line !== undefined) return line;
+      if (this.#closed) throw new Error(`${this.label} exited before printing stdout line ${n + 1}: ${this.tail()}`);
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`${this.label}: stdout line ${n + 1} not printed (timed out after ${timeoutMs} ms)`);
+      await this.#sleepUntilWoken(left);
+    }
   }
 
   /** Resolves with the first line matching `pred` (already seen or future); rejects on exit or timeout. */
@@ -113,14 +113,19 @@ export class Proc {
       if (this.#closed) throw new Error(`${this.label} exited while waiting for ${what}: ${this.tail()}`);
       const left = deadline - Date.now();
       if (left <= 0) throw new Error(`${this.label}: timed out after ${timeoutMs} ms waiting for ${what}`);
-      await new Promise<void>((r) => {
-        const t = setTimeout(r, Math.min(left, 1000));
-        this.#waiters.push(() => {
-          clearTimeout(t);
-          r();
-        });
-      });
+      await this.#sleepUntilWoken(left);
     }
+  }
+
+  /** Resolves on the next output or exit, or after `ms` (at most a second). */
+  #sleepUntilWoken(ms: number): Promise<void> {
+    return new Promise<void>((r) => {
+      const t = setTimeout(r, Math.min(ms, 1000));
+      this.#waiters.push(() => {
+        clearTimeout(t);
+        r();
+      });
+    });
   }
 
   /** Lines with the CLI log message `msg` (or helper record type `msg`). */

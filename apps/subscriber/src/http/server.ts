@@ -13,14 +13,13 @@ import type { SubscriberStats } from "../stats.js";
 import { loadWebAssets } from "./assets.js";
 import { WatchServerError } from "./errors.js";
 import { bindServer } from "./bind.js";
-import { clip } from "./clip.js";
 import { EventClients } from "./events.js";
 import { BASE_HEADERS } from "./headers.js";
-import { hostAllowed } from "./host-check.js";
 import { sendHlsFile, send } from "./hls-file.js";
 import { formatHttpUrl, parseWatchListen } from "./listen.js";
 import { sendMemoryFile } from "./memory-file.js";
 import { readRelayHops } from "./relay-hops.js";
+import { admitRequest, refuseTarget } from "./request-gate.js";
 import { routeRequest } from "./route.js";
 import { buildSnapshot } from "./snapshot.js";
 import type { WatchSnapshot } from "./snapshot.js";
@@ -98,19 +97,11 @@ export async function startWatchServer(opts: WatchServerOptions): Promise<WatchS
     buildSnapshot(opts.stats(), Date.now(), sampleMs, history.since(since), relayFiles.length ? readRelayHops(relayFiles) : undefined);
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const method = req.method ?? "";
+    if (!admitRequest(req, res, where.loopback, log, "watch")) return;
     const target = req.url ?? "";
-    if (!hostAllowed(req.headers.host, where.loopback)) {
-      log.warn("watch: refused a request for another host name (DNS rebinding?)", { host: clip(req.headers.host ?? "") });
-      return send(res, 403, BASE_HEADERS, "forbidden: this server answers only to its loopback address\n");
-    }
-    if (method !== "GET" && method !== "HEAD") return send(res, 405, BASE_HEADERS, "method not allowed\n", { allow: "GET, HEAD" });
     const route = routeRequest(target);
-    if (route.kind === "refused") {
-      (route.status === 400 ? log.warn : log.debug)("watch: refused", { target: clip(target), status: route.status, why: route.why });
-      return send(res, route.status, BASE_HEADERS, route.status === 400 ? "bad request\n" : "not found\n");
-    }
-    const head = method === "HEAD";
+    if (route.kind === "refused") return refuseTarget(res, target, route, log, "watch");
+    const head = req.method === "HEAD";
     switch (route.kind) {
       case "asset": {
         const headers = route.asset === "index.html" ? { ...BASE_HEADERS, "content-security-policy": PAGE_CSP } : BASE_HEADERS;

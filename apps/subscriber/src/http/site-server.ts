@@ -14,12 +14,11 @@ import { silentLogger } from "@ec/moq-transport";
 import type { Logger } from "@ec/moq-transport";
 import { bindServer } from "./bind.js";
 import { WatchServerError } from "./errors.js";
-import { clip } from "./clip.js";
 import { BASE_HEADERS } from "./headers.js";
 import { send } from "./hls-file.js";
-import { hostAllowed } from "./host-check.js";
 import { formatHttpUrl, parseWatchListen } from "./listen.js";
 import { sendMemoryFile } from "./memory-file.js";
+import { admitRequest, refuseTarget } from "./request-gate.js";
 import { readSiteDir, siteFile, type SiteFile } from "./site-files.js";
 import { splitTarget } from "./target.js";
 
@@ -76,18 +75,10 @@ export async function startSiteServer(opts: SiteServerOptions): Promise<SiteServ
   const scheme = opts.tls ? "https" : "http";
 
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
-    const method = req.method ?? "";
+    if (!admitRequest(req, res, where.loopback, log, "web")) return;
     const target = req.url ?? "";
-    if (!hostAllowed(req.headers.host, where.loopback)) {
-      log.warn("web: refused a request for another host name (DNS rebinding?)", { host: clip(req.headers.host ?? "") });
-      return send(res, 403, BASE_HEADERS, "forbidden: this server answers only to its loopback address\n");
-    }
-    if (method !== "GET" && method !== "HEAD") return send(res, 405, BASE_HEADERS, "method not allowed\n", { allow: "GET, HEAD" });
     const segs = splitTarget(target);
-    if (!Array.isArray(segs)) {
-      (segs.status === 400 ? log.warn : log.debug)("web: refused", { target: clip(target), status: segs.status, why: segs.why });
-      return send(res, segs.status, BASE_HEADERS, segs.status === 400 ? "bad request\n" : "not found\n");
-    }
+    if (!Array.isArray(segs)) return refuseTarget(res, target, segs, log, "web");
     const name = segs.length === 1 && segs[0] === "" ? "index.html" : segs.join("/");
     const file: SiteFile | undefined = files.get(name);
     if (!file) return send(res, 404, BASE_HEADERS, "not found\n");
