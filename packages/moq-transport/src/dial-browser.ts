@@ -12,7 +12,7 @@ import { Connection, Path } from "@moq/lite";
 import Session from "@moq/qmux";
 import type { EndpointAddr } from "./endpoint.js";
 import { TransportError } from "./errors.js";
-import { DIAL_CONFIG, type Dialed, type DialOptions } from "./dialer.js";
+import { DIAL_CONFIG, type Dialed, type DialOptions, dialedSession, oneLine, withTimeout } from "./dialer.js";
 import { guardTransport } from "./guard.js";
 import { CHALLENGE_BYTES } from "./identity.js";
 import { IDENTITY_BROADCAST, IDENTITY_PROOF_BYTES, identityProofProblem, identityTrackName } from "./identity-proof.js";
@@ -97,21 +97,7 @@ export async function dialBrowser(addr: EndpointAddr, opts: DialOptions): Promis
   work.catch(() => {}); // settled below; after a timeout nobody awaits it any more
   try {
     const conn = await withTimeout(work, timeoutMs, opts.signal, `moq setup and identity proof with ${where}`);
-    return {
-      conn,
-      close() {
-        try {
-          conn.close();
-        } catch {
-          /* already closed */
-        }
-        session.close();
-      },
-      closed: session.closed.then(
-        () => undefined,
-        () => undefined,
-      ),
-    };
+    return dialedSession(conn, session);
   } catch (err) {
     session.close();
     // qmux closes its socket only after flushing a close frame; a socket still connecting has none.
@@ -150,25 +136,4 @@ async function proveIdentity(conn: Connection.Established, expected: Uint8Array,
   }
 }
 
-async function withTimeout<T>(p: Promise<T>, ms: number, signal: AbortSignal | undefined, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  let onAbort: (() => void) | undefined;
-  try {
-    return await Promise.race([
-      p,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new TransportError("timeout", `${what} timed out after ${ms} ms`)), ms);
-        onAbort = () => reject(new TransportError("closed", "aborted"));
-        signal?.addEventListener("abort", onAbort, { once: true });
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-    if (onAbort) signal?.removeEventListener("abort", onAbort);
-  }
-}
 
-function oneLine(err: unknown): string {
-  const m = err instanceof Error ? err.message : String(err);
-  return m.replace(/\s+/g, " ").slice(0, 200);
-}

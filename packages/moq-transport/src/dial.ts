@@ -5,7 +5,7 @@ import Session from "@moq/qmux";
 import WebSocket from "ws";
 import { TransportError } from "./errors.js";
 import type { EndpointAddr } from "./endpoint.js";
-import { DIAL_CONFIG } from "./dialer.js";
+import { DIAL_CONFIG, dialedSession, oneLine, withTimeout } from "./dialer.js";
 import { guardTransport } from "./guard.js";
 import { fromHex, toHex } from "./hex.js";
 import { CHALLENGE_BYTES, bytesEqual, verifyChallenge } from "./identity.js";
@@ -108,27 +108,12 @@ export async function dial(addr: EndpointAddr, opts: DialOptions): Promise<Diale
       opts.signal,
       `moq setup with ${addr.host}:${addr.port}`,
     );
-    const s = session;
-    return {
-      conn,
-      close() {
-        try {
-          conn.close();
-        } catch {
-          /* already closed */
-        }
-        s.close();
-      },
-      closed: s.closed.then(
-        () => undefined,
-        () => undefined,
-      ),
-    };
+    return dialedSession(conn, session);
   } catch (err) {
     session?.close();
     ws.terminate();
     if (err instanceof TransportError) throw err;
-    throw new TransportError("unreachable", `moq setup with ${addr.host}:${addr.port} failed: ${oneLine(String((err as Error)?.message ?? err))}`);
+    throw new TransportError("unreachable", `moq setup with ${addr.host}:${addr.port} failed: ${oneLine(err)}`);
   } finally {
     for (const f of cleanup) f();
   }
@@ -146,23 +131,6 @@ function checkIdentity(res: IncomingMessage, expected: Uint8Array, challenge: Ui
   return undefined;
 }
 
-async function withTimeout<T>(p: Promise<T>, ms: number, signal: AbortSignal | undefined, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  let onAbort: (() => void) | undefined;
-  try {
-    return await Promise.race([
-      p,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new TransportError("timeout", `${what} timed out after ${ms} ms`)), ms);
-        onAbort = () => reject(new TransportError("closed", "aborted"));
-        signal?.addEventListener("abort", onAbort, { once: true });
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-    if (onAbort) signal?.removeEventListener("abort", onAbort);
-  }
-}
 
 /**
  * One line for a connection error; TLS failures say so, with a hint for the two usual mistakes: an
@@ -179,6 +147,3 @@ function describeSocketError(err: Error, tls: boolean): string {
   return text;
 }
 
-function oneLine(s: string): string {
-  return s.replace(/\s+/g, " ").slice(0, 200);
-}

@@ -11,6 +11,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { groupGuard } from "../src/guard.js";
+import { CopyLimitExceeded, MiB, PIECE, countCopies, frames, pattern, piecewise } from "./reader-copies.js";
 
 interface LiteReader {
   u53(): Promise<number>;
@@ -23,43 +24,9 @@ const PATCH = fileURLToPath(new URL("../../../patches/@moq__lite@0.2.2.patch", i
 const scratch = mkdtempSync(join(tmpdir(), "ec-pristine-lite-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-const PIECE = 16_360; // what qmux hands group-stream data over in (docs/PERFORMANCE.md)
-const MiB = 1024 * 1024;
-
-function quicVarint(n: number): Uint8Array {
-  if (n < 0x40) return Uint8Array.of(n);
-  if (n < 0x4000) return Uint8Array.of(0x40 | (n >> 8), n & 0xff);
-  return Uint8Array.of(0x80 | (n >>> 24), (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff);
-}
-
-function pattern(len: number, seed: number): Uint8Array {
-  const out = new Uint8Array(len);
-  for (let i = 0; i < len; i++) out[i] = (i * 31 + seed) & 0xff;
-  return out;
-}
-
 /** A GROUP stream: type 0, header (subscribe id 1, seq 7), then length-prefixed frames. */
 function groupStream(...payloads: Uint8Array[]): Uint8Array {
-  const parts = [Uint8Array.of(0, 2, 1, 7), ...payloads.flatMap((p) => [quicVarint(p.length), p])];
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
-/** `bytes` in pieces of `piece` bytes (views, no copies). */
-function piecewise(bytes: Uint8Array, piece = PIECE): ReadableStream<Uint8Array> {
-  let at = 0;
-  return new ReadableStream<Uint8Array>({
-    pull(c) {
-      if (at >= bytes.length) return c.close();
-      c.enqueue(bytes.subarray(at, at + piece));
-      at += piece;
-    },
-  });
+  return frames(payloads, Uint8Array.of(0, 2, 1, 7));
 }
 
 async function collect(stream: ReadableStream<Uint8Array>): Promise<Uint8Array[]> {
@@ -70,23 +37,6 @@ async function collect(stream: ReadableStream<Uint8Array>): Promise<Uint8Array[]
 
 function concat(chunks: Uint8Array[]): Buffer {
   return Buffer.concat(chunks);
-}
-
-class CopyLimitExceeded extends Error {}
-const realSet = Uint8Array.prototype.set;
-/** Bytes copied by Uint8Array#set while `run` runs; throws from inside the copy past `limit`. */
-async function countCopies<T>(limit: number, run: () => Promise<T>): Promise<{ result: T; copied: number }> {
-  let copied = 0;
-  Uint8Array.prototype.set = function (this: Uint8Array, src: ArrayLike<number>, offset?: number) {
-    copied += src.length;
-    if (copied > limit) throw new CopyLimitExceeded(`copied ${copied} bytes, more than ${limit}`);
-    return realSet.call(this, src, offset);
-  } as typeof realSet;
-  try {
-    return { result: await run(), copied };
-  } finally {
-    Uint8Array.prototype.set = realSet;
-  }
 }
 
 const guard = () => groupGuard({ maxFrameBytes: 64 * MiB });

@@ -7,6 +7,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
+import { MiB, PIECE, countCopies, frames as framesOf, pattern, piecewise, quicVarint, restoreSet } from "./reader-copies.js";
 
 interface LiteReader {
   u53(): Promise<number>;
@@ -21,73 +22,12 @@ type ReaderCtor = new (stream: ReadableStream<Uint8Array>) => LiteReader;
 const liteDir = dirname(createRequire(import.meta.url).resolve("@moq/lite"));
 const { Reader } = (await import(pathToFileURL(join(liteDir, "stream.js")).href)) as { Reader: ReaderCtor };
 
-const PIECE = 16_360; // the size qmux hands group-stream data over in (docs/PERFORMANCE.md)
-const MiB = 1024 * 1024;
-
-/** A stream handing `bytes` over in pieces of `piece` bytes (views, no copies). */
-function piecewise(bytes: Uint8Array, piece = PIECE): ReadableStream<Uint8Array> {
-  let at = 0;
-  return new ReadableStream<Uint8Array>({
-    pull(c) {
-      if (at >= bytes.length) return c.close();
-      c.enqueue(bytes.subarray(at, at + piece));
-      at += piece;
-    },
-  });
-}
-
-function quicVarint(n: number): Uint8Array {
-  if (n < 0x40) return Uint8Array.of(n);
-  if (n < 0x4000) return Uint8Array.of(0x40 | (n >> 8), n & 0xff);
-  return Uint8Array.of(0x80 | (n >>> 24), (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff);
-}
-
-function pattern(len: number, seed: number): Uint8Array {
-  const out = new Uint8Array(len);
-  for (let i = 0; i < len; i++) out[i] = (i * 31 + seed) & 0xff;
-  return out;
-}
-
-function frames(...payloads: Uint8Array[]): Uint8Array {
-  const parts = payloads.flatMap((p) => [quicVarint(p.length), p]);
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
-class CopyLimitExceeded extends Error {}
-
-/**
- * Counts the bytes copied by Uint8Array#set (how the Reader joins pieces) while `run` runs, and
- * throws CopyLimitExceeded from inside the copy once they pass `limit`.
- */
-const realSet = Uint8Array.prototype.set;
-async function countCopies<T>(limit: number, run: () => Promise<T>): Promise<{ result: T; copied: number }> {
-  let copied = 0;
-  Uint8Array.prototype.set = function (this: Uint8Array, src: ArrayLike<number>, offset?: number) {
-    copied += src.length;
-    if (copied > limit) throw new CopyLimitExceeded(`copied ${copied} bytes, more than ${limit}`);
-    return realSet.call(this, src, offset);
-  } as typeof realSet;
-  try {
-    return { result: await run(), copied };
-  } finally {
-    Uint8Array.prototype.set = realSet;
-  }
-}
-
-afterEach(() => {
-  Uint8Array.prototype.set = realSet;
-});
+afterEach(restoreSet);
 
 describe("@moq/lite Reader (patched): each received byte is copied once", () => {
   it("reads a 32 MiB frame arriving in 16 KiB pieces with one copy of it", async () => {
     const payload = pattern(32 * MiB, 5);
-    const reader = new Reader(piecewise(frames(payload)));
+    const reader = new Reader(piecewise(framesOf([payload])));
     const { result, copied } = await countCopies(payload.length + PIECE, async () => {
       const size = await reader.u53();
       return reader.read(size);
@@ -102,7 +42,7 @@ describe("@moq/lite Reader (patched): each received byte is copied once", () => 
   it("keeps frames intact when they start and end inside pieces", async () => {
     const payloads = [pattern(3 * MiB + 7, 1), pattern(1, 2), pattern(40_000, 3), pattern(2 * MiB, 4)];
     const total = payloads.reduce((n, p) => n + p.length, 0);
-    const reader = new Reader(piecewise(frames(...payloads), 10_007));
+    const reader = new Reader(piecewise(framesOf(payloads), 10_007));
     const { result } = await countCopies(2 * total, async () => {
       const got: Uint8Array[] = [];
       while (!(await reader.done())) got.push(await reader.read(await reader.u53()));
@@ -121,7 +61,7 @@ describe("@moq/lite Reader (patched): each received byte is copied once", () => 
   });
 
   it("a stream ending inside a frame still fails the read (and leaves what arrived readable)", async () => {
-    const whole = frames(pattern(100_000, 6));
+    const whole = framesOf([pattern(100_000, 6)]);
     const reader = new Reader(piecewise(whole.subarray(0, 60_000)));
     const size = await reader.u53();
     expect(size).toBe(100_000);
