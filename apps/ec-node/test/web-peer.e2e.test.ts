@@ -94,7 +94,7 @@ interface Snapshot {
     signer?: string;
     manifests: { accepted: number; rejected: Record<string, number> };
     objects: { accepted: number; rejected: Record<string, number> };
-    peers: Record<string, { accepted: number; received: number; rejected: Record<string, number> }>;
+    peers: Record<"manifests" | "objects", Record<string, { role: string; connected: boolean; accepted: number; received: number; rejected: Record<string, number> }>>;
   };
 }
 
@@ -115,7 +115,7 @@ function snapshot(page: Page): Promise<Snapshot> {
       ranges: v.buffered.length,
       why: document.getElementById("why")!.dataset.why!,
       whyText: document.getElementById("why")!.textContent!,
-      stats: s.source ? JSON.parse(JSON.stringify(s.source.stats())) : { manifests: { accepted: 0, rejected: {} }, objects: { accepted: 0, rejected: {} }, peers: {} },
+      stats: s.source ? JSON.parse(JSON.stringify(s.source.stats())) : { manifests: { accepted: 0, rejected: {} }, objects: { accepted: 0, rejected: {} }, peers: { manifests: {}, objects: {} } },
     };
   });
 }
@@ -193,10 +193,17 @@ describe("web peer in Chromium (issue #17)", () => {
     expect(await page.textContent("#signer-status")).toBe("pinned");
     expect(await page.textContent("#signer-key")).toBe(keys.leaderPk);
     // Everything played came from the relay the page was served by. It is both the manifest and the
-    // object peer, and a peer's counters cover both: its verified manifests plus its verified objects.
-    expect(s.stats.peers[relayAddr]?.accepted).toBe(s.stats.manifests.accepted + s.stats.objects.accepted);
-    expect(Object.keys(s.stats.peers)).toEqual([relayAddr]);
-    expect(await page.textContent(`#peer-rows tr[data-peer="${relayAddr}"] td[data-n="accepted"]`)).toMatch(/^[1-9][\d,]*$/);
+    // object peer, counted apart per role: its manifests in one entry, its objects in the other.
+    expect(Object.keys(s.stats.peers.manifests)).toEqual([relayAddr]);
+    expect(Object.keys(s.stats.peers.objects)).toEqual([relayAddr]);
+    expect(s.stats.peers.manifests[relayAddr]).toMatchObject({ role: "manifests", connected: true, accepted: s.stats.manifests.accepted });
+    expect(s.stats.peers.objects[relayAddr]).toMatchObject({ role: "objects", connected: true, accepted: s.stats.objects.accepted });
+    // The table has a row per role for it, each with its own verified count.
+    expect(await page.$$eval(`#peer-rows tr[data-peer="${relayAddr}"]`, (rows) => rows.map((r) => r.getAttribute("data-role")))).toEqual(["manifests", "objects"]);
+    for (const role of ["manifests", "objects"] as const) {
+      const shown = await page.textContent(`#peer-rows tr[data-peer="${relayAddr}"][data-role="${role}"] td[data-n="accepted"]`);
+      expect(Number(shown!.replace(/,/g, ""))).toBeGreaterThan(0);
+    }
     expect(errors).toEqual([]);
     // The console stays readable: none of @moq/lite's per-frame console.debug chatter (dropped from the page's bundle).
     expect(debug).toEqual([]);
@@ -207,17 +214,19 @@ describe("web peer in Chromium (issue #17)", () => {
   it("(b) junk relay first: rejected per reason, nothing of it appended, playback continues from the honest relay", async () => {
     const { page, errors } = await openPage(relayPage, [["objectPeer", junkAddr], ["objectPeer", relayAddr]]);
     const { snap: s, agreed } = await playsFor(page, 6);
-    const junk = s.stats.peers[junkAddr]!;
-    const honest = s.stats.peers[relayAddr]!;
+    const junk = s.stats.peers.objects[junkAddr]!;
+    const honest = s.stats.peers.objects[relayAddr]!;
     expect(junk.received).toBeGreaterThan(0);
     expect(junk.accepted).toBe(0);
     expect(junk.rejected["hash-mismatch"]).toBeGreaterThanOrEqual(1);
-    // Every chunk that reached the video came from the honest relay, and each was verified (the relay
-    // also serves the page's manifests: its counters hold those too).
-    expect(honest.accepted).toBe(s.stats.manifests.accepted + s.stats.objects.accepted);
+    // Every accepted object came from the honest relay (its object-role counters; the manifests it
+    // serves the page are counted apart), and every one of them reached the video.
+    expect(honest.accepted).toBe(s.stats.objects.accepted);
+    expect(s.stats.peers.manifests[relayAddr]!.accepted).toBe(s.stats.manifests.accepted);
+    expect(Object.keys(s.stats.peers.manifests)).toEqual([relayAddr]);
     expect(agreed.appended).toBe(agreed.verified);
     expect(Number(await page.textContent('#objects-rejected li[data-reason="hash-mismatch"] .n'))).toBeGreaterThanOrEqual(1);
-    expect(await page.textContent(`#peer-rows tr[data-peer="${junkAddr}"] td[data-n="rejected"]`)).toMatch(/\d+ hash-mismatch/);
+    expect(await page.textContent(`#peer-rows tr[data-peer="${junkAddr}"][data-role="objects"] td[data-n="rejected"]`)).toMatch(/\d+ hash-mismatch/);
     expect(Number(await page.textContent("#failovers"))).toBeGreaterThanOrEqual(1);
     expect(errors).toEqual([]);
     await page.screenshot({ path: join(ARTIFACTS, "web-peer-b-junk-relay.png"), fullPage: true });
