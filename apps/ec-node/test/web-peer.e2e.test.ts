@@ -15,8 +15,10 @@
  * (c) an untrusted signer (`?trustedKey=<another key>`): nothing plays, and the page says why;
  * (d) an MPEG-2/AC-3 broadcast (the bundled ATSC-like fixture, live, its leader's own page):
  *     verified, but the page says plainly that a browser cannot decode it, and appends nothing;
- * (e) (last: it kills the leader) the leader dies while its own page plays: the page says it
- *     stalled and why (the verified stream's own one-line reason, dated for a live page).
+ * (e) (last: it kills the leader) the leader dies while its own page and the relay's page play:
+ *     each says it stalled and why (the verified stream's own one-line reason, dated for a live
+ *     page): the leader's page that the leader is gone, the relay's that manifests stopped arriving
+ *     via the relay; the pill beside the video says "stalled", not "playing".
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
@@ -97,6 +99,8 @@ interface Snapshot {
     peers: Record<"manifests" | "objects", Record<string, { role: string; connected: boolean; accepted: number; received: number; rejected: Record<string, number> }>>;
   };
 }
+
+const escapeRe = (t: string) => t.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 function snapshot(page: Page): Promise<Snapshot> {
   return page.evaluate(() => {
@@ -277,22 +281,40 @@ describe("web peer in Chromium (issue #17)", () => {
     await page.close();
   }, 150_000);
 
-  it("(e) the leader dies while its page plays: the page says it stalled, and why", async () => {
-    // The leader's own page: manifests and objects from the leader.
+  it("(e) the leader dies while its page and the relay's page play: each says it stalled, and why", async () => {
+    // The leader's own page (manifests and objects from the leader), and the relay's (both from the relay).
     const { page, errors } = await openPage(leaderPage);
-    await playsFor(page, 2);
+    const { page: viaRelay, errors: relayErrors } = await openPage(relayPage);
+    await Promise.all([playsFor(page, 2), playsFor(viaRelay, 2)]);
     leaderProc.proc.kill("SIGKILL");
     await leaderProc.exit;
-    await page.waitForFunction(() => document.getElementById("why")!.dataset.why === "stalled", undefined, { timeout: WAIT_MS, polling: 250 });
+    const stalled = () => document.getElementById("why")!.dataset.why === "stalled";
+    await page.waitForFunction(stalled, undefined, { timeout: WAIT_MS, polling: 250 });
     const s = await snapshot(page);
-    expect(s.whyText).toMatch(new RegExp(`^Stalled: leader gone: manifest peer ${leaderAddr.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} disconnected`));
+    expect(s.whyText).toMatch(new RegExp(`^Stalled: leader gone: manifest peer ${escapeRe(leaderAddr)} disconnected`));
     // Told as a live page tells it: how long ago, not "before the end" of a run that has not ended.
     expect(s.whyText).toMatch(/ disconnected at \S+Z, \d+\.\d s ago\b.* and has not come back/);
     expect(s.whyText).not.toContain("before the end");
+    // The pill beside the video says so too, not "playing".
+    expect(await page.textContent("#player-state")).toBe("stalled");
     // Everything appended was verified before the leader went.
     expect(s.appended).toBe(s.stats.objects.accepted);
     expect(errors).toEqual([]);
     await page.screenshot({ path: join(ARTIFACTS, "web-peer-e-leader-gone.png"), fullPage: true });
     await page.close();
+
+    // Behind the relay: the relay is still there, but no manifest comes through it any more.
+    await viaRelay.waitForFunction(stalled, undefined, { timeout: WAIT_MS, polling: 250 });
+    const r = await snapshot(viaRelay);
+    expect(r.whyText).toMatch(new RegExp(`^Stalled: manifests stopped arriving via ${escapeRe(relayAddr)} since \\S+Z, \\d+\\.\\d s ago: it is still connected but passes on no manifest, so the leader behind it \\(or its link to the leader\\) is likely gone`));
+    // Each role of the relay has its own state: its manifest role is connected, and the page is not
+    // told the relay itself is gone.
+    expect(r.stats.peers.manifests[relayAddr]).toMatchObject({ role: "manifests", connected: true });
+    expect(r.whyText).not.toContain("leader gone: manifest peer");
+    expect(await viaRelay.textContent("#player-state")).toBe("stalled");
+    expect(r.appended).toBe(r.stats.objects.accepted);
+    expect(relayErrors).toEqual([]);
+    await viaRelay.screenshot({ path: join(ARTIFACTS, "web-peer-e-leader-gone-via-relay.png"), fullPage: true });
+    await viaRelay.close();
   }, 150_000);
 });
