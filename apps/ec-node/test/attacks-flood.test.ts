@@ -67,12 +67,12 @@ describe("attack: floods", () => {
 
     // … the flooding relay was refused and left, and nothing it sent was kept or written.
     const s = readStats(flooded.statsPath);
-    const fp = s.peers[flooder];
+    const fp = s.peers.objects[flooder];
     expect(fp.rejected["unvouched-ahead"]).toBeGreaterThanOrEqual(1);
     expect(fp.accepted).toBe(0);
     expect(fp.demotions).toBeGreaterThanOrEqual(1);
     expect(s.objects.pending).toBeLessThanOrEqual(64);
-    expect(s.peers[addrR].accepted).toBe(s.objects.accepted);
+    expect(s.peers.objects[addrR].accepted).toBe(s.objects.accepted);
     for (const hls of [flooded.hls, twin.hls]) {
       const idx = segmentChunkIndexes(hls, chunks);
       expect(idx.length).toBeGreaterThanOrEqual(7);

@@ -97,7 +97,7 @@ describe("attack: junk relay first, honest relay second", () => {
     expect(r, `no result for ${mode}`).toBeDefined();
     expect(r.sub.code, r.sub.stderr.slice(-3000)).toBe(0);
     const s = r.stats;
-    const junk = s.peers[r.junk];
+    const junk = s.peers.objects[r.junk];
     expect(junk, "the junk relay was never used").toBeDefined();
     // Rejected, with the reason this kind of junk must get, and counted against that peer.
     const reasons = Object.keys(junk.rejected);
@@ -111,7 +111,7 @@ describe("attack: junk relay first, honest relay second", () => {
     // Logged with its reason.
     expect(r.sub.stderr).toMatch(new RegExp(`object rejected.*reason=(${EXPECTED[mode]!.join("|")})`));
     // Every accepted object came from the honest relay.
-    expect(s.peers[r.honest].accepted).toBe(s.objects.accepted);
+    expect(s.peers.objects[r.honest].accepted).toBe(s.objects.accepted);
     expect(s.objects.accepted).toBeGreaterThanOrEqual(4);
     // The HLS holds only recording chunks, consecutive, no gap, nothing half-written.
     const idx = segmentChunkIndexes(r.hls, chunks);
@@ -150,19 +150,19 @@ describe("peer scoring: demoted, then dropped", () => {
     // First junk: demoted, and the feed moves to the honest relay, which writes.
     await waitFor("a segment from the honest relay", () => (tryStats(statsPath)?.segments ?? 0) >= 1);
     const mid = readStats(statsPath);
-    expect(mid.peers[junk].demotions).toBe(1);
-    expect(mid.peers[junk].dropped).toBeUndefined();
+    expect(mid.peers.objects[junk].demotions).toBe(1);
+    expect(mid.peers.objects[junk].dropped).toBeUndefined();
     // The honest relay dies: the junk relay is all that is left, serves junk again, and is dropped.
     honest.proc.kill("SIGKILL");
     await honest.exit;
-    await waitFor("the junk relay to be dropped", () => tryStats(statsPath)?.peers?.[junk]?.dropped !== undefined);
+    await waitFor("the junk relay to be dropped", () => tryStats(statsPath)?.peers?.objects?.[junk]?.dropped !== undefined);
     // The honest relay comes back (same identity and port): the run completes from it.
     honest = procs.cli(honestArgs(`127.0.0.1:${port}`));
     expect(await honest.firstLine).toBe(addrH);
     const res = await sub;
     expect(res.code, res.stderr.slice(-3000)).toBe(0);
     const s = readStats(statsPath);
-    const j = s.peers[junk];
+    const j = s.peers.objects[junk];
     expect(j.accepted).toBe(0);
     expect(j.junk).toBe(2);
     expect(j.demotions).toBe(1);
@@ -170,7 +170,7 @@ describe("peer scoring: demoted, then dropped", () => {
     expect(j.dropped).toMatch(/served 2 rejected objects.*hash-mismatch/);
     expect(res.stderr).toMatch(/peer demoted/);
     expect(res.stderr).toMatch(/peer dropped/);
-    expect(s.peers[addrH].accepted).toBe(s.objects.accepted);
+    expect(s.peers.objects[addrH].accepted).toBe(s.objects.accepted);
     const idx = segmentChunkIndexes(sdir, chunks);
     expect(idx).not.toContain(-1);
     idx.forEach((v, i) => expect(v).toBe(idx[0]! + i));

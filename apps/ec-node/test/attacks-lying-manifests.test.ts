@@ -73,7 +73,7 @@ describe("attack: a lying manifest peer as the only manifest source", () => {
     expect(lastLine(r.sub)).toMatch(new RegExp(`^ec-node moq-subscribe: timed out .*no manifest verified from ${r.liar.replace(/[.[\]]/g, "\\$&")}.*\\d+ ${reason}`));
     expect(r.stats.manifests.accepted).toBe(0);
     expect(r.stats.manifests.rejected[reason]).toBeGreaterThan(0);
-    expect(r.stats.peers[r.liar].rejected[reason]).toBeGreaterThan(0);
+    expect(r.stats.peers.manifests[r.liar].rejected[reason]).toBeGreaterThan(0);
     expect(r.stats.objects.accepted).toBe(0);
     expect(segmentsIn(r.hls)).toEqual([]);
   });
@@ -104,7 +104,7 @@ describe("attack: a lying manifest peer as the only manifest source", () => {
     const r = results.get(mode)!;
     expect(r.sub.code, r.sub.stderr.slice(-3000)).toBe(0);
     expect(r.stats.manifests.rejected[mode]).toBeGreaterThan(0);
-    expect(r.stats.peers[r.liar].rejected[mode]).toBeGreaterThan(0);
+    expect(r.stats.peers.manifests[r.liar].rejected[mode]).toBeGreaterThan(0);
     expect(r.sub.stderr).toMatch(new RegExp(`manifest rejected.*reason=${mode}`));
     expect(r.stats.objects.rejected).toEqual({});
     const idx = segmentChunkIndexes(r.hls, chunks);

@@ -57,7 +57,7 @@ describe("attack: frames of max-object-bytes − 1, six at a time, from the firs
     expect(resA.code, resA.stderr.slice(-3000)).toBe(0);
 
     const s = readStats(attacked.statsPath);
-    const b = s.peers[addrBad];
+    const b = s.peers.objects[addrBad];
     // Refused at the prefix: bigger than the vouched size (size-mismatch) or, not vouched yet, than the live maximum (oversize).
     const refused = (r: Record<string, number>) => (r["size-mismatch"] ?? 0) + (r.oversize ?? 0);
     expect(refused(b.rejected)).toBeGreaterThanOrEqual(1);
@@ -65,7 +65,7 @@ describe("attack: frames of max-object-bytes − 1, six at a time, from the firs
     expect(b.accepted).toBe(0);
     expect(b.demotions).toBeGreaterThanOrEqual(1);
     expect(resA.stderr).toMatch(/frame refused at its length prefix/);
-    expect(s.peers[addrH].accepted).toBe(s.objects.accepted);
+    expect(s.peers.objects[addrH].accepted).toBe(s.objects.accepted);
     const idx = segmentChunkIndexes(attacked.hls, chunks);
     expect(idx.length).toBeGreaterThanOrEqual(6);
     expect(idx).not.toContain(-1);
@@ -76,7 +76,7 @@ describe("attack: frames of max-object-bytes − 1, six at a time, from the firs
     expect(resS.code).toBe(1);
     const ss = readStats(sustained.statsPath);
     expect(ss.segments).toBe(0);
-    expect(refused(ss.peers[addrBad].rejected)).toBeGreaterThanOrEqual(6);
+    expect(refused(ss.peers.objects[addrBad].rejected)).toBeGreaterThanOrEqual(6);
     expect(ss.result.reason).toMatch(/timed out/);
 
     // Memory: no 32 MiB frame is buffered (six would be 192 MiB, plus moq-lite's copies). What remains
@@ -88,7 +88,7 @@ describe("attack: frames of max-object-bytes − 1, six at a time, from the firs
       `[attacks-oversize-frame] RSS peak: control ${(control.rss.peak / MiB).toFixed(1)} MiB, attacked ${(attacked.rss.peak / MiB).toFixed(1)} MiB; ` +
         `first manifest -> first segment: control ${readStats(control.statsPath).firstSegmentAtMs - readStats(control.statsPath).firstManifestAtMs} ms, ` +
         `attacked ${s.firstSegmentAtMs - s.firstManifestAtMs} ms; frames refused ${refused(b.rejected)}; ` +
-        `sustained: RSS peak ${(sustained.rss.peak / MiB).toFixed(1)} MiB, frames refused ${refused(ss.peers[addrBad].rejected)}; ` +
+        `sustained: RSS peak ${(sustained.rss.peak / MiB).toFixed(1)} MiB, frames refused ${refused(ss.peers.objects[addrBad].rejected)}; ` +
         `CPU s: control ${control.cpu.seconds.toFixed(1)}, attacked ${attacked.cpu.seconds.toFixed(1)}, sustained ${sustained.cpu.seconds.toFixed(1)}\n`,
     );
     expect(extra).toBeLessThan(RSS_BOUND);

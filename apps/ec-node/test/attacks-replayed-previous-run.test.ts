@@ -65,8 +65,8 @@ afterAll(async () => {
 
 /** The honest relay was never scored: not demoted, not dropped, no junk. */
 function expectGoodStanding(r: { sub: CliResult; stats: any }): void {
-  const p = r.stats.peers[honest];
-  expect(p, JSON.stringify(r.stats.peers)).toBeDefined();
+  const p = r.stats.peers.objects[honest];
+  expect(p, JSON.stringify(r.stats.peers.objects)).toBeDefined();
   expect(p.demotions ?? 0).toBe(0);
   expect(p.junk ?? 0).toBe(0);
   expect(p.dropped).toBeUndefined();
@@ -87,7 +87,7 @@ describe("attack: a manifest peer replays the leader's previous run", () => {
     expect(r.stats.objects.accepted).toBe(0);
     expect(r.stats.objects.blamed).toBe(0);
     expect(r.stats.manifests.current).toBe(false);
-    expect(r.stats.peers[honest].accepted).toBe(0);
+    expect(r.stats.peers.objects[honest].accepted).toBe(0);
     expect(r.sub.stderr).toMatch(/object rejected.*reason=(hash-mismatch|size-mismatch).*blamed=false/);
     expectGoodStanding(r);
   });
@@ -99,7 +99,7 @@ describe("attack: a manifest peer replays the leader's previous run", () => {
     expect(mismatches, JSON.stringify(r.stats.objects)).toBeGreaterThan(0);
     expect(r.stats.objects.blamed).toBe(0);
     expect(r.stats.epoch).not.toMatch(/^prev-/);
-    expect(r.stats.peers[honest].accepted).toBe(r.stats.objects.accepted);
+    expect(r.stats.peers.objects[honest].accepted).toBe(r.stats.objects.accepted);
     const idx = segmentChunkIndexes(r.hls, chunks);
     expect(idx.length).toBeGreaterThanOrEqual(4);
     expect(idx).not.toContain(-1);

@@ -45,7 +45,9 @@ describe("ec-node demo (the README's main job)", () => {
     // One relay hop (ec-node relay) between the capturing relay and the subscriber: the subscriber's
     // only peer, and it verified and forwarded every object the subscriber wrote.
     const hop = JSON.parse(readFileSync(join(out, "relay-stats.json"), "utf8"));
-    expect(Object.keys(stats.peers)).toEqual([hop.endpoint]);
+    expect(Object.keys(stats.peers.manifests)).toEqual([hop.endpoint]);
+    expect(Object.keys(stats.peers.objects)).toEqual([hop.endpoint]);
+    expect(stats.peers.objects[hop.endpoint].accepted).toBe(stats.objects.accepted);
     expect(hop.objectsForwarded).toBeGreaterThanOrEqual(stats.segments);
     expect(hop.gate.objects.rejected).toEqual({});
     expect(r.stdout).toContain(`hop:       ${hop.endpoint}`);

@@ -41,8 +41,8 @@ describe("fault: the leader goes away (issue 14 item 5)", () => {
     expect(reason).toContain(`manifest peer ${addrL} disconnected at `);
     expect(reason).toMatch(/ s before the end \(.+\) and did not come back \(last manifest at /);
     const s = readStats(statsPath);
-    expect(s.peers[addrL].connected).toBe(false);
-    expect(s.peers[addrL].lastError).toBeTruthy();
+    expect(s.peers.manifests[addrL].connected).toBe(false);
+    expect(s.peers.manifests[addrL].lastError).toBeTruthy();
   });
 
   it("stopped (SIGSTOP, connection held open): the exit reason says the manifest peer is silent since when", async () => {

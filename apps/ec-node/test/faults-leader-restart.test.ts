@@ -54,7 +54,7 @@ describe("fault: the leader restarts with a new epoch", () => {
     const s = readStats(statsPath);
     expect(s.epoch).toBe("run2");
     expect(s.discontinuities).toBe(1);
-    expect(s.peers[addrL].restarts).toBeGreaterThanOrEqual(1);
+    expect(s.peers.manifests[addrL].restarts).toBeGreaterThanOrEqual(1);
     expect(s.objects.rejected).toEqual({});
     expect(s.manifests.rejected).toEqual({});
     expect(res.stderr).toMatch(/epoch changed: the leader restarted/);

@@ -34,7 +34,7 @@ describe("fault: the active object relay is killed mid-stream", () => {
     );
     await waitFor("3 segments from relay A", () => (tryStats(statsPath)?.segments ?? 0) >= 3);
     const before = readStats(statsPath);
-    expect(before.peers[addrA].accepted).toBeGreaterThanOrEqual(3);
+    expect(before.peers.objects[addrA].accepted).toBeGreaterThanOrEqual(3);
     relayA.proc.kill("SIGKILL");
     await relayA.exit;
 
@@ -42,9 +42,9 @@ describe("fault: the active object relay is killed mid-stream", () => {
     expect(res.code, res.stderr.slice(-3000)).toBe(0);
     const s = readStats(statsPath);
     // A was the source until it died; B took over.
-    expect(s.peers[addrA].disconnects).toBeGreaterThanOrEqual(1);
-    expect(s.peers[addrB].accepted).toBeGreaterThan(0);
-    expect(s.peers[addrA].accepted + s.peers[addrB].accepted).toBe(s.objects.accepted);
+    expect(s.peers.objects[addrA].disconnects).toBeGreaterThanOrEqual(1);
+    expect(s.peers.objects[addrB].accepted).toBeGreaterThan(0);
+    expect(s.peers.objects[addrA].accepted + s.peers.objects[addrB].accepted).toBe(s.objects.accepted);
     expect(res.stderr).toMatch(/objects: failing over/);
 
     const pl = readPlaylist(hls);
@@ -59,7 +59,7 @@ describe("fault: the active object relay is killed mid-stream", () => {
     expect(idx.length).toBeGreaterThanOrEqual(8);
     idx.forEach((v, i) => expect(v, `segment ${i}`).toBe(idx[0]! + i));
     // Which covers the kill: segments from both relays are in the one contiguous run.
-    expect(s.peers[addrA].accepted).toBeLessThan(idx.length);
+    expect(s.peers.objects[addrA].accepted).toBeLessThan(idx.length);
     // PTS continuity, as a player sees it: first video PTS of each segment = previous + EXTINF.
     const starts = pl.segments.map((seg) => videoStartSeconds(join(hls, seg.uri)));
     for (let i = 1; i < starts.length; i++) {

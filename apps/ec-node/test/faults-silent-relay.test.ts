@@ -106,14 +106,14 @@ describe("fault: a dead, silent or stalled relay first, an honest relay second",
     expect(o.sub.code, o.sub.stderr.slice(-3000)).toBe(0);
     const s = o.stats;
     // The bad relay is named, with why, in the stats and the log.
-    const bad = s.peers[o.bad];
+    const bad = s.peers.objects[o.bad];
     expect(bad, `the bad relay ${o.bad} is not in the stats`).toBeDefined();
     expect(bad.failures?.[CASES[c]], JSON.stringify(bad)).toBeGreaterThanOrEqual(1);
     expect(bad.failed).toMatch(new RegExp(`^${CASES[c]}: `));
     expect(bad.accepted).toBe(0);
     expect(o.sub.stderr).toMatch(new RegExp(`object peer failed.*peer="?${escapeRe(o.bad)}"?.*reason=${CASES[c]}`));
     // Every accepted object came from the honest relay; the HLS is recording chunks, consecutive.
-    expect(s.peers[o.honest].accepted).toBe(s.objects.accepted);
+    expect(s.peers.objects[o.honest].accepted).toBe(s.objects.accepted);
     const idx = segmentChunkIndexes(o.hls, suite.chunks);
     expect(idx.length).toBeGreaterThanOrEqual(4);
     expect(idx).not.toContain(-1);
@@ -155,14 +155,14 @@ describe("fault: the active object relay is frozen (SIGSTOP) mid-stream", () => 
     const res = await sub;
     expect(res.code, res.stderr.slice(-3000)).toBe(0);
     const s = readStats(statsPath);
-    const a = s.peers[addrA];
+    const a = s.peers.objects[addrA];
     // Frozen mid-stream, the session stays up: it is left for missing a "needed" deadline.
     const reasons = Object.keys(a.failures ?? {});
     expect(reasons.length, JSON.stringify(a)).toBeGreaterThanOrEqual(1);
     for (const r of reasons) expect(["no-progress", "no-group", "frame-stalled", "dial-timeout"]).toContain(r);
     expect(res.stderr).toMatch(/object peer failed.*reason=(no-progress|no-group|frame-stalled)/);
-    expect(s.peers[addrB].accepted).toBeGreaterThan(0);
-    expect(a.accepted + s.peers[addrB].accepted).toBe(s.objects.accepted);
+    expect(s.peers.objects[addrB].accepted).toBeGreaterThan(0);
+    expect(a.accepted + s.peers.objects[addrB].accepted).toBe(s.objects.accepted);
     const idx = segmentChunkIndexes(hls, chunks);
     expect(idx.length).toBeGreaterThanOrEqual(8);
     expect(idx).not.toContain(-1);
@@ -190,6 +190,6 @@ describe("fault: no live object relay at all", () => {
     const s = readStats(statsPath);
     expect(s.result.reason).toMatch(new RegExp(`object peers: ${escapeRe(dead)} failing \\(unreachable: `));
     // Retried with backoff, not given up on: more than one attempt in 5 s.
-    expect(s.peers[dead].failures.unreachable).toBeGreaterThanOrEqual(2);
+    expect(s.peers.objects[dead].failures.unreachable).toBeGreaterThanOrEqual(2);
   });
 });

@@ -64,7 +64,9 @@ describe("ec-node relay", () => {
     expect(sub.objects.rejected).toEqual({});
     expect(sub.manifests.rejected).toEqual({});
     // R2 is the subscriber's only peer (objects and manifests): every segment came through both hops.
-    expect(Object.keys(sub.peers)).toEqual([addrR2]);
+    expect(Object.keys(sub.peers.manifests)).toEqual([addrR2]);
+    expect(Object.keys(sub.peers.objects)).toEqual([addrR2]);
+    expect(sub.peers.objects[addrR2].accepted).toBe(sub.objects.accepted);
     // Each hop verified and forwarded (at least) what the subscriber wrote, and refused nothing
     // (stopped first: a relay rewrites its stats file once more on the way out).
     await Promise.all([r1.stop(), r2.stop()]);
@@ -136,21 +138,21 @@ describe("ec-node relay", () => {
     const subStats = join(dir, "kill-sub.json");
     const sub = runCli(subscribeArgs(suite, [addrR1, addrR1b], addrR1b, hls, subStats), { timeoutMs: 60_000 });
     await waitFor("3 segments through R1", () => (tryStats(subStats)?.segments ?? 0) >= 3);
-    expect(readStats(subStats).peers[addrR1].accepted).toBeGreaterThanOrEqual(3);
+    expect(readStats(subStats).peers.objects[addrR1].accepted).toBeGreaterThanOrEqual(3);
     r1.proc.kill("SIGKILL");
     await r1.exit;
 
     const res = await sub;
     expect(res.code, res.stderr.slice(-3000)).toBe(0);
     const s = readStats(subStats);
-    expect(s.peers[addrR1].disconnects).toBeGreaterThanOrEqual(1);
-    expect(s.peers[addrR1b].accepted).toBeGreaterThan(0);
+    expect(s.peers.objects[addrR1].disconnects).toBeGreaterThanOrEqual(1);
+    expect(s.peers.objects[addrR1b].accepted).toBeGreaterThan(0);
     // (R1b's peer counters also count the manifests it serves, so only R1's are objects alone.)
-    expect(s.peers[addrR1].accepted).toBeGreaterThanOrEqual(3);
+    expect(s.peers.objects[addrR1].accepted).toBeGreaterThanOrEqual(3);
     expect(s.objects.rejected).toEqual({});
     const idx = expectContiguousRecording(hls, chunks, 8);
     // The kill is inside the one contiguous run: segments from both relays.
-    expect(s.peers[addrR1].accepted).toBeLessThan(idx.length);
+    expect(s.peers.objects[addrR1].accepted).toBeLessThan(idx.length);
     expect(readPlaylist(hls).segments.map((x) => x.uri)).toEqual(idx.map((_, i) => `${String(i).padStart(5, "0")}.ts`));
   }, 90_000);
 

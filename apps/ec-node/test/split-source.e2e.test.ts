@@ -115,10 +115,10 @@ describe("split-source mesh (ECP-0032)", () => {
     expect(stats.result.ok).toBe(true);
     expect(stats.objects.accepted).toBeGreaterThanOrEqual(listed.length);
     expect(stats.objects.rejected).toEqual({});
-    expect(stats.peers[addrB].role).toBe("objects");
-    expect(stats.peers[addrB].accepted).toBe(stats.objects.accepted);
-    expect(stats.peers[addrA].role).toBe("manifests");
-    expect(stats.peers[addrA].accepted).toBeGreaterThan(0);
+    expect(stats.peers.objects[addrB].role).toBe("objects");
+    expect(stats.peers.objects[addrB].accepted).toBe(stats.objects.accepted);
+    expect(stats.peers.manifests[addrA].role).toBe("manifests");
+    expect(stats.peers.manifests[addrA].accepted).toBeGreaterThan(0);
     expect(stats.signer).toBe(leaderPk);
   });
 

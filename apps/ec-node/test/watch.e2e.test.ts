@@ -186,12 +186,12 @@ describe("watch page (issue #10)", () => {
 
     // The same counters over plain JSON agree with the page.
     const snap = (await (await fetch(`${url}api/stats`)).json()) as {
-      stats: { peers: Record<string, { rejected: Record<string, number> }>; signer: string; signerPinned: boolean };
+      stats: { peers: Record<"manifests" | "objects", Record<string, { rejected: Record<string, number> }>>; signer: string; signerPinned: boolean };
     };
     expect(snap.stats.signer).toBe(pk);
     expect(snap.stats.signerPinned).toBe(true);
-    expect(snap.stats.peers[junkAddr]!.rejected["hash-mismatch"]).toBeGreaterThanOrEqual(1);
-    expect(snap.stats.peers[relayAddr]!.rejected).toEqual({});
+    expect(snap.stats.peers.objects[junkAddr]!.rejected["hash-mismatch"]).toBeGreaterThanOrEqual(1);
+    expect(snap.stats.peers.objects[relayAddr]!.rejected).toEqual({});
 
     await browser.close();
     browser = undefined;

@@ -15,8 +15,10 @@
  * (c) an untrusted signer (`?trustedKey=<another key>`): nothing plays, and the page says why;
  * (d) an MPEG-2/AC-3 broadcast (the bundled ATSC-like fixture, live, its leader's own page):
  *     verified, but the page says plainly that a browser cannot decode it, and appends nothing;
- * (e) (last: it kills the leader) the leader dies while its own page plays: the page says it
- *     stalled and why (the verified stream's own one-line reason, dated for a live page).
+ * (e) (last: it kills the leader) the leader dies while its own page and the relay's page play:
+ *     each says it stalled and why (the verified stream's own one-line reason, dated for a live
+ *     page): the leader's page that the leader is gone, the relay's that manifests stopped arriving
+ *     via the relay; the pill beside the video says "stalled", not "playing".
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
@@ -94,9 +96,11 @@ interface Snapshot {
     signer?: string;
     manifests: { accepted: number; rejected: Record<string, number> };
     objects: { accepted: number; rejected: Record<string, number> };
-    peers: Record<string, { accepted: number; received: number; rejected: Record<string, number> }>;
+    peers: Record<"manifests" | "objects", Record<string, { role: string; connected: boolean; accepted: number; received: number; rejected: Record<string, number> }>>;
   };
 }
+
+const escapeRe = (t: string) => t.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 function snapshot(page: Page): Promise<Snapshot> {
   return page.evaluate(() => {
@@ -115,7 +119,7 @@ function snapshot(page: Page): Promise<Snapshot> {
       ranges: v.buffered.length,
       why: document.getElementById("why")!.dataset.why!,
       whyText: document.getElementById("why")!.textContent!,
-      stats: s.source ? JSON.parse(JSON.stringify(s.source.stats())) : { manifests: { accepted: 0, rejected: {} }, objects: { accepted: 0, rejected: {} }, peers: {} },
+      stats: s.source ? JSON.parse(JSON.stringify(s.source.stats())) : { manifests: { accepted: 0, rejected: {} }, objects: { accepted: 0, rejected: {} }, peers: { manifests: {}, objects: {} } },
     };
   });
 }
@@ -193,10 +197,17 @@ describe("web peer in Chromium (issue #17)", () => {
     expect(await page.textContent("#signer-status")).toBe("pinned");
     expect(await page.textContent("#signer-key")).toBe(keys.leaderPk);
     // Everything played came from the relay the page was served by. It is both the manifest and the
-    // object peer, and a peer's counters cover both: its verified manifests plus its verified objects.
-    expect(s.stats.peers[relayAddr]?.accepted).toBe(s.stats.manifests.accepted + s.stats.objects.accepted);
-    expect(Object.keys(s.stats.peers)).toEqual([relayAddr]);
-    expect(await page.textContent(`#peer-rows tr[data-peer="${relayAddr}"] td[data-n="accepted"]`)).toMatch(/^[1-9][\d,]*$/);
+    // object peer, counted apart per role: its manifests in one entry, its objects in the other.
+    expect(Object.keys(s.stats.peers.manifests)).toEqual([relayAddr]);
+    expect(Object.keys(s.stats.peers.objects)).toEqual([relayAddr]);
+    expect(s.stats.peers.manifests[relayAddr]).toMatchObject({ role: "manifests", connected: true, accepted: s.stats.manifests.accepted });
+    expect(s.stats.peers.objects[relayAddr]).toMatchObject({ role: "objects", connected: true, accepted: s.stats.objects.accepted });
+    // The table has a row per role for it, each with its own verified count.
+    expect(await page.$$eval(`#peer-rows tr[data-peer="${relayAddr}"]`, (rows) => rows.map((r) => r.getAttribute("data-role")))).toEqual(["manifests", "objects"]);
+    for (const role of ["manifests", "objects"] as const) {
+      const shown = await page.textContent(`#peer-rows tr[data-peer="${relayAddr}"][data-role="${role}"] td[data-n="accepted"]`);
+      expect(Number(shown!.replace(/,/g, ""))).toBeGreaterThan(0);
+    }
     expect(errors).toEqual([]);
     // The console stays readable: none of @moq/lite's per-frame console.debug chatter (dropped from the page's bundle).
     expect(debug).toEqual([]);
@@ -207,17 +218,19 @@ describe("web peer in Chromium (issue #17)", () => {
   it("(b) junk relay first: rejected per reason, nothing of it appended, playback continues from the honest relay", async () => {
     const { page, errors } = await openPage(relayPage, [["objectPeer", junkAddr], ["objectPeer", relayAddr]]);
     const { snap: s, agreed } = await playsFor(page, 6);
-    const junk = s.stats.peers[junkAddr]!;
-    const honest = s.stats.peers[relayAddr]!;
+    const junk = s.stats.peers.objects[junkAddr]!;
+    const honest = s.stats.peers.objects[relayAddr]!;
     expect(junk.received).toBeGreaterThan(0);
     expect(junk.accepted).toBe(0);
     expect(junk.rejected["hash-mismatch"]).toBeGreaterThanOrEqual(1);
-    // Every chunk that reached the video came from the honest relay, and each was verified (the relay
-    // also serves the page's manifests: its counters hold those too).
-    expect(honest.accepted).toBe(s.stats.manifests.accepted + s.stats.objects.accepted);
+    // Every accepted object came from the honest relay (its object-role counters; the manifests it
+    // serves the page are counted apart), and every one of them reached the video.
+    expect(honest.accepted).toBe(s.stats.objects.accepted);
+    expect(s.stats.peers.manifests[relayAddr]!.accepted).toBe(s.stats.manifests.accepted);
+    expect(Object.keys(s.stats.peers.manifests)).toEqual([relayAddr]);
     expect(agreed.appended).toBe(agreed.verified);
     expect(Number(await page.textContent('#objects-rejected li[data-reason="hash-mismatch"] .n'))).toBeGreaterThanOrEqual(1);
-    expect(await page.textContent(`#peer-rows tr[data-peer="${junkAddr}"] td[data-n="rejected"]`)).toMatch(/\d+ hash-mismatch/);
+    expect(await page.textContent(`#peer-rows tr[data-peer="${junkAddr}"][data-role="objects"] td[data-n="rejected"]`)).toMatch(/\d+ hash-mismatch/);
     expect(Number(await page.textContent("#failovers"))).toBeGreaterThanOrEqual(1);
     expect(errors).toEqual([]);
     await page.screenshot({ path: join(ARTIFACTS, "web-peer-b-junk-relay.png"), fullPage: true });
@@ -268,22 +281,40 @@ describe("web peer in Chromium (issue #17)", () => {
     await page.close();
   }, 150_000);
 
-  it("(e) the leader dies while its page plays: the page says it stalled, and why", async () => {
-    // The leader's own page: manifests and objects from the leader.
+  it("(e) the leader dies while its page and the relay's page play: each says it stalled, and why", async () => {
+    // The leader's own page (manifests and objects from the leader), and the relay's (both from the relay).
     const { page, errors } = await openPage(leaderPage);
-    await playsFor(page, 2);
+    const { page: viaRelay, errors: relayErrors } = await openPage(relayPage);
+    await Promise.all([playsFor(page, 2), playsFor(viaRelay, 2)]);
     leaderProc.proc.kill("SIGKILL");
     await leaderProc.exit;
-    await page.waitForFunction(() => document.getElementById("why")!.dataset.why === "stalled", undefined, { timeout: WAIT_MS, polling: 250 });
+    const stalled = () => document.getElementById("why")!.dataset.why === "stalled";
+    await page.waitForFunction(stalled, undefined, { timeout: WAIT_MS, polling: 250 });
     const s = await snapshot(page);
-    expect(s.whyText).toMatch(new RegExp(`^Stalled: leader gone: manifest peer ${leaderAddr.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} disconnected`));
+    expect(s.whyText).toMatch(new RegExp(`^Stalled: leader gone: manifest peer ${escapeRe(leaderAddr)} disconnected`));
     // Told as a live page tells it: how long ago, not "before the end" of a run that has not ended.
     expect(s.whyText).toMatch(/ disconnected at \S+Z, \d+\.\d s ago\b.* and has not come back/);
     expect(s.whyText).not.toContain("before the end");
+    // The pill beside the video says so too, not "playing".
+    expect(await page.textContent("#player-state")).toBe("stalled");
     // Everything appended was verified before the leader went.
     expect(s.appended).toBe(s.stats.objects.accepted);
     expect(errors).toEqual([]);
     await page.screenshot({ path: join(ARTIFACTS, "web-peer-e-leader-gone.png"), fullPage: true });
     await page.close();
+
+    // Behind the relay: the relay is still there, but no manifest comes through it any more.
+    await viaRelay.waitForFunction(stalled, undefined, { timeout: WAIT_MS, polling: 250 });
+    const r = await snapshot(viaRelay);
+    expect(r.whyText).toMatch(new RegExp(`^Stalled: manifests stopped arriving via ${escapeRe(relayAddr)} since \\S+Z, \\d+\\.\\d s ago: it is still connected but passes on no manifest, so the leader behind it \\(or its link to the leader\\) is likely gone`));
+    // Each role of the relay has its own state: its manifest role is connected, and the page is not
+    // told the relay itself is gone.
+    expect(r.stats.peers.manifests[relayAddr]).toMatchObject({ role: "manifests", connected: true });
+    expect(r.whyText).not.toContain("leader gone: manifest peer");
+    expect(await viaRelay.textContent("#player-state")).toBe("stalled");
+    expect(r.appended).toBe(r.stats.objects.accepted);
+    expect(relayErrors).toEqual([]);
+    await viaRelay.screenshot({ path: join(ARTIFACTS, "web-peer-e-leader-gone-via-relay.png"), fullPage: true });
+    await viaRelay.close();
   }, 150_000);
 });

@@ -38,8 +38,9 @@ export default async function (): Promise<BenchRow[]> {
   const stats = newSubscriberStats("bench");
   // Counters of a busy subscriber: a few peers and reasons.
   for (let i = 0; i < 4; i++) {
-    stats.peers[`ecmoq://${"ab".repeat(32)}@127.0.0.1:${4440 + i}`] = {
-      role: i === 0 ? "manifests" : "objects", connected: true, connects: 1, disconnects: 0,
+    const role = i === 0 ? "manifests" : "objects";
+    stats.peers[role][`ecmoq://${"ab".repeat(32)}@127.0.0.1:${4440 + i}`] = {
+      role, connected: true, connects: 1, disconnects: 0,
       received: 1000, accepted: 990, rejected: { "hash-mismatch": 10 }, duplicates: 3,
     };
   }

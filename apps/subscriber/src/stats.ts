@@ -37,7 +37,7 @@ export function newSubscriberStats(streamId: string, signerPinned = false): Subs
     discontinuities: 0,
     bytesWritten: 0,
     mediaSeconds: 0,
-    peers: {},
+    peers: { manifests: {}, objects: {} },
   };
 }
 

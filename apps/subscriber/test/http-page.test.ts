@@ -60,11 +60,15 @@ describe("watch page rendering", () => {
     live.objects.accepted = 30;
     live.objects.rejected["hash-mismatch"] = 3;
     live.objects.rejected[HOSTILE] = 1;
-    live.peers[junk] = {
+    live.peers.objects[junk] = {
       role: "objects", connected: false, connects: 1, disconnects: 1, received: 4, accepted: 0,
       rejected: { "hash-mismatch": 3, [HOSTILE]: 1 }, duplicates: 0, dropped: `served 4 rejected objects ${HOSTILE}`,
     };
-    live.peers[HOSTILE] = { role: "manifests", connected: true, connects: 1, disconnects: 0, received: 14, accepted: 12, rejected: {}, duplicates: 0 };
+    live.peers.manifests[HOSTILE] = { role: "manifests", connected: true, connects: 1, disconnects: 0, received: 14, accepted: 12, rejected: {}, duplicates: 0 };
+    // One address in both roles (a relay serving manifests and objects): one row per role, each with its own counters and state.
+    const both = `ecmoq://${"ef".repeat(32)}@127.0.0.1:4445`;
+    live.peers.manifests[both] = { role: "manifests", connected: false, connects: 1, disconnects: 1, received: 5, accepted: 5, rejected: {}, duplicates: 0 };
+    live.peers.objects[both] = { role: "objects", connected: true, connects: 1, disconnects: 0, received: 30, accepted: 30, rejected: {}, duplicates: 0 };
 
     await page.waitForFunction(() => document.getElementById("manifests-verified")!.textContent === "12", undefined, { timeout: WAIT_MS });
     expect(await page.textContent("#signer-key")).toBe(live.signer);
@@ -79,6 +83,9 @@ describe("watch page rendering", () => {
     // The long address is shortened on screen and whole in the tooltip.
     expect(await page.getAttribute(`#peer-rows tr[data-peer="${junk}"] td.peer`, "title")).toBe(junk);
     expect(await page.textContent(`#peer-rows tr[data-peer="${junk}"] td.peer`)).toBe("abababab…abab@127.0.0.1:4444");
+    expect(await page.$$eval(`#peer-rows tr[data-peer="${both}"]`, (rows) => rows.map((r) => r.getAttribute("data-role")))).toEqual(["manifests", "objects"]);
+    expect(await page.textContent(`#peer-rows tr[data-peer="${both}"][data-role="manifests"]`)).toMatch(/manifests\s*disconnected\s*1\s*5\s*5\s*0$/);
+    expect(await page.textContent(`#peer-rows tr[data-peer="${both}"][data-role="objects"]`)).toMatch(/objects\s*connected\s*1\s*30\s*30\s*0$/);
 
     // Hostile strings are shown as text: no element was created from them, nothing ran.
     expect(await page.textContent("#objects-rejected")).toContain(HOSTILE);

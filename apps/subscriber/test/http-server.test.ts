@@ -306,7 +306,7 @@ describe("watch server: counters", () => {
     live.signerPinned = true;
     live.manifests.accepted = 7;
     live.objects.rejected["hash-mismatch"] = 3;
-    live.peers["ecmoq://x@127.0.0.1:1"] = { role: "objects", connected: false, connects: 1, disconnects: 1, received: 3, accepted: 0, rejected: { "hash-mismatch": 3 }, duplicates: 0, dropped: "junk" };
+    live.peers.objects["ecmoq://x@127.0.0.1:1"] = { role: "objects", connected: false, connects: 1, disconnects: 1, received: 3, accepted: 0, rejected: { "hash-mismatch": 3 }, duplicates: 0, dropped: "junk" };
     live.lastSegment = { seq: 41, name: "00003.ts", writtenAtMs: Date.now() - 1500, durationTicks: 180_000 };
     const snap2 = (await (await fetch(`${s.url}api/stats`)).json()) as WatchSnapshot;
     expect(snap2.stats).toEqual(JSON.parse(JSON.stringify(live)));

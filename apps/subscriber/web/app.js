@@ -152,10 +152,18 @@ function peerStatus(p) {
   return state;
 }
 
+/**
+ * Every peer entry as [address, counters], manifest peers first: `peers` is grouped by role
+ * (`peers.manifests`, `peers.objects`), so an address in both roles is listed twice, once per role.
+ */
+function peerList(peers) {
+  return ["manifests", "objects"].flatMap((role) => Object.entries(peers?.[role] ?? {}));
+}
+
 function renderPeers(peers) {
   const tbody = $("peer-rows");
   tbody.replaceChildren();
-  const list = Object.entries(peers);
+  const list = peerList(peers);
   if (!list.length) {
     tbody.append(noneRow(7, "no peer yet"));
     return;
@@ -163,6 +171,7 @@ function renderPeers(peers) {
   for (const [addr, p] of list) {
     const tr = el("tr", peerClass(p));
     tr.dataset.peer = addr;
+    tr.dataset.role = p.role;
     const role = el("span", `role role-${p.role}`, p.role);
     tr.append(
       peerCell(addr),
@@ -180,7 +189,7 @@ function renderPeers(peers) {
 function renderRejectedByPeer(peers) {
   const tbody = $("rejected-by-peer");
   tbody.replaceChildren();
-  const list = Object.entries(peers).filter(([, p]) => sum(p.rejected) > 0);
+  const list = peerList(peers).filter(([, p]) => sum(p.rejected) > 0);
   if (!list.length) {
     tbody.append(noneRow(3, "none"));
     return;
@@ -188,6 +197,7 @@ function renderRejectedByPeer(peers) {
   for (const [addr, p] of list) {
     const tr = el("tr", peerClass(p));
     tr.dataset.peer = addr;
+    tr.dataset.role = p.role;
     const reasons = Object.entries(p.rejected).filter(([, n]) => n > 0).map(([r, n]) => `${n} ${r}`).join(", ");
     tr.append(peerCell(addr), cell(reasons), cell(`${p.role}, ${peerStatus(p)}`));
     tbody.append(tr);

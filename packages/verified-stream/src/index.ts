@@ -18,8 +18,8 @@ export type {
 } from "./types.js";
 export { positionOf } from "./position.js";
 export type { PositionKeeper } from "./position.js";
-export { peerState } from "./stats.js";
-export type { PeerRole, PeerState, PeerStats, StreamStats } from "./stats.js";
+export { PEER_ROLES, listPeers, peerState } from "./stats.js";
+export type { PeerRole, PeerState, PeerStats, PeersByRole, StreamStats } from "./stats.js";
 export { STALL_AFTER_MANIFESTS, whyStuck } from "./why-stuck.js";
 export type { StuckInputs, StuckKind, StuckReason } from "./why-stuck.js";
 export { liveMaxFrameBytes, sizeScaledDeadlines } from "./deadlines.js";

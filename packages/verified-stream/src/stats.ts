@@ -16,7 +16,14 @@ export type PeerRole = "manifests" | "objects";
  */
 export type PeerState = "connected" | "connecting" | "disconnected" | "failing" | "demoted" | "dropped";
 
+/**
+ * One peer in one role. An address that is both the manifest peer and an object peer (a relay
+ * serving a page with `--serve-web` is both) has two of these, one per role, each with its own
+ * counters and connection state: "the leader is gone behind the relay" and "the relay is silent"
+ * stay apart.
+ */
 export interface PeerStats {
+  /** The role these counters are for (the same as the group {@link StreamStats.peers} holds it in). */
   role: PeerRole;
   connected: boolean;
   connects: number;
@@ -79,10 +86,18 @@ export interface StreamStats {
     discarded?: number;
     pending: number;
   };
-  peers: Record<string, PeerStats>;
+  /**
+   * Per peer, per role, keyed by address: `peers.manifests[addr]` counts the manifests that peer
+   * sent, `peers.objects[addr]` the objects; an address in both roles is in both groups.
+   */
+  peers: PeersByRole;
   /** When the first verified manifest was accepted (ms since the epoch). */
   firstManifestAtMs?: number;
 }
+
+export type PeersByRole = Record<PeerRole, Record<string, PeerStats>>;
+
+export const PEER_ROLES: readonly PeerRole[] = ["manifests", "objects"];
 
 export function newStreamStats(streamId: string, signerPinned: boolean): StreamStats {
   return {
@@ -90,7 +105,7 @@ export function newStreamStats(streamId: string, signerPinned: boolean): StreamS
     signerPinned,
     manifests: { accepted: 0, rejected: {} },
     objects: { accepted: 0, rejected: {}, duplicates: 0, evictedUnvouched: 0, pending: 0 },
-    peers: {},
+    peers: { manifests: {}, objects: {} },
   };
 }
 
@@ -118,7 +133,7 @@ export function showGateCounters(stats: StreamStats, gate: GateStats, own: OwnCo
 }
 
 export function peerStats(stats: StreamStats, peer: string, role: PeerRole): PeerStats {
-  return (stats.peers[peer] ??= {
+  return (stats.peers[role][peer] ??= {
     role,
     connected: false,
     connects: 0,
@@ -131,6 +146,11 @@ export function peerStats(stats: StreamStats, peer: string, role: PeerRole): Pee
     demotions: 0,
     restarts: 0,
   });
+}
+
+/** Every peer entry, manifest peers first, with its address (a UI's table; an address in both roles is listed twice). */
+export function listPeers<P = PeerStats>(peers: Record<PeerRole, Record<string, P>>): Array<{ addr: string; ps: P }> {
+  return PEER_ROLES.flatMap((role) => Object.entries(peers[role]).map(([addr, ps]) => ({ addr, ps })));
 }
 
 /** One word for a peer's standing, for a UI (the counters say the rest). */

@@ -64,7 +64,7 @@ const DEFAULT_CHUNK_MS = 2000;
 export function whyStuck(inputs: StuckInputs): StuckReason {
   const { stats, manifestPeer } = inputs;
   const when = clock(inputs);
-  const mp = stats.peers[manifestPeer];
+  const mp = stats.peers.manifests[manifestPeer];
   const written = `${inputs.media.seconds.toFixed(1)} s of verified media ${inputs.media.verb ?? "written"}`;
   const objects = objectPeerTrouble(inputs, when);
   const tail = (parts: Array<string | undefined>) => parts.filter((p): p is string => !!p).join("; ");
@@ -97,7 +97,7 @@ export function whyStuck(inputs: StuckInputs): StuckReason {
   if (mp?.lastReceivedAtMs !== undefined && inputs.nowMs - mp.lastReceivedAtMs > SILENT_AFTER_CHUNKS * chunkMs) {
     return {
       kind: "manifest-peer-silent",
-      text: tail([`manifest peer ${manifestPeer} silent since ${when.stamp(mp.lastReceivedAtMs)}: connected, but no manifest`, rejectedManifests, objects, written]),
+      text: tail([silentManifestPeer(inputs, mp.lastReceivedAtMs, when), rejectedManifests, objects, written]),
     };
   }
   if (stats.objects.accepted === 0) {
@@ -107,11 +107,23 @@ export function whyStuck(inputs: StuckInputs): StuckReason {
   return { kind: "too-little-media", text: tail([`only ${written}`, objects, rejectedManifests]) };
 }
 
+/**
+ * A manifest peer still connected but sending no manifest. When it is also an object peer it is a
+ * relay (a page served by a relay uses it for both): it cannot sign, it only passes the leader's
+ * manifests on, so the sentence says manifests stopped arriving via it and points at the leader.
+ */
+function silentManifestPeer({ manifestPeer, objectPeers }: StuckInputs, lastMs: number, when: Clock): string {
+  if (objectPeers.includes(manifestPeer)) {
+    return `manifests stopped arriving via ${manifestPeer} since ${when.stamp(lastMs)}: it is still connected but passes on no manifest, so the leader behind it (or its link to the leader) is likely gone`;
+  }
+  return `manifest peer ${manifestPeer} silent since ${when.stamp(lastMs)}: connected, but no manifest`;
+}
+
 /** "object peers: A unreachable (ECONNREFUSED), B dropped (3 junk)": only the peers that had trouble. */
 function objectPeerTrouble({ stats, objectPeers }: StuckInputs, when: Clock): string | undefined {
   const parts: string[] = [];
   for (const peer of objectPeers) {
-    const ps = stats.peers[peer];
+    const ps = stats.peers.objects[peer];
     const line = ps ? describeObjectPeer(ps, when) : "never tried";
     if (line) parts.push(`${peer} ${line}`);
   }

@@ -142,16 +142,63 @@ describe("VerifiedStream", () => {
     expect(st.epoch).toBe("ep1");
     expect(st.objects.rejected).toEqual({});
     expect(st.objects.accepted).toBe(8);
-    expect(st.peers[relay.node.endpoint]).toMatchObject({ role: "objects", connected: true, accepted: 8, junk: 0 });
+    expect(st.peers.objects[relay.node.endpoint]).toMatchObject({ role: "objects", connected: true, accepted: 8, junk: 0 });
     // The manifest subscription joins at the live edge (the newest manifest vouches for the window), then every one.
-    const mp = st.peers[leader.node.endpoint]!;
+    const mp = st.peers.manifests[leader.node.endpoint]!;
     expect(mp).toMatchObject({ role: "manifests", connected: true, rejected: {} });
     expect(mp.accepted).toBe(mp.received);
     expect(st.manifests.accepted).toBe(mp.accepted);
+    // Each address only in the role it played.
+    expect(Object.keys(st.peers.manifests)).toEqual([leader.node.endpoint]);
+    expect(Object.keys(st.peers.objects)).toEqual([relay.node.endpoint]);
     expect(s.log.some((l) => l.msg.startsWith("TRUST ON FIRST USE"))).toBe(false);
     s.stream.stop(true, "enough");
     expect(await s.done).toEqual({ ok: true, reason: "enough" });
     await expect(s.stream.run()).rejects.toMatchObject({ code: "already-run" });
+  });
+
+  it("one address as both manifest and object peer (a relay serving a page): counters and connection state kept per role", async () => {
+    const key = generateSigningKey();
+    const run = leaderRun(key, "ep1");
+    const both = await node({ manifests: true, chunks: true });
+    const addr = both.node.endpoint;
+    publish(run, 0, 4, { leader: both.server, objects: [both.server] });
+    const s = streamOver({ manifestPeer: addr, objectPeers: [addr], trustedKeys: [key.publicKey] });
+    await until("4 chunks", () => s.ordered.length >= 4);
+    publish(run, 4, 8, { leader: both.server, objects: [both.server] });
+    await until("8 chunks", () => s.ordered.length >= 8);
+    const st = s.stream.stats;
+    const m = st.peers.manifests[addr]!;
+    const o = st.peers.objects[addr]!;
+    expect(m).toMatchObject({ role: "manifests", connected: true, connects: 1, rejected: {} });
+    expect(o).toMatchObject({ role: "objects", connected: true, connects: 1, accepted: 8, rejected: {} });
+    // Manifests counted under the manifest role only, objects under the object role only.
+    expect(m.accepted).toBe(st.manifests.accepted);
+    expect(m.received).toBe(m.accepted);
+    expect(o.received).toBe(8);
+    expect(o.accepted).toBe(st.objects.accepted);
+    expect(s.chunks.every((c) => c.peer === addr)).toBe(true);
+    // Manifests stop while objects keep coming (the leader behind a relay died, the relay still has
+    // chunks): the object role's counters move on, the manifest role's do not.
+    const manifestsBefore = m.received;
+    const lastManifestAt = m.lastReceivedAtMs!;
+    for (let seq = 8; seq < 11; seq++) {
+      run.next();
+      both.server.publish("chunks", seq, run.objects[seq]!);
+    }
+    await until("the unvouched objects received", () => o.received >= 11);
+    expect(m.received).toBe(manifestsBefore);
+    expect(m.lastReceivedAtMs).toBe(lastManifestAt);
+    expect(o.lastReceivedAtMs!).toBeGreaterThanOrEqual(lastManifestAt);
+    expect(o.accepted).toBe(8);
+    // Judged later, with both roles still connected: the sentence says manifests stopped arriving via that peer.
+    const why = s.stream.whyStuck({ seconds: 8, lastDurationTicks: TICKS, verb: "appended", live: true }, lastManifestAt + 10_000);
+    expect(why.kind).toBe("manifest-peer-silent");
+    expect(why.text.startsWith(`manifests stopped arriving via ${addr} since `)).toBe(true);
+    expect(why.text).toContain("the leader behind it (or its link to the leader) is likely gone");
+    // Still one entry per role for the address, no third one.
+    expect(Object.keys(st.peers.manifests)).toEqual([addr]);
+    expect(Object.keys(st.peers.objects)).toEqual([addr]);
   });
 
   it("rejects junk with its reason, scores it against the junk relay and fails over to the honest one", async () => {
@@ -167,7 +214,7 @@ describe("VerifiedStream", () => {
     await until("6 chunks", () => s.ordered.length >= 6);
     expect(s.ordered.map((c) => c.seq)).toEqual([0, 1, 2, 3, 4, 5]);
     expect(s.chunks.every((c) => c.peer === honest.node.endpoint)).toBe(true);
-    const j = s.stream.stats.peers[junk.node.endpoint]!;
+    const j = s.stream.stats.peers.objects[junk.node.endpoint]!;
     expect(j.rejected["hash-mismatch"]).toBeGreaterThanOrEqual(1);
     expect(j.accepted).toBe(0);
     expect(j.junk).toBeGreaterThanOrEqual(1);
@@ -185,7 +232,7 @@ describe("VerifiedStream", () => {
     publish(run, 0, 5, { leader: leader.server, objects: [honest.server] });
     const s = streamOver({ manifestPeer: leader.node.endpoint, objectPeers: [silent.node.endpoint, honest.node.endpoint], trustedKeys: [key.publicKey] });
     await until("5 chunks", () => s.ordered.length >= 5);
-    const sp = s.stream.stats.peers[silent.node.endpoint]!;
+    const sp = s.stream.stats.peers.objects[silent.node.endpoint]!;
     expect(sp.received).toBe(0);
     expect(Object.keys(sp.failures ?? {})).toContain("no-group");
     expect(sp.junk).toBe(0);
@@ -239,10 +286,10 @@ describe("VerifiedStream", () => {
     const relay2 = await node({ manifests: false, chunks: true }, { identity: relayId, listen: `127.0.0.1:${relay.port}` });
     const run2 = leaderRun(key, "ep2");
     publish(run2, 0, 4, { objects: [relay2.server] });
-    await until("the relay's restart seen", () => (s.stream.stats.peers[relay.node.endpoint]?.restarts ?? 0) >= 1);
+    await until("the relay's restart seen", () => (s.stream.stats.peers.objects[relay.node.endpoint]?.restarts ?? 0) >= 1);
     publish(run2, 4, 10, { objects: [relay2.server] });
     // Resubscribed from seq 6: ep2's 6..9, which ep1's manifests refute.
-    await until("new-run objects held", () => (s.stream.stats.peers[relay.node.endpoint]?.heldForNewEpoch ?? 0) >= 4);
+    await until("new-run objects held", () => (s.stream.stats.peers.objects[relay.node.endpoint]?.heldForNewEpoch ?? 0) >= 4);
     expect(s.chunks.filter((c) => c.epoch === "ep2")).toEqual([]);
     // Now the leader restarts with ep2.
     await leader.node.close();
@@ -253,7 +300,7 @@ describe("VerifiedStream", () => {
     expect(s.starts.at(-1)).toEqual({ epoch: "ep2", seq: 0, resumed: false, previous: "ep1" });
     expect(s.ordered.filter((c) => c.epoch === "ep2").map((c) => c.seq)).toEqual([...Array(10).keys()]);
     for (const c of s.chunks.filter((c) => c.epoch === "ep2")) expect(same(c.plaintext, run2.plaintexts[c.seq]!)).toBe(true);
-    const rp = s.stream.stats.peers[relay.node.endpoint]!;
+    const rp = s.stream.stats.peers.objects[relay.node.endpoint]!;
     // Never held against the relay: no rejection, no junk, not demoted.
     expect(rp.rejected).toEqual({});
     expect(rp.junk).toBe(0);
@@ -278,7 +325,7 @@ describe("VerifiedStream", () => {
     expect(st.objects.accepted).toBe(0);
     expect(st.signer).toBeUndefined();
     // "No manifests, no data": objects are not subscribed before a verified manifest.
-    expect(st.peers[relay.node.endpoint]).toBeUndefined();
+    expect(st.peers.objects[relay.node.endpoint]).toBeUndefined();
     const why = s.stream.whyStuck({ seconds: 0, verb: "appended" });
     expect(why.kind).toBe("manifests-rejected");
     expect(why.text).toBe(`no manifest verified from ${leader.node.endpoint}; rejected: 4 unknown-signer; 0.0 s of verified media appended`);
@@ -311,7 +358,7 @@ describe("VerifiedStream", () => {
       expect(c.peer).toBe(honest.node.endpoint);
       expect(same(c.plaintext, run.plaintexts[c.seq]!)).toBe(true);
     }
-    const j = s.stream.stats.peers[junk.node.endpoint]!;
+    const j = s.stream.stats.peers.objects[junk.node.endpoint]!;
     expect(j.rejected).toEqual({ undecryptable: expect.any(Number) });
     expect(j.junk).toBeGreaterThanOrEqual(1);
     expect(j.accepted).toBe(0);

@@ -34,7 +34,7 @@ const judge = (stats: SubscriberStats, objectPeers = [RELAY_A]) =>
 describe("whyStuck: the exit reason names what happened", () => {
   it("leader gone: the manifest peer disconnected and never came back; says when and why", () => {
     const stats = progressed();
-    Object.assign(stats.peers[LEADER]!, {
+    Object.assign(stats.peers.manifests[LEADER]!, {
       connected: false,
       disconnects: 1,
       disconnectedAtMs: T0 + 13_000,
@@ -52,7 +52,7 @@ describe("whyStuck: the exit reason names what happened", () => {
 
   it("manifest peer silent: still connected, no manifest for several chunk durations; says since when", () => {
     const stats = progressed();
-    stats.peers[LEADER]!.lastReceivedAtMs = T0 + 12_000;
+    stats.peers.manifests[LEADER]!.lastReceivedAtMs = T0 + 12_000;
     const r = judge(stats);
     expect(r.kind).toBe("manifest-peer-silent");
     expect(r.text).toContain(`manifest peer ${LEADER} silent since 2026-12-01T00:00:12.000Z, 28.0 s before the end`);
@@ -81,7 +81,7 @@ describe("whyStuck: the exit reason names what happened", () => {
     stats.mediaSeconds = 0;
     stats.segments = 0;
     delete stats.lastSegment;
-    Object.assign(stats.peers[RELAY_A]!, { dropped: "3 junk: size-mismatch", received: 3, accepted: 0 });
+    Object.assign(stats.peers.objects[RELAY_A]!, { dropped: "3 junk: size-mismatch", received: 3, accepted: 0 });
     const b = peerStats(stats, RELAY_B, "objects");
     b.lastError = "connect ECONNREFUSED 127.0.0.1:4002";
     const never = "ecmoq://dd@127.0.0.1:4003";
@@ -94,7 +94,7 @@ describe("whyStuck: the exit reason names what happened", () => {
 
   it("object peer trouble is added to a manifest-side cause, and a healthy peer is not listed", () => {
     const stats = progressed();
-    Object.assign(stats.peers[LEADER]!, { connected: false, disconnectedAtMs: T0 + 13_000 });
+    Object.assign(stats.peers.manifests[LEADER]!, { connected: false, disconnectedAtMs: T0 + 13_000 });
     const b = peerStats(stats, RELAY_B, "objects");
     Object.assign(b, { connects: 2, connected: false, disconnectedAtMs: T0 + 20_000, lastError: "session ended" });
     const r = judge(stats, [RELAY_A, RELAY_B]);
@@ -108,7 +108,7 @@ describe("whyStuck: the exit reason names what happened", () => {
     expect(judge(stats)).toMatchObject({ kind: "manifest-peer-unreachable", text: expect.stringContaining(`manifest peer ${LEADER} unreachable`) });
     peerStats(stats, LEADER, "manifests").lastError = "WebSocket upgrade refused: 404";
     expect(judge(stats).text).toContain(`manifest peer ${LEADER} unreachable (WebSocket upgrade refused: 404)`);
-    Object.assign(stats.peers[LEADER]!, { connects: 1, connected: true });
+    Object.assign(stats.peers.manifests[LEADER]!, { connects: 1, connected: true });
     expect(judge(stats)).toMatchObject({ kind: "manifest-peer-sent-nothing", text: expect.stringContaining("connected but sent no manifest") });
     stats.manifests.rejected = { "bad-signature": 4 };
     expect(judge(stats)).toMatchObject({ kind: "manifests-rejected", text: expect.stringContaining("rejected: 4 bad-signature") });
@@ -116,7 +116,7 @@ describe("whyStuck: the exit reason names what happened", () => {
 
   it("a live consumer (a page still watching) is told times as \"ago\", never \"before the end\"", () => {
     const stats = progressed();
-    Object.assign(stats.peers[LEADER]!, { connected: false, disconnectedAtMs: T0 + 13_000, lastReceivedAtMs: T0 + 12_500 });
+    Object.assign(stats.peers.manifests[LEADER]!, { connected: false, disconnectedAtMs: T0 + 13_000, lastReceivedAtMs: T0 + 12_500 });
     Object.assign(peerStats(stats, RELAY_B, "objects"), { connects: 1, connected: false, disconnectedAtMs: T0 + 20_000 });
     const media = { seconds: 12, verb: "appended", live: true };
     const gone = whyStuck({ stats, media, manifestPeer: LEADER, objectPeers: [RELAY_A, RELAY_B], nowMs: NOW });
@@ -125,10 +125,33 @@ describe("whyStuck: the exit reason names what happened", () => {
     expect(gone.text).toContain(`${RELAY_B} disconnected at 2026-12-01T00:00:20.000Z, 20.0 s ago`);
     expect(gone.text).not.toContain("before the end");
     const silent = progressed();
-    silent.peers[LEADER]!.lastReceivedAtMs = T0 + 12_000;
+    silent.peers.manifests[LEADER]!.lastReceivedAtMs = T0 + 12_000;
     const quiet = whyStuck({ stats: silent, media, manifestPeer: LEADER, objectPeers: [RELAY_A], nowMs: NOW });
     expect(quiet).toMatchObject({ kind: "manifest-peer-silent", text: expect.stringContaining(`silent since 2026-12-01T00:00:12.000Z, 28.0 s ago: connected`) });
     // The same counters judged at the end of a run keep the CLI's wording.
     expect(judge(stats, [RELAY_A, RELAY_B]).text).toContain("27.0 s before the end and did not come back");
+  });
+
+  it("one address in both roles (a page served by a relay): each role judged on its own counters, and silence says manifests stopped arriving via the relay", () => {
+    const stats = progressed();
+    // RELAY_A serves both: its manifest-role entry is connected and current, its object-role entry has just disconnected.
+    Object.assign(peerStats(stats, RELAY_A, "manifests"), { connected: true, connects: 1, received: 6, accepted: 6, lastReceivedAtMs: NOW - 1000 });
+    Object.assign(stats.peers.objects[RELAY_A]!, { connected: false, disconnects: 1, disconnectedAtMs: NOW - 500 });
+    const media = { seconds: 12, lastDurationTicks: 180_000, verb: "appended", live: true };
+    const asObjectPeer = whyStuck({ stats, media, manifestPeer: RELAY_A, objectPeers: [RELAY_A], nowMs: NOW });
+    // The object connection dropping is not "the leader is gone": the manifest role is still connected.
+    expect(asObjectPeer.kind).toBe("too-little-media");
+    expect(asObjectPeer.text).toContain(`object peers: ${RELAY_A} disconnected`);
+    // Now the relay stays connected for both, but no manifest comes (its leader died behind it).
+    Object.assign(stats.peers.objects[RELAY_A]!, { connected: true, connects: 2, disconnectedAtMs: undefined });
+    stats.peers.manifests[RELAY_A]!.lastReceivedAtMs = T0 + 12_000;
+    const r = whyStuck({ stats, media, manifestPeer: RELAY_A, objectPeers: [RELAY_A], nowMs: NOW });
+    expect(r.kind).toBe("manifest-peer-silent");
+    expect(r.text).toMatch(
+      new RegExp(`^manifests stopped arriving via ${RELAY_A.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} since 2026-12-01T00:00:12\\.000Z, 28\\.0 s ago: it is still connected but passes on no manifest, so the leader behind it \\(or its link to the leader\\) is likely gone; 12\\.0 s of verified media appended$`),
+    );
+    // A manifest peer that is not an object peer keeps the plain wording.
+    stats.peers.manifests[LEADER]!.lastReceivedAtMs = T0 + 12_000;
+    expect(judge(stats).text).toContain(`manifest peer ${LEADER} silent since`);
   });
 });

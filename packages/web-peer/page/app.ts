@@ -4,8 +4,9 @@
  * second. The page reads its numbers from the components; it decides nothing about trust itself.
  * `window.__ecWebPeer` exposes the same numbers for tests and the curious.
  */
-import { CONFIG_FILE, isStalled, MsePlayer, parsePageConfig, signerStatus, watch, WebPeerError, whyNotPlaying } from "../src/index.js";
-import type { NotPlaying, PageConfig, ShownStats, VerifiedSource, Watching } from "../src/index.js";
+import { listPeers } from "@ec/verified-stream";
+import { CONFIG_FILE, isStalled, MsePlayer, parsePageConfig, playerPill, signerStatus, watch, WebPeerError, whyNotPlaying } from "../src/index.js";
+import type { NotPlaying, PageConfig, ShownPeer, ShownStats, VerifiedSource, Watching } from "../src/index.js";
 
 export type { VerifiedSource };
 
@@ -110,8 +111,9 @@ function renderAll(state: PageState, cfg: PageConfig): void {
   showWhy(state.why);
 
   const pill = $("player-state");
-  pill.textContent = player.state;
-  pill.className = `pill ${player.state === "playing" ? "pill-ok" : player.state === "idle" ? "pill-wait" : "pill-bad"}`;
+  const shown = playerPill(player.state, state.why);
+  pill.textContent = shown.text;
+  pill.className = `pill pill-${shown.tone}`;
 
   const signer = signerStatus(stats, cfg.trustedKeys);
   const badge = $("signer-status");
@@ -163,7 +165,7 @@ function reasons(id: string, counts: Record<string, number>): void {
   );
 }
 
-function peerState(p: ShownStats["peers"][string]): string {
+function peerState(p: ShownPeer): string {
   if (p.dropped) return `dropped: ${p.dropped}`;
   if (p.demoted) return `demoted: ${p.demoted}`;
   if (p.connected) return "connected";
@@ -172,10 +174,11 @@ function peerState(p: ShownStats["peers"][string]): string {
 
 function peers(stats: ShownStats): void {
   const body = $("peer-rows");
-  const list = Object.entries(stats.peers);
+  // One row per peer and role: a relay serving this page is listed once for manifests, once for objects.
+  const list = listPeers(stats.peers);
   if (list.length === 0) return;
   body.replaceChildren(
-    ...list.map(([addr, p]) => {
+    ...list.map(({ addr, ps: p }) => {
       const tr = document.createElement("tr");
       tr.dataset.peer = addr;
       tr.dataset.role = p.role;

@@ -20,7 +20,7 @@ export {
 } from "./mse-player.js";
 export { watch, type AcceptedChunk, type WatchCounters, type WatchOptions, type Watching } from "./watch.js";
 export { parsePageConfig, type PageConfig, CONFIG_FILE } from "./page-config.js";
-export { isStalled, signerStatus, STALL_AFTER_CHUNKS, STALL_MIN_MS, whyNotPlaying, type NotPlaying, type NotPlayingKind, type ShownPeer, type ShownStats, type StatusInputs } from "./page-status.js";
+export { isStalled, playerPill, signerStatus, STALL_AFTER_CHUNKS, STALL_MIN_MS, whyNotPlaying, type NotPlaying, type NotPlayingKind, type ShownPeer, type ShownStats, type StatusInputs } from "./page-status.js";
 export { ChunkOrder, type ChunkOrderCounters, type ChunkOrderOptions } from "./chunk-order.js";
 export { openVerifiedSource, type VerifiedSource, type VerifiedSourceOptions } from "./verified-source.js";
 export { watchStream, type WatchedStream, type WatchStreamOptions } from "./watch-stream.js";

@@ -14,7 +14,8 @@ export interface ShownStats {
   epoch?: string;
   manifests: { accepted: number; rejected: Record<string, number> };
   objects: { accepted: number; rejected: Record<string, number>; duplicates: number; pending: number };
-  peers: Record<string, ShownPeer>;
+  /** Per role, keyed by address: an address that is both the manifest and an object peer has an entry in each. */
+  peers: Record<"manifests" | "objects", Record<string, ShownPeer>>;
 }
 
 export interface ShownPeer {
@@ -77,6 +78,12 @@ const counts = (r: Record<string, number>) =>
     .map(([k, n]) => `${n} ${k}`)
     .join(", ");
 
+/** The pill beside the video: the player's state, except that stalled playback says "stalled" (until chunks flow again). */
+export function playerPill(state: PlayerState, why: NotPlaying | undefined): { text: string; tone: "ok" | "wait" | "bad" } {
+  if (why?.kind === "stalled") return { text: "stalled", tone: "bad" };
+  return { text: state, tone: state === "playing" ? "ok" : state === "idle" ? "wait" : "bad" };
+}
+
 /** Signer line: "pinned <key>", "no signer verified yet", or the untrusted case. */
 export function signerStatus(stats: ShownStats | undefined, trustedKeys: readonly string[]): { kind: "pinned" | "waiting" | "untrusted" | "none-pinned"; text: string } {
   if (trustedKeys.length === 0) return { kind: "none-pinned", text: "no signer key pinned: this page trusts nobody" };
@@ -104,7 +111,7 @@ export function whyNotPlaying(i: StatusInputs): NotPlaying | undefined {
       };
     }
     if (Object.keys(rej).length > 0) return { kind: "manifests-rejected", text: `Nothing plays because every manifest was rejected: ${counts(rej)}.` };
-    const mp = stats.peers[i.manifestPeer];
+    const mp = stats.peers.manifests[i.manifestPeer];
     if (mp && mp.connects === 0 && mp.lastError) return { kind: "manifest-peer-unreachable", text: `Nothing plays yet: the manifest peer cannot be reached (${mp.lastError}).` };
     return { kind: "waiting", text: "Waiting for the first verified manifest…" };
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { isStalled, signerStatus, STALL_MIN_MS, whyNotPlaying } from "../src/index.js";
+import { isStalled, playerPill, signerStatus, STALL_MIN_MS, whyNotPlaying } from "../src/index.js";
 import type { ShownStats, StatusInputs } from "../src/index.js";
 
 const KEY = "ab".repeat(32);
@@ -9,7 +9,7 @@ const stats = (over: Partial<ShownStats> = {}): ShownStats => ({
   signerPinned: true,
   manifests: { accepted: 0, rejected: {} },
   objects: { accepted: 0, rejected: {}, duplicates: 0, pending: 0 },
-  peers: {},
+  peers: { manifests: {}, objects: {} },
   ...over,
 });
 const inputs = (over: Partial<StatusInputs> = {}): StatusInputs => ({ stats: stats(), trustedKeys: [KEY], manifestPeer: MP, player: { state: "idle" }, appended: 0, ...over });
@@ -26,8 +26,12 @@ describe("whyNotPlaying", () => {
   });
   it("other manifest rejections, unreachable manifest peer, rejected objects, waiting", () => {
     expect(whyNotPlaying(inputs({ stats: stats({ manifests: { accepted: 0, rejected: { expired: 2 } } }) }))?.text).toMatch(/every manifest was rejected: 2 expired/);
-    const peers = { [MP]: { role: "manifests" as const, connected: false, connects: 0, received: 0, accepted: 0, rejected: {}, lastError: "unreachable: ECONNREFUSED" } };
+    const unreachable = { connected: false, connects: 0, received: 0, accepted: 0, rejected: {}, lastError: "unreachable: ECONNREFUSED" };
+    const peers = { manifests: { [MP]: { role: "manifests" as const, ...unreachable } }, objects: {} };
     expect(whyNotPlaying(inputs({ stats: stats({ peers }) }))?.kind).toBe("manifest-peer-unreachable");
+    // The same address unreachable only as an object peer is not the manifest peer's trouble.
+    const asObjects = { manifests: {}, objects: { [MP]: { role: "objects" as const, ...unreachable } } };
+    expect(whyNotPlaying(inputs({ stats: stats({ peers: asObjects }) }))?.kind).toBe("waiting");
     const objs = stats({ manifests: { accepted: 3, rejected: {} }, objects: { accepted: 0, rejected: { "hash-mismatch": 2 }, duplicates: 0, pending: 0 } });
     expect(whyNotPlaying(inputs({ stats: objs }))?.text).toMatch(/every object so far was rejected \(2 hash-mismatch\)/);
     expect(whyNotPlaying(inputs())?.kind).toBe("waiting");
@@ -41,6 +45,17 @@ describe("whyNotPlaying", () => {
   });
   it("stalled after playing: the source's reason, prefixed", () => {
     expect(whyNotPlaying(inputs({ player: { state: "playing" }, appended: 5, stalled: { text: "leader gone: …" } }))).toEqual({ kind: "stalled", text: "Stalled: leader gone: …." });
+  });
+});
+
+describe("playerPill", () => {
+  it("says stalled while stalled, whatever the player's state, and the player's state again once chunks flow", () => {
+    const stalled = whyNotPlaying(inputs({ player: { state: "playing" }, appended: 5, stalled: { text: "manifests stopped arriving via …" } }));
+    expect(playerPill("playing", stalled)).toEqual({ text: "stalled", tone: "bad" });
+    const flowing = whyNotPlaying(inputs({ player: { state: "playing" }, appended: 6 }));
+    expect(playerPill("playing", flowing)).toEqual({ text: "playing", tone: "ok" });
+    expect(playerPill("idle", undefined)).toEqual({ text: "idle", tone: "wait" });
+    expect(playerPill("failed", whyNotPlaying(inputs({ player: { state: "failed" }, appended: 1 })))).toEqual({ text: "failed", tone: "bad" });
   });
 });
 

@@ -77,6 +77,24 @@ describe("the watch page", () => {
     await page.close();
   });
 
+  it("stalled: the pill and the reason line say so while no chunk comes, and go back to playing when chunks flow again", async () => {
+    setConfig({ streamId: "s", manifestPeer: PEER, objectPeers: [PEER], trustedKeys: [KEY] });
+    const { page, errors } = await browser.page();
+    await page.goto(`${server.url}?holdAt=4`);
+    await page.waitForFunction(() => document.getElementById("appended")!.textContent === "4", undefined, { timeout: 60_000 });
+    await page.waitForFunction(() => document.getElementById("why")!.dataset.why === "stalled", undefined, { timeout: 60_000 });
+    expect((await why(page)).text).toBe("Stalled: the scripted source is holding its chunks.");
+    expect(await page.textContent("#player-state")).toBe("stalled");
+    expect(await page.getAttribute("#player-state", "class")).toContain("pill-bad");
+    await page.evaluate(() => void ((window as unknown as { __ecRelease: boolean }).__ecRelease = true));
+    await page.waitForFunction(() => document.getElementById("why")!.dataset.why === "playing", undefined, { timeout: 60_000 });
+    // The same render that cleared the reason line set the pill back.
+    expect(await page.evaluate(() => document.getElementById("player-state")!.textContent)).toBe("playing");
+    expect(Number(await page.textContent("#appended"))).toBeGreaterThan(4);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it("MPEG-2/AC-3: says plainly the browser cannot decode it; nothing appended", async () => {
     setConfig({ streamId: "s", manifestPeer: PEER, objectPeers: [PEER], trustedKeys: [KEY] });
     const { page, errors } = await browser.page();
