@@ -12,6 +12,13 @@ import type { SubscriberOptions } from "./index.js";
 import { newSubscriberStats, showCounters } from "./stats.js";
 import type { SubscriberStats } from "./stats.js";
 
+/**
+ * At most one durable group commit of the HLS output a second: with short chunks, a commit round
+ * per segment kept an fsync (and on ext4 its journal commit) next to the live path's renames. A
+ * power cut takes back at most this much more of the tail; the subscriber fetches it again.
+ */
+const COMMIT_INTERVAL_MS = 1000;
+
 export class SubscriberRun {
   readonly stats: SubscriberStats;
   readonly stream: VerifiedStream;
@@ -28,6 +35,7 @@ export class SubscriberRun {
       windowSegments: opts.hlsWindow,
       mode: opts.hlsWindow === 0 ? "event" : "live",
       gapTimeoutMs: 6000,
+      commitIntervalMs: COMMIT_INTERVAL_MS,
       maxBuffered: 16,
       onSegment: (s) => run.onSegment(s),
       onError: (err) => run.finish(false, `cannot write HLS: ${err.message}`),

@@ -39,6 +39,14 @@ export interface HlsSinkOptions {
    * playlist known durable. SegmentWriter uses its resume file's name.
    */
   commitFile?: string;
+  /**
+   * The least time between the starts of two group commits, in ms (default 0: a round starts as
+   * soon as the previous one ends). A longer interval means fewer fsyncs near the live path — on
+   * ext4 an fsync's journal commit can hold up a concurrent rename — and a longer tail a power cut
+   * can take back (recovery trims it; nothing published is ever half-written). {@link flush} and
+   * {@link close} do not wait for it.
+   */
+  commitIntervalMs?: number;
 }
 
 /** Options for one {@link HlsSink.write}. */
@@ -132,6 +140,12 @@ export class HlsSink {
    */
   #committedFirst: number;
   #committing: Promise<void> | undefined;
+  #commitIntervalMs = 0;
+  #lastCommitStartMs = Number.NEGATIVE_INFINITY;
+  /** Set while a flush waits: the commit loop skips the interval. */
+  #urgent = false;
+  /** Ends the commit loop's interval wait early (a flush). */
+  #wake: (() => void) | undefined;
   /** A commit record exists in `dir` (every playlist this sink puts in place has one to fall back to). */
   #hasCommit: boolean;
   /** A failed commit: the sink is no longer durable, so it stops (every later call rejects). */
@@ -220,6 +234,7 @@ export class HlsSink {
       o.commitFile,
       { text: existing.text, committedThrough: existing.committedThrough, committed: existing.committed, recovery: existing.recovery, unsynced },
     );
+    sink.#commitIntervalMs = o.commitIntervalMs;
     // Before anything is served or appended: what the playlist names is durable and committed.
     if (!existing.committed && p) await sink.flush();
     return sink;
@@ -249,10 +264,16 @@ export class HlsSink {
    * failure, after which the sink refuses further writes.
    */
   async flush(): Promise<void> {
-    while (this.#committedGen < this.#publishedGen || this.#committing) {
-      if (this.#commitFailure) throw this.#commitFailure;
-      this.#startCommit();
-      await this.#committing;
+    this.#urgent = true;
+    try {
+      while (this.#committedGen < this.#publishedGen || this.#committing) {
+        if (this.#commitFailure) throw this.#commitFailure;
+        this.#startCommit();
+        this.#wake?.();
+        await this.#committing;
+      }
+    } finally {
+      this.#urgent = false;
     }
     if (this.#commitFailure) throw this.#commitFailure;
   }
@@ -443,6 +464,8 @@ export class HlsSink {
    */
   async #commitLoop(): Promise<void> {
     while (this.#committedGen < this.#publishedGen && !this.#commitFailure) {
+      await this.#commitInterval();
+      this.#lastCommitStartMs = Date.now();
       const gen = this.#publishedGen;
       const text = this.#publishedText!;
       const first = this.#playlist.entries[0]?.mediaSequence ?? this.#playlist.mediaSequence;
@@ -461,6 +484,23 @@ export class HlsSink {
       this.#committedFirst = first;
       await this.#deleteExpired();
     }
+  }
+
+  /** Waits out what is left of the commit interval, unless a flush is waiting. */
+  async #commitInterval(): Promise<void> {
+    const left = this.#lastCommitStartMs + this.#commitIntervalMs - Date.now();
+    if (left <= 0 || this.#urgent) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, left);
+      // A process that ends without close() ends like a crash: recovery trims the tail.
+      (timer as { unref?: () => void }).unref?.();
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.#wake = done;
+    });
+    this.#wake = undefined;
   }
 
   /**
@@ -494,6 +534,7 @@ interface CheckedOptions {
   retain: number;
   tolerance: number;
   commitFile: string;
+  commitIntervalMs: number;
 }
 
 function checkOptions(opts: HlsSinkOptions): CheckedOptions {
@@ -524,5 +565,7 @@ function checkOptions(opts: HlsSinkOptions): CheckedOptions {
   if (typeof commitFile !== "string" || !/^\.[A-Za-z0-9._-]{1,254}$/.test(commitFile) || commitFile === ".." || isTempName(commitFile) || commitFile === playlistName) {
     throw bad("commitFile must be a dotfile name that is not a temp name");
   }
-  return { fs: opts.fs ?? nodeFs, dir: opts.dir, playlistName, window, event: mode === "event", retain, tolerance, commitFile };
+  const commitIntervalMs = opts.commitIntervalMs ?? 0;
+  if (!Number.isFinite(commitIntervalMs) || commitIntervalMs < 0) throw bad("commitIntervalMs must be a number >= 0");
+  return { fs: opts.fs ?? nodeFs, dir: opts.dir, playlistName, window, event: mode === "event", retain, tolerance, commitFile, commitIntervalMs };
 }

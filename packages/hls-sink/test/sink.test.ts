@@ -181,6 +181,36 @@ describe("sliding window and deletion", () => {
     }
   });
 
+  it("commitIntervalMs: one commit round for a burst of writes inside the interval; flush does not wait it out", async () => {
+    const { fs, events } = instrumentedFs();
+    const commits = () => events.filter((e) => e.op === "rename" && e.to === COMMIT).length;
+    // An hour: nothing but a flush can end the wait inside this test.
+    const sink = await HlsSink.open({ dir, fs, commitIntervalMs: 3_600_000 });
+    await sink.write(chunk(0));
+    // The first round starts at once (no commit before it); let it finish.
+    await new Promise((r) => setTimeout(r, 50));
+    const afterFirst = commits();
+    for (let s = 1; s < 6; s++) await sink.write(chunk(s));
+    await new Promise((r) => setTimeout(r, 50));
+    // Published, in place, but not committed: the next round waits for the interval.
+    expect(commits()).toBe(afterFirst);
+    expect(listed(await parseWithM3u8Parser(join(dir, "index.m3u8")))).toHaveLength(6);
+    await sink.flush();
+    // One round took all five segments (each fdatasynced once), and the record names all six.
+    expect(commits()).toBe(afterFirst + 1);
+    const synced = events.filter((e) => e.op === "sync-file" && e.file.endsWith(".ts")).map((e) => (e as { file: string }).file);
+    expect(new Set(synced).size).toBe(synced.length);
+    const record = JSON.parse(await readFile(join(dir, COMMIT), "utf8")) as { playlist: string };
+    expect(record.playlist.match(/^\d{5}\.ts$/gm)).toHaveLength(6);
+    await sink.close();
+  });
+
+  it("commitIntervalMs must be a number >= 0", async () => {
+    for (const bad of [-1, Number.NaN, Number.POSITIVE_INFINITY]) {
+      await expect(HlsSink.open({ dir, commitIntervalMs: bad })).rejects.toMatchObject({ code: "bad-options" });
+    }
+  });
+
   it("event mode keeps every segment and says EVENT", async () => {
     const sink = await HlsSink.open({ dir, mode: "event", windowSegments: 2 });
     for (let s = 0; s < 9; s++) await sink.write(chunk(s));
