@@ -13,9 +13,8 @@
  * The owner's note (SegmentWriter's resume point) is copied to the top level as well, so an older
  * reader of `.ec-subscriber-resume.json` still finds `streamId`, `epoch` and `seq` where it looked.
  */
-import { join } from "node:path";
 import { writeFileAtomically } from "./atomic-file.js";
-import { fsError } from "./errors.js";
+import { readRecordFile } from "./record-file.js";
 import type { HlsSinkFs } from "./fs.js";
 import type { MediaPlaylist } from "./playlist.js";
 import { MAX_PLAYLIST_BYTES, parsePlaylist } from "./playlist-parse.js";
@@ -51,17 +50,8 @@ export async function writeCommitRecord(fs: HlsSinkFs, dir: string, name: string
  * read at all.
  */
 export async function readCommitRecord(fs: HlsSinkFs, dir: string, name: string): Promise<CommitRecord | undefined> {
-  const path = join(dir, name);
-  let bytes: Uint8Array;
-  try {
-    const st = await fs.stat(path);
-    if (!st.isFile() || st.size > MAX_RECORD_BYTES) return undefined;
-    bytes = await fs.readFile(path);
-  } catch (err) {
-    const code = (err as { code?: unknown } | null)?.code;
-    if (code === "ENOENT" || code === "ENOTDIR") return undefined;
-    throw fsError(err, `reading ${name} in ${dir}`);
-  }
+  const bytes = await readRecordFile(fs, dir, name, MAX_RECORD_BYTES);
+  if (bytes === undefined) return undefined;
   try {
     const v = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes)) as unknown;
     if (typeof v !== "object" || v === null) return undefined;

@@ -12,9 +12,8 @@
  * A directory written before that holds only the record written before each segment, which is
  * still read here.
  */
-import { join } from "node:path";
 import { writeFileAtomically } from "./atomic-file.js";
-import { fsError } from "./errors.js";
+import { readRecordFile } from "./record-file.js";
 import type { HlsSinkFs } from "./fs.js";
 
 /**
@@ -63,17 +62,8 @@ export async function readResumePoint(
  * cannot be read at all.
  */
 export async function readResumeRecord(fs: HlsSinkFs, dir: string): Promise<unknown> {
-  const path = join(dir, RESUME_FILE);
-  let bytes: Uint8Array;
-  try {
-    const st = await fs.stat(path);
-    if (!st.isFile() || st.size > MAX_RECORD_BYTES) return undefined;
-    bytes = await fs.readFile(path);
-  } catch (err) {
-    const code = (err as { code?: unknown } | null)?.code;
-    if (code === "ENOENT" || code === "ENOTDIR") return undefined;
-    throw fsError(err, `reading ${RESUME_FILE} in ${dir}`);
-  }
+  const bytes = await readRecordFile(fs, dir, RESUME_FILE, MAX_RECORD_BYTES);
+  if (bytes === undefined) return undefined;
   return parseRecord(bytes);
 }
 
