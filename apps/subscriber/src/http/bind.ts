@@ -26,3 +26,19 @@ export async function bindServer(server: Server, where: WatchListen, scheme: "ht
   });
   return server.address() as AddressInfo;
 }
+
+/**
+ * Closes `server` once (later calls get the same promise): `before` runs first (timers, event
+ * streams), then open connections are dropped rather than waited for.
+ */
+export function serverCloser(server: Server, before?: () => void): () => Promise<void> {
+  let closing: Promise<void> | undefined;
+  return () => {
+    closing ??= new Promise<void>((resolve) => {
+      before?.();
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+    return closing;
+  };
+}

@@ -12,7 +12,7 @@ import type { Logger } from "@ec/moq-transport";
 import type { SubscriberStats } from "../stats.js";
 import { loadWebAssets } from "./assets.js";
 import { WatchServerError } from "./errors.js";
-import { bindServer } from "./bind.js";
+import { bindServer, serverCloser } from "./bind.js";
 import { EventClients } from "./events.js";
 import { BASE_HEADERS } from "./headers.js";
 import { sendHlsFile, send } from "./hls-file.js";
@@ -156,19 +156,9 @@ export async function startWatchServer(opts: WatchServerOptions): Promise<WatchS
   }, sampleMs);
   timer.unref();
 
-  let closing: Promise<void> | undefined;
-  return {
-    url,
-    host: where.host,
-    port: addr.port,
-    close() {
-      closing ??= new Promise<void>((resolve) => {
-        clearInterval(timer);
-        events.closeAll();
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-      return closing;
-    },
-  };
+  const close = serverCloser(server, () => {
+    clearInterval(timer);
+    events.closeAll();
+  });
+  return { url, host: where.host, port: addr.port, close };
 }

@@ -12,7 +12,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createServer as createHttpsServer } from "node:https";
 import { silentLogger } from "@ec/moq-transport";
 import type { Logger } from "@ec/moq-transport";
-import { bindServer } from "./bind.js";
+import { bindServer, serverCloser } from "./bind.js";
 import { WatchServerError } from "./errors.js";
 import { BASE_HEADERS } from "./headers.js";
 import { send } from "./hls-file.js";
@@ -98,17 +98,5 @@ export async function startSiteServer(opts: SiteServerOptions): Promise<SiteServ
   const url = formatHttpUrl(where.host, addr.port, scheme);
   if (!where.loopback) log.info("web: serving the page beyond this machine", { url });
 
-  let closing: Promise<void> | undefined;
-  return {
-    url,
-    host: where.host,
-    port: addr.port,
-    close() {
-      closing ??= new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-      return closing;
-    },
-  };
+  return { url, host: where.host, port: addr.port, close: serverCloser(server) };
 }
