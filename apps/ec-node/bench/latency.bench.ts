@@ -13,6 +13,7 @@
  * Baseline, same run, same relay: a plain `@moq/lite` client (none of our code) subscribed to the
  * relay's objects, stamping each arrival: the transport's own share of the latency.
  */
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { percentile, quickRun, type BenchRow } from "../../../scripts/bench-lib.js";
 import { chunkPlan, hdRecording, tempDir } from "./lib/media.js";
@@ -99,6 +100,11 @@ export default async function (): Promise<BenchRow[]> {
       .slice(0, 12)
       .map(([q, m]) => `${q}:${m}`)
       .join(" ");
+    const dump = process.env.EC_BENCH_DUMP;
+    if (dump) {
+      const watch = group.watchLines();
+      writeFileSync(dump, JSON.stringify({ leaderAt: [...leaderAt], relayAt: [...relayAt], verifiedAt: [...verifiedAt], writtenAt: [...writtenAt], arrivedAt: [...arrivedAt], watch }));
+    }
     if (mesh.length === 0) throw new Error("no chunk was both published and written");
     const skew = seqs.map((s) => Math.abs((leaderAt.get(s) ?? 0) - (relayAt.get(s) ?? 0)));
     const n = `${mesh.length} chunks of ${(plan.meanChunkSeconds * 1000).toFixed(0)} ms (${(plan.meanChunkBytes / 1e3).toFixed(0)} kB)${quick ? ", QUICK: fewer than 200" : ""}`;

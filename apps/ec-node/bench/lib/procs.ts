@@ -8,7 +8,7 @@
  * never leaves a node serving on a port.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
 /** The built `ec-node` binary (`pnpm build` makes it). */
 export const CLI = fileURLToPath(new URL("../../dist/cli.js", import.meta.url));
@@ -197,17 +197,27 @@ export class ProcGroup {
   /**
    * Starts `ec-node <args>` with JSON logs on stderr at `logLevel`. With `EC_BENCH_PROFILE=<dir>`,
    * each process also writes a V8 CPU profile there when it exits (`<label>-<time>-<n>.cpuprofile`;
-   * summarise with `pnpm tsx apps/ec-node/bench/profile-summary.ts <dir>`).
+   * summarise with `pnpm tsx apps/ec-node/bench/profile-summary.ts <dir>`). With
+   * `EC_BENCH_LOOP_WATCH=<label>[,<label>…]`, those processes log their event-loop stalls and GC
+   * pauses (`procs/loop-watch.mjs`); `EC_BENCH_DUMP=<file>` makes a bench that supports it save
+   * its per-chunk timings and those lines.
    */
   cli(label: string, args: string[], logLevel: "debug" | "info" = "info"): Proc {
     const profileDir = process.env.EC_BENCH_PROFILE;
     const node = profileDir ? ["--cpu-prof", "--cpu-prof-dir", profileDir, "--cpu-prof-name", `${label}-${Date.now()}-${++profiles}.cpuprofile`] : [];
-    return this.add(new Proc(label, process.execPath, [...node, CLI, ...args, "--log-format", "json", "--log-level", logLevel]));
+    const watched = (process.env.EC_BENCH_LOOP_WATCH ?? "").split(",").includes(label);
+    const watch = watched ? ["--import", pathToFileURL(procScript("loop-watch.mjs")).href] : [];
+    return this.add(new Proc(label, process.execPath, [...node, ...watch, CLI, ...args, "--log-format", "json", "--log-level", logLevel]));
   }
 
   /** Starts a helper from `bench/procs/` with a JSON argument (stdin open for commands) and extra `env`. */
   helper(label: string, script: string, arg: unknown, env?: NodeJS.ProcessEnv): Proc {
     return this.add(new Proc(label, process.execPath, [procScript(script), JSON.stringify(arg)], { stdin: true, ...(env ? { env } : {}) }));
+  }
+
+  /** The `loop-watch` lines of every process of the group, each with its process's label. */
+  watchLines(): Array<LogLine & { proc: string }> {
+    return this.#procs.flatMap((p) => p.lines.filter((l) => String(l.msg).startsWith("loop-watch")).map((l) => ({ ...l, proc: p.label })));
   }
 
   /** Adopts a process started elsewhere, so `stopAll()` stops it too. */
