@@ -6,7 +6,7 @@ import { TEMP_PREFIX, TEMP_SUFFIX } from "./segment-name.js";
 let tempCounter = 0;
 
 /** A fresh hidden temp name in the same directory (rename is only atomic within one file system). */
-function tempNameFor(name: string): string {
+export function tempNameFor(name: string): string {
   const nonce = Math.floor(Math.random() * 0x1_0000_0000).toString(36);
   return `${TEMP_PREFIX}${name}-${process.pid}-${++tempCounter}-${nonce}${TEMP_SUFFIX}`;
 }
@@ -20,7 +20,7 @@ function tempNameFor(name: string): string {
  *
  * `sync: false` is for the live path: a running process (and a `kill -9`) only ever sees whole
  * files, but after a power cut the bytes may be missing; the caller then makes them durable
- * later ({@link syncFile}) and must not rely on them before (see group-commit.ts).
+ * later ({@link syncFile}) and must not rely on them before (see the sink's group commit).
  */
 export async function writeFileAtomically(
   fs: HlsSinkFs,
@@ -29,6 +29,32 @@ export async function writeFileAtomically(
   data: Uint8Array,
   opts: { sync?: boolean } = {},
 ): Promise<void> {
+  const staged = await stageFile(fs, dir, name, data, opts);
+  await staged.rename();
+}
+
+/** A whole file under a temp name in `dir`, waiting to be renamed over its name (or discarded). */
+export interface StagedFile {
+  /** Renames the temp file over `dir/name`; on failure removes it. @throws HlsSinkError */
+  rename(): Promise<void>;
+  /** Removes the temp file (never rejects: a leftover temp file is cleaned up on the next open). */
+  discard(): Promise<void>;
+}
+
+/**
+ * The first half of {@link writeFileAtomically}: `data` written (and fdatasynced unless
+ * `sync: false`) and closed under a fresh temp name in `dir`; nothing a reader looks at has
+ * changed yet. Lets a caller write two files at once and still rename them in the order it
+ * needs (a segment before the playlist naming it).
+ * @throws HlsSinkError (the temp file removed)
+ */
+export async function stageFile(
+  fs: HlsSinkFs,
+  dir: string,
+  name: string,
+  data: Uint8Array,
+  opts: { sync?: boolean } = {},
+): Promise<StagedFile> {
   const tmp = join(dir, tempNameFor(name));
   let created = false;
   try {
@@ -49,12 +75,28 @@ export async function writeFileAtomically(
       failure ??= err;
     }
     if (failure !== undefined) throw failure;
-    await fs.rename(tmp, join(dir, name));
-    created = false;
   } catch (err) {
     if (created) await fs.unlink(tmp).catch(() => undefined);
     throw fsError(err, `writing ${name} in ${dir}`);
   }
+  let settled = false;
+  return {
+    async rename() {
+      if (settled) throw new Error(`staged ${name} already renamed or discarded`);
+      settled = true;
+      try {
+        await fs.rename(tmp, join(dir, name));
+      } catch (err) {
+        await fs.unlink(tmp).catch(() => undefined);
+        throw fsError(err, `writing ${name} in ${dir}`);
+      }
+    },
+    async discard() {
+      if (settled) return;
+      settled = true;
+      await fs.unlink(tmp).catch(() => undefined);
+    },
+  };
 }
 
 // Some file systems cannot fsync a directory; durability there is the file system's business.

@@ -35,10 +35,34 @@ export interface HlsSinkFs {
   stat(path: string): Promise<{ size: number; isFile(): boolean }>;
 }
 
+/**
+ * A Node `FileHandle` whose `writeFile` hands the whole buffer to one `write(2)` (looping only on
+ * a short write). Node's own `FileHandle.writeFile` splits a buffer into 512 KiB writes, each a
+ * separate thread-pool request whose completion needs a turn of the main thread: four turns for
+ * a 2 MiB segment where one does, and while the main thread verifies and decrypts the next chunk
+ * no turn comes, so the write stalls (docs/PERFORMANCE.md, "Subscriber pipeline").
+ */
+function wholeWriteHandle(fh: fsp.FileHandle): HlsSinkFileHandle {
+  return {
+    async writeFile(data) {
+      let offset = 0;
+      while (offset < data.length) {
+        const { bytesWritten } = await fh.write(data, offset, data.length - offset);
+        // A regular file never takes 0 bytes without an error; do not spin if one does.
+        if (bytesWritten <= 0) throw Object.assign(new Error("write(2) took no bytes"), { code: "EIO" });
+        offset += bytesWritten;
+      }
+    },
+    sync: () => fh.sync(),
+    datasync: () => fh.datasync(),
+    close: () => fh.close(),
+  };
+}
+
 /** `node:fs/promises`, narrowed to {@link HlsSinkFs}. */
 export const nodeFs: HlsSinkFs = {
   mkdir: (path, options) => fsp.mkdir(path, options),
-  open: (path, flags) => fsp.open(path, flags),
+  open: async (path, flags) => wholeWriteHandle(await fsp.open(path, flags)),
   rename: (from, to) => fsp.rename(from, to),
   unlink: (path) => fsp.unlink(path),
   readdir: (path) => fsp.readdir(path),

@@ -366,8 +366,9 @@ export class SegmentWriter {
       ...(c.programDateTimeMs !== undefined ? { programDateTimeMs: c.programDateTimeMs } : {}),
     }, undefined, { note: { ...record } });
     // A failed background commit stops the writer like a failed write (reported once). One
-    // watch at a time: it resolves whenever the commits catch up with the writes.
-    this.#watching ??= this.#sink.flush().then(
+    // watch at a time: it resolves whenever the commits catch up with the writes. Not flush():
+    // a flush skips the commit interval, and a watch is nearly always waiting.
+    this.#watching ??= this.#sink.committed().then(
       () => {
         this.#watching = undefined;
       },

@@ -1,12 +1,13 @@
 import { join } from "node:path";
 import { crc32 } from "node:zlib";
-import { writeFileAtomically, syncDirectory, syncFile } from "./atomic-file.js";
+import { stageFile, syncDirectory, syncFile, tempNameFor, writeFileAtomically } from "./atomic-file.js";
 import { validateChunk, type HlsChunk } from "./chunk.js";
 import { DEFAULT_COMMIT_FILE, writeCommitRecord } from "./commit-record.js";
 import { breaksContinuity, continuityAfter, type ContinuityPoint } from "./continuity.js";
 import { HlsSinkError, fsError } from "./errors.js";
 import { nodeFs, type HlsSinkFs } from "./fs.js";
 import { renderPlaylist, type MediaPlaylist, type PlaylistEntry } from "./playlist.js";
+import { PublishFailure, publishFiles } from "./publish-thread.js";
 import { openOutputDirectory, removeFile, type RecoveryAction } from "./reopen.js";
 import { TEMP_PREFIX, TEMP_SUFFIX, isTempName, parseSegmentName, segmentName } from "./segment-name.js";
 import { TICKS_PER_SECOND, targetDurationFor } from "./timestamps.js";
@@ -142,8 +143,8 @@ export class HlsSink {
   #committing: Promise<void> | undefined;
   #commitIntervalMs = 0;
   #lastCommitStartMs = Number.NEGATIVE_INFINITY;
-  /** Set while a flush waits: the commit loop skips the interval. */
-  #urgent = false;
+  /** Flushes waiting (the commit loop skips the interval while any does). */
+  #urgent = 0;
   /** Ends the commit loop's interval wait early (a flush). */
   #wake: (() => void) | undefined;
   /** A commit record exists in `dir` (every playlist this sink puts in place has one to fall back to). */
@@ -152,6 +153,10 @@ export class HlsSink {
   #commitFailure: HlsSinkError | undefined;
   /** What reopening did to the playlist found in `dir`. */
   readonly recovery: RecoveryAction;
+  /** Segment + playlist go to the publish thread (publish-thread.ts): with the default file system only. */
+  #onThread = false;
+  /** Where a segment's bytes are copied for the publish thread (shared, so not copied again); reused. */
+  #shared: Uint8Array | undefined;
   #tail: Promise<unknown> = Promise.resolve();
   #closing: Promise<void> | undefined;
   readonly #stats: Omit<HlsSinkStats, "mediaSecondsWritten"> = { segmentsWritten: 0, bytesWritten: 0, discontinuities: 0 };
@@ -235,6 +240,7 @@ export class HlsSink {
       { text: existing.text, committedThrough: existing.committedThrough, committed: existing.committed, recovery: existing.recovery, unsynced },
     );
     sink.#commitIntervalMs = o.commitIntervalMs;
+    sink.#onThread = opts.fs === undefined;
     // Before anything is served or appended: what the playlist names is durable and committed.
     if (!existing.committed && p) await sink.flush();
     return sink;
@@ -264,16 +270,29 @@ export class HlsSink {
    * failure, after which the sink refuses further writes.
    */
   async flush(): Promise<void> {
-    this.#urgent = true;
+    this.#urgent++;
     try {
-      while (this.#committedGen < this.#publishedGen || this.#committing) {
-        if (this.#commitFailure) throw this.#commitFailure;
-        this.#startCommit();
-        this.#wake?.();
-        await this.#committing;
-      }
+      await this.#untilCommitted(true);
     } finally {
-      this.#urgent = false;
+      this.#urgent--;
+    }
+  }
+
+  /**
+   * Like {@link flush}, but without hurrying the commit: the commit interval still applies. For
+   * an owner that only watches for the commit's failure (SegmentWriter), so that watching does
+   * not turn every write into a commit.
+   */
+  async committed(): Promise<void> {
+    await this.#untilCommitted(false);
+  }
+
+  async #untilCommitted(urgent: boolean): Promise<void> {
+    while (this.#committedGen < this.#publishedGen || this.#committing) {
+      if (this.#commitFailure) throw this.#commitFailure;
+      this.#startCommit();
+      if (urgent) this.#wake?.();
+      await this.#committing;
     }
     if (this.#commitFailure) throw this.#commitFailure;
   }
@@ -399,23 +418,9 @@ export class HlsSink {
     if (note !== undefined) next.note = note;
     else delete next.note;
 
-    // 1. The segment, whole in place before any playlist can name it (no fsync: the group commit
-    //    makes it durable; until then a reopen after a power cut checks it against `check`).
-    const segment = writeFileAtomically(this.#fs, this.dir, name, chunk.bytes, { sync: false });
-    const other = alongside?.();
-    // Both settle before anything else happens (no write left running behind a rejection).
-    const [segmentDone, otherDone] = await Promise.allSettled([segment, other]);
-    if (segmentDone.status === "rejected") throw segmentDone.reason;
     const text = renderPlaylist(next);
-    try {
-      if (otherDone.status === "rejected") throw otherDone.reason;
-      // 2. The playlist naming it: in place for readers at once, durable at the next commit.
-      await writeFileAtomically(this.#fs, this.dir, this.#playlistName, utf8(text), { sync: false });
-    } catch (err) {
-      // Not published: take the orphan segment away again so the directory matches the playlist.
-      await removeFile(this.#fs, this.dir, name).catch(() => undefined);
-      throw err;
-    }
+    if (this.#onThread && !alongside) await this.#publishOnThread(name, chunk.bytes, utf8(text));
+    else await this.#publishStaged(name, chunk.bytes, utf8(text), alongside);
 
     // Published: the playlist on disk now names the segment, so the in-memory state follows it.
     this.#playlist = next;
@@ -431,6 +436,76 @@ export class HlsSink {
     this.#unsynced.push(name);
     this.#published(text);
     return { segmentName: name, mediaSequence, discontinuity };
+  }
+
+  /**
+   * Puts the segment and then the playlist naming it in place through the publish thread (one
+   * main-thread turn; the calls and their order are {@link #publishStaged}'s, see
+   * publish-thread.ts). On failure nothing is published: a segment renamed before the playlist
+   * failed is taken away again.
+   */
+  async #publishOnThread(name: string, bytes: Uint8Array, playlist: Uint8Array): Promise<void> {
+    // Copied once into memory the thread shares (no second copy on the way), reused: writes
+    // are serialised, so the previous segment's request has settled.
+    if (!this.#shared || this.#shared.length < bytes.length) this.#shared = new Uint8Array(new SharedArrayBuffer(bytes.length));
+    const data = this.#shared.subarray(0, bytes.length);
+    data.set(bytes);
+    const files = [
+      { tempPath: join(this.dir, tempNameFor(name)), path: join(this.dir, name), data },
+      { tempPath: join(this.dir, tempNameFor(this.#playlistName)), path: this.playlistPath, data: playlist },
+    ];
+    try {
+      await publishFiles(files);
+    } catch (err) {
+      const f = err instanceof PublishFailure ? err : undefined;
+      if (f && f.renamed < 0) {
+        // The thread died mid-request: what is on disk is unknown, so stop like a failed commit.
+        this.#commitFailure ??= new HlsSinkError("io-error", f.message, { cause: err });
+        throw this.#commitFailure;
+      }
+      // Not published: take the orphan segment away again so the directory matches the playlist.
+      if (f?.renamed === 1) await removeFile(this.#fs, this.dir, name).catch(() => undefined);
+      throw fsError(err, `writing ${f?.file === 1 ? this.#playlistName : name} in ${this.dir}`);
+    }
+  }
+
+  /**
+   * Puts the segment and then the playlist naming it in place with the sink's file system: both
+   * written under temp names at once, then renamed in order: 1. the segment, whole in place
+   * before any playlist can name it (no fsync: the group commit makes it durable; until then a
+   * reopen after a power cut checks it against its `check`); 2. the playlist naming it, in place
+   * for readers at once, durable at the next commit. `alongside` runs beside the writes and must
+   * succeed before anything is renamed. On failure nothing is published.
+   */
+  async #publishStaged(name: string, bytes: Uint8Array, playlistBytes: Uint8Array, alongside: (() => Promise<void>) | undefined): Promise<void> {
+    const segment = stageFile(this.#fs, this.dir, name, bytes, { sync: false });
+    const playlist = stageFile(this.#fs, this.dir, this.#playlistName, playlistBytes, { sync: false });
+    const other = alongside?.();
+    // All settle before anything else happens (no write left running behind a rejection).
+    const [segmentDone, playlistDone, otherDone] = await Promise.allSettled([segment, playlist, other]);
+    const discardPlaylist = () => (playlistDone.status === "fulfilled" ? playlistDone.value.discard() : undefined);
+    try {
+      if (segmentDone.status === "rejected") throw segmentDone.reason;
+      if (playlistDone.status === "rejected") throw playlistDone.reason;
+      if (otherDone.status === "rejected") throw otherDone.reason;
+    } catch (err) {
+      // Nothing renamed yet: nothing was published.
+      await Promise.all([segmentDone.status === "fulfilled" ? segmentDone.value.discard() : undefined, discardPlaylist()]);
+      throw err;
+    }
+    try {
+      await segmentDone.value.rename();
+    } catch (err) {
+      await discardPlaylist();
+      throw err;
+    }
+    try {
+      await playlistDone.value.rename();
+    } catch (err) {
+      // Not published: take the orphan segment away again so the directory matches the playlist.
+      await removeFile(this.#fs, this.dir, name).catch(() => undefined);
+      throw err;
+    }
   }
 
   /** Puts a playlist naming no new segment in place (ENDLIST at close), to be committed. */
@@ -489,7 +564,7 @@ export class HlsSink {
   /** Waits out what is left of the commit interval, unless a flush is waiting. */
   async #commitInterval(): Promise<void> {
     const left = this.#lastCommitStartMs + this.#commitIntervalMs - Date.now();
-    if (left <= 0 || this.#urgent) return;
+    if (left <= 0 || this.#urgent > 0) return;
     await new Promise<void>((resolve) => {
       const timer = setTimeout(done, left);
       // A process that ends without close() ends like a crash: recovery trims the tail.
