@@ -15,6 +15,8 @@ import type { SubscriberStats } from "./stats.js";
 
 export type { SubscriberStats, PeerStats } from "./stats.js";
 export { RESUME_FILE } from "@ec/hls-sink";
+/** The least time between the HLS output's group commits (the pipeline bench writes as the subscriber does). */
+export { COMMIT_INTERVAL_MS as HLS_COMMIT_INTERVAL_MS } from "./run.js";
 export { whyStuck } from "@ec/verified-stream";
 export type { StuckKind, StuckReason } from "@ec/verified-stream";
 

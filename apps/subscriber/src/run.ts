@@ -17,7 +17,7 @@ import type { SubscriberStats } from "./stats.js";
  * per segment kept an fsync (and on ext4 its journal commit) next to the live path's renames. A
  * power cut takes back at most this much more of the tail; the subscriber fetches it again.
  */
-const COMMIT_INTERVAL_MS = 1000;
+export const COMMIT_INTERVAL_MS = 1000;
 
 export class SubscriberRun {
   readonly stats: SubscriberStats;

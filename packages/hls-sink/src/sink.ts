@@ -133,8 +133,11 @@ export class HlsSink {
   /** Bumped with each playlist renamed into place; the commit record holds `#committedGen`'s. */
   #publishedGen = 0;
   #committedGen = 0;
-  /** Segments renamed into place since the last commit started, not yet fdatasynced. */
-  #unsynced: string[] = [];
+  /**
+   * Segments renamed into place since the last commit started, each with its fdatasync when one
+   * was started at once (a segment written by this sink; not those a reopen found).
+   */
+  #unsynced: Array<{ name: string; sync?: Promise<void> }> = [];
   /**
    * First media sequence number listed by the committed playlist: a retired segment below it is
    * named by no playlist a power cut can bring back, so it may be deleted.
@@ -182,7 +185,7 @@ export class HlsSink {
     this.#publishedText = recovered.text;
     // open() commits a playlist it found if the record did not hold it already.
     this.#hasCommit = existing !== undefined;
-    this.#unsynced = recovered.unsynced;
+    this.#unsynced = recovered.unsynced.map((name) => ({ name }));
     // Committed and listing from there already, or about to be committed by open() (until then
     // nothing is deleted).
     this.#committedFirst = existing && recovered.committed ? (existing.entries[0]?.mediaSequence ?? existing.mediaSequence) : 0;
@@ -433,7 +436,12 @@ export class HlsSink {
     this.#ticksWritten += chunk.durationTicks;
     if (discontinuity) this.#stats.discontinuities++;
     for (const r of removed) this.#retired.push(r.mediaSequence);
-    this.#unsynced.push(name);
+    // Its fdatasync starts now, not at the next commit: the disk writes it back while the next
+    // chunks are verified and written, rather than all at once when a commit comes (with a
+    // commit interval, many segments' worth). The commit waits for it before naming it.
+    const sync = syncFile(this.#fs, this.dir, name);
+    sync.catch(() => undefined); // seen by the commit that waits for it
+    this.#unsynced.push({ name, sync });
     this.#published(text);
     return { segmentName: name, mediaSequence, discontinuity };
   }
@@ -531,7 +539,8 @@ export class HlsSink {
 
   /**
    * Group commit, off the live path: while something published is not committed, take every
-   * segment renamed in since the last round, fdatasync them, fsync the directory (their renames
+   * segment renamed in since the last round, wait for their fdatasyncs (started as each was
+   * published; for segments a reopen found, started now), fsync the directory (their renames
    * and the playlist's), then write the commit record with the text of the playlist in place when
    * the round started (fdatasynced, renamed) and fsync the directory again. Only then is the
    * round's playlist the one a power cut falls back to, and segments it no longer names may go.
@@ -547,7 +556,7 @@ export class HlsSink {
       const note = this.#playlist.note;
       const segments = this.#unsynced.splice(0);
       try {
-        await Promise.all(segments.map((n) => syncFile(this.#fs, this.dir, n)));
+        await Promise.all(segments.map((u) => u.sync ?? syncFile(this.#fs, this.dir, u.name)));
         await syncDirectory(this.#fs, this.dir);
         await writeCommitRecord(this.#fs, this.dir, this.#commitFile, text, note);
         await syncDirectory(this.#fs, this.dir);

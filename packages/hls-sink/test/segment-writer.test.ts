@@ -262,6 +262,33 @@ describe("SegmentWriter: resume after a restart", () => {
     expect(record.playlist).toBe(await readFile(join(dir, "index.m3u8"), "utf8"));
   });
 
+  it("commitIntervalMs holds: watching for a failed commit does not make every write a commit", async () => {
+    const { fs, events } = instrumentedFs();
+    const commits = () => events.filter((e) => e.op === "rename" && e.to === RESUME_FILE).length;
+    // An hour: nothing but close() (a flush) can end the wait inside this test.
+    const a = await open({ fs, commitIntervalMs: 3_600_000 });
+    a.startAt("e1", 0);
+    a.push(chunk(0));
+    await a.idle();
+    // The first round starts at once; let it finish.
+    await new Promise((r) => setTimeout(r, 50));
+    const afterFirst = commits();
+    for (const s of [1, 2, 3, 4]) {
+      a.push(chunk(s));
+      await a.idle();
+    }
+    await new Promise((r) => setTimeout(r, 50));
+    expect(written.map((w) => w.seq)).toEqual([0, 1, 2, 3, 4]);
+    expect(commits()).toBe(afterFirst);
+    await a.close();
+    // One more round at close took the other four, and the record holds the final playlist.
+    expect(commits()).toBe(afterFirst + 1);
+    const record = JSON.parse(await readFile(join(dir, RESUME_FILE), "utf8")) as { seq: number; playlist: string };
+    expect(record.seq).toBe(4);
+    expect(record.playlist).toBe(await readFile(join(dir, "index.m3u8"), "utf8"));
+    expect(a.failure).toBeUndefined();
+  });
+
   it("power loss at any point: the reopened writer serves only whole segments and resumes exactly", async () => {
     const { fs, events } = instrumentedFs();
     const a = await open({ fs });

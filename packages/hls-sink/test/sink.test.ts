@@ -656,6 +656,23 @@ describe("file-system failures", () => {
     await expectSinkError(sink.write(chunk(1)), "unwritable-dir");
   });
 
+  it("default file system (the publish thread): a playlist that cannot be renamed takes the new segment back; the sink stays usable", async () => {
+    const sink = await HlsSink.open({ dir, windowSegments: 0 });
+    await sink.write(chunk(0));
+    await sink.flush();
+    // A non-empty directory where the playlist goes: the segment's rename succeeds, the playlist's fails.
+    await rm(sink.playlistPath);
+    await mkdir(join(sink.playlistPath, "occupied"), { recursive: true });
+    const err = await expectSinkError(sink.write(chunk(1)), "unwritable-dir");
+    expect(err.message).toMatch(/index\.m3u8/);
+    // No 00001.ts and no temp file (index.m3u8 is the directory put there).
+    expect(await allFiles(dir)).toEqual([COMMIT, "00000.ts", "index.m3u8"]);
+    await rm(sink.playlistPath, { recursive: true });
+    expect(await sink.write(chunk(1))).toEqual({ segmentName: "00001.ts", mediaSequence: 1, discontinuity: false });
+    await sink.close();
+    expect(listed(await parseWithM3u8Parser(sink.playlistPath))).toEqual(["00000.ts", "00001.ts"]);
+  });
+
   it("disk full while writing a segment: typed error, no temp file, playlist unchanged, sink usable", async () => {
     let full = false;
     const { fs } = instrumentedFs({ onWrite: (t) => (full && t.endsWith(".ts") ? "ENOSPC" : undefined) });
