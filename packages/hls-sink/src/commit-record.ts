@@ -35,13 +35,17 @@ export interface CommitRecord {
 
 /** Writes the record durably (temp, fdatasync, rename); the caller fsyncs the directory. */
 export async function writeCommitRecord(fs: HlsSinkFs, dir: string, name: string, playlistText: string, note: string | undefined): Promise<void> {
+  await writeFileAtomically(fs, dir, name, commitRecordBytes(playlistText, note));
+}
+
+/** The record's file content: the note's fields, and the playlist's text. */
+export function commitRecordBytes(playlistText: string, note: string | undefined): Uint8Array {
   let top: Record<string, unknown> = {};
   if (note !== undefined) {
     const parsed = JSON.parse(note) as unknown;
     if (typeof parsed === "object" && parsed !== null && !Array.isArray(parsed)) top = parsed as Record<string, unknown>;
   }
-  const json = JSON.stringify({ ...top, playlist: playlistText }) + "\n";
-  await writeFileAtomically(fs, dir, name, new TextEncoder().encode(json));
+  return new TextEncoder().encode(JSON.stringify({ ...top, playlist: playlistText }) + "\n");
 }
 
 /**

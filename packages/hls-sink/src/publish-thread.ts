@@ -14,7 +14,10 @@
  * all of it is written, `close`; then `rename(temp, path)` for each in turn. No fsync (the sink's
  * group commit makes them durable later), exactly as the sink's `node:fs/promises` path does. On
  * failure every temp file not renamed yet is removed, and the error says how many renames
- * happened (so the sink can take back a segment whose playlist did not follow).
+ * happened (so the sink can take back a segment whose playlist did not follow). A file may ask
+ * for an fdatasync before its close, and a request for a directory fsync after the renames: the
+ * fresh directory's first commit record (written, fdatasynced, renamed, directory fsynced) goes
+ * the same way, one turn instead of eight before the first segment.
  *
  * One worker per process, shared by every sink that uses it (its requests run one at a time, in
  * the order sent); started on first use, holding the process open only while a request is
@@ -28,6 +31,14 @@ export interface PublishFile {
   path: string;
   /** The bytes; a view on a `SharedArrayBuffer` is not copied on its way to the thread. */
   data: Uint8Array;
+  /** fdatasync the temp file before closing it (a file that must be durable before its name is). */
+  sync?: boolean;
+}
+
+/** What else a {@link publishFiles} request does. */
+export interface PublishOptions {
+  /** fsync this directory after the renames (making them durable). */
+  syncDir?: string;
 }
 
 /** Why a {@link publishFiles} request failed: the errno-style fields of the failing call. */
@@ -49,11 +60,15 @@ export class PublishFailure extends Error {
   }
 }
 
+// As atomic-file.ts's syncDirectory.
+const DIR_SYNC_UNSUPPORTED = ["EINVAL", "ENOTSUP", "EOPNOTSUPP", "EISDIR", "EBADF"];
+
 // CommonJS, evaluated as the worker's main script (no file to locate next to a bundle).
 const WORKER_SOURCE = `
 "use strict";
 const { parentPort } = require("node:worker_threads");
 const fs = require("node:fs");
+const DIR_SYNC_UNSUPPORTED = ${JSON.stringify(DIR_SYNC_UNSUPPORTED)};
 function writeAll(fd, data) {
   let offset = 0;
   while (offset < data.length) {
@@ -74,6 +89,7 @@ parentPort.on("message", (req) => {
       let failure;
       try {
         writeAll(fd, f.data);
+        if (f.sync) fs.fdatasyncSync(fd);
       } catch (err) {
         failure = err;
       }
@@ -88,6 +104,18 @@ parentPort.on("message", (req) => {
     for (file = 0; file < req.files.length; file++) {
       fs.renameSync(req.files[file].tempPath, req.files[file].path);
       renamed++;
+    }
+    if (req.syncDir !== undefined) {
+      file = -1;
+      const fd = fs.openSync(req.syncDir, "r");
+      try {
+        fs.fsyncSync(fd);
+      } catch (err) {
+        // Some file systems cannot fsync a directory; durability there is the file system's business.
+        if (!DIR_SYNC_UNSUPPORTED.includes(err && err.code)) throw err;
+      } finally {
+        fs.closeSync(fd);
+      }
     }
     parentPort.postMessage({ id: req.id });
   } catch (err) {
@@ -154,12 +182,12 @@ function thread(): Worker {
  * thread (see the file comment). `data` must not change until the promise settles.
  * @throws PublishFailure
  */
-export function publishFiles(files: PublishFile[]): Promise<void> {
+export function publishFiles(files: PublishFile[], opts: PublishOptions = {}): Promise<void> {
   const w = thread();
   const id = nextId++;
   return new Promise<void>((resolve, reject) => {
     if (pending.size === 0) w.ref();
     pending.set(id, { resolve, reject });
-    w.postMessage({ id, files });
+    w.postMessage({ id, files, syncDir: opts.syncDir });
   });
 }

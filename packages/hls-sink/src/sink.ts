@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { crc32 } from "node:zlib";
 import { stageFile, syncDirectory, syncFile, tempNameFor, writeFileAtomically } from "./atomic-file.js";
 import { validateChunk, type HlsChunk } from "./chunk.js";
-import { DEFAULT_COMMIT_FILE, writeCommitRecord } from "./commit-record.js";
+import { DEFAULT_COMMIT_FILE, commitRecordBytes, writeCommitRecord } from "./commit-record.js";
 import { breaksContinuity, continuityAfter, type ContinuityPoint } from "./continuity.js";
 import { HlsSinkError, fsError } from "./errors.js";
 import { nodeFs, type HlsSinkFs } from "./fs.js";
@@ -372,8 +372,16 @@ export class HlsSink {
       // A fresh directory: before its first playlist, a durable record of the empty one, so a
       // power cut that takes the first playlist's bytes has a playlist to fall back to. Once
       // per directory, the only fsync on the live path.
-      await writeCommitRecord(this.#fs, this.dir, this.#commitFile, renderPlaylist(this.#playlist), undefined);
-      await syncDirectory(this.#fs, this.dir);
+      const empty = renderPlaylist(this.#playlist);
+      if (this.#onThread) {
+        const record = { tempPath: join(this.dir, tempNameFor(this.#commitFile)), path: join(this.dir, this.#commitFile), sync: true };
+        await publishFiles([{ ...record, data: commitRecordBytes(empty, undefined) }], { syncDir: this.dir }).catch((err: unknown) => {
+          throw fsError(err, `writing ${this.#commitFile} in ${this.dir}`);
+        });
+      } else {
+        await writeCommitRecord(this.#fs, this.dir, this.#commitFile, empty, undefined);
+        await syncDirectory(this.#fs, this.dir);
+      }
       this.#hasCommit = true;
     }
     const prev = this.#continuity;

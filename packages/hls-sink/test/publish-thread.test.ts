@@ -60,6 +60,16 @@ describe("the publish thread", () => {
     expect((await readdir(dir)).sort()).toEqual(["a.ts", "b.m3u8"]); // no temp file
   });
 
+  it("fdatasync of a file and an fsync of the directory run after the renames (a directory that is gone fails after them)", async () => {
+    await publishFiles([{ tempPath: join(dir, ".hls-sink-r.tmp"), path: join(dir, "r.json"), data: new TextEncoder().encode("{}"), sync: true }], { syncDir: dir });
+    expect(await readFile(join(dir, "r.json"), "utf8")).toBe("{}");
+    const err = await publishError(
+      publishFiles([{ tempPath: join(dir, ".hls-sink-s.tmp"), path: join(dir, "s.json"), data: bytes(3, 0x20), sync: true }], { syncDir: join(dir, "gone") }),
+    );
+    expect(err).toMatchObject({ code: "ENOENT", renamed: 1, file: -1 });
+    expect((await readdir(dir)).sort()).toEqual(["r.json", "s.json"]);
+  });
+
   it("a temp file that cannot be created: nothing renamed, nothing left", async () => {
     const err = await publishError(publishFiles(request(bytes(10, 1), bytes(10, 2), { aTemp: join(dir, "missing", ".hls-sink-a.tmp") })));
     expect(err).toMatchObject({ code: "ENOENT", renamed: 0, file: 0 });
