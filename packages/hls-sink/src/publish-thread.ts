@@ -39,6 +39,12 @@ export interface PublishFile {
 export interface PublishOptions {
   /** fsync this directory after the renames (making them durable). */
   syncDir?: string;
+  /**
+   * Before anything is written: the CRC-32 (zlib's) of file `of`'s data, written as 8 lowercase
+   * hex digits over bytes `at`..`at + 8` of file `into`'s data (the playlist's `crc32=` field of
+   * the newest segment). The request resolves with it.
+   */
+  crc32?: { of: number; into: number; at: number };
 }
 
 /** Why a {@link publishFiles} request failed: the errno-style fields of the failing call. */
@@ -68,6 +74,7 @@ const WORKER_SOURCE = `
 "use strict";
 const { parentPort } = require("node:worker_threads");
 const fs = require("node:fs");
+const zlib = require("node:zlib");
 const DIR_SYNC_UNSUPPORTED = ${JSON.stringify(DIR_SYNC_UNSUPPORTED)};
 function writeAll(fd, data) {
   let offset = 0;
@@ -81,7 +88,14 @@ parentPort.on("message", (req) => {
   const created = [];
   let renamed = 0;
   let file = 0;
+  let crc;
   try {
+    if (req.crc32 !== undefined) {
+      crc = zlib.crc32(req.files[req.crc32.of].data);
+      const hex = crc.toString(16).padStart(8, "0");
+      const into = req.files[req.crc32.into].data;
+      for (let i = 0; i < 8; i++) into[req.crc32.at + i] = hex.charCodeAt(i);
+    }
     for (file = 0; file < req.files.length; file++) {
       const f = req.files[file];
       const fd = fs.openSync(f.tempPath, "wx");
@@ -117,7 +131,7 @@ parentPort.on("message", (req) => {
         fs.closeSync(fd);
       }
     }
-    parentPort.postMessage({ id: req.id });
+    parentPort.postMessage({ id: req.id, crc32: crc });
   } catch (err) {
     for (const tmp of created.slice(renamed)) {
       try {
@@ -141,12 +155,13 @@ parentPort.on("message", (req) => {
 
 interface Reply {
   id: number;
+  crc32?: number;
   error?: { message: string; code?: string; syscall?: string; renamed: number; file: number };
 }
 
 let worker: Worker | undefined;
 let nextId = 0;
-const pending = new Map<number, { resolve: () => void; reject: (err: unknown) => void }>();
+const pending = new Map<number, { resolve: (crc32: number | undefined) => void; reject: (err: unknown) => void }>();
 
 function thread(): Worker {
   if (worker) return worker;
@@ -158,7 +173,7 @@ function thread(): Worker {
     pending.delete(reply.id);
     if (pending.size === 0) w.unref();
     if (reply.error) p.reject(new PublishFailure(reply.error));
-    else p.resolve();
+    else p.resolve(reply.crc32);
   });
   // The thread died (it catches every call's error, so this is a crash): whatever was pending may
   // have happened or not; the callers fail (a sink stops counting on it) and the next request
@@ -179,15 +194,16 @@ function thread(): Worker {
 
 /**
  * Writes each file under its temp name and renames them into place in order, on the publish
- * thread (see the file comment). `data` must not change until the promise settles.
+ * thread (see the file comment). `data` must not change until the promise settles. Resolves
+ * with the CRC-32 asked for in `opts.crc32`, if any.
  * @throws PublishFailure
  */
-export function publishFiles(files: PublishFile[], opts: PublishOptions = {}): Promise<void> {
+export function publishFiles(files: PublishFile[], opts: PublishOptions = {}): Promise<number | undefined> {
   const w = thread();
   const id = nextId++;
-  return new Promise<void>((resolve, reject) => {
+  return new Promise<number | undefined>((resolve, reject) => {
     if (pending.size === 0) w.ref();
     pending.set(id, { resolve, reject });
-    w.postMessage({ id, files, syncDir: opts.syncDir });
+    w.postMessage({ id, files, syncDir: opts.syncDir, crc32: opts.crc32 });
   });
 }

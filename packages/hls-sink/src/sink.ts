@@ -88,6 +88,8 @@ const DEFAULT_PTS_TOLERANCE = TICKS_PER_SECOND / 2;
 // Named like a temp file so that a crash between creating and deleting it is cleaned up on open.
 const PROBE_NAME = `${TEMP_PREFIX}probe${TEMP_SUFFIX}`;
 const MAX_NOTE_CHARS = 4096;
+/** Where a segment's CRC-32 sits in its `# ec-seg` comment (playlist.ts). */
+const CRC_FIELD = " crc32=";
 
 /**
  * Writes chunks as MPEG-TS segments plus a live HLS media playlist, crash-safely: each file goes
@@ -408,7 +410,8 @@ export class HlsSink {
       durationTicks: chunk.durationTicks,
       discontinuity,
       programDateTimeMs: chunk.programDateTimeMs ?? Date.now(),
-      check: { bytes: chunk.bytes.length, crc32: crc32(chunk.bytes) },
+      // On the publish thread the CRC-32 is computed there (see #publishOnThread).
+      check: { bytes: chunk.bytes.length, crc32: 0 },
     };
     const entries = [...this.#playlist.entries, entry];
     let discontinuitySequence = this.#playlist.discontinuitySequence;
@@ -429,9 +432,14 @@ export class HlsSink {
     if (note !== undefined) next.note = note;
     else delete next.note;
 
-    const text = renderPlaylist(next);
-    if (this.#onThread && !alongside) await this.#publishOnThread(name, chunk.bytes, utf8(text));
-    else await this.#publishStaged(name, chunk.bytes, utf8(text), alongside);
+    let text: string;
+    if (this.#onThread && !alongside) {
+      text = await this.#publishOnThread(name, chunk.bytes, next, entry.check!);
+    } else {
+      entry.check!.crc32 = crc32(chunk.bytes);
+      text = renderPlaylist(next);
+      await this.#publishStaged(name, chunk.bytes, utf8(text), alongside);
+    }
 
     // Published: the playlist on disk now names the segment, so the in-memory state follows it.
     this.#playlist = next;
@@ -460,18 +468,27 @@ export class HlsSink {
    * publish-thread.ts). On failure nothing is published: a segment renamed before the playlist
    * failed is taken away again.
    */
-  async #publishOnThread(name: string, bytes: Uint8Array, playlist: Uint8Array): Promise<void> {
+  async #publishOnThread(name: string, bytes: Uint8Array, next: MediaPlaylist, check: { crc32: number }): Promise<string> {
     // Copied once into memory the thread shares (no second copy on the way), reused: writes
     // are serialised, so the previous segment's request has settled.
     if (!this.#shared || this.#shared.length < bytes.length) this.#shared = new Uint8Array(new SharedArrayBuffer(bytes.length));
     const data = this.#shared.subarray(0, bytes.length);
     data.set(bytes);
+    // The segment's CRC-32 is computed on the thread too, which writes it into the playlist's
+    // newest `crc32=` field (the last one: segments are listed oldest first, the note sits in the
+    // header) before writing the playlist: one pass over the bytes fewer on the main thread.
+    const rendered = renderPlaylist(next);
+    const at = rendered.lastIndexOf(CRC_FIELD) + CRC_FIELD.length;
+    if (rendered.slice(at, at + 8) !== "00000000") throw new HlsSinkError("io-error", "internal: no crc32 field for the new segment");
+    const playlist = utf8(rendered);
+    const atByte = utf8(rendered.slice(0, at)).length;
     const files = [
       { tempPath: join(this.dir, tempNameFor(name)), path: join(this.dir, name), data },
       { tempPath: join(this.dir, tempNameFor(this.#playlistName)), path: this.playlistPath, data: playlist },
     ];
+    let crc: number | undefined;
     try {
-      await publishFiles(files);
+      crc = await publishFiles(files, { crc32: { of: 0, into: 1, at: atByte } });
     } catch (err) {
       const f = err instanceof PublishFailure ? err : undefined;
       if (f && f.renamed < 0) {
@@ -483,6 +500,8 @@ export class HlsSink {
       if (f?.renamed === 1) await removeFile(this.#fs, this.dir, name).catch(() => undefined);
       throw fsError(err, `writing ${f?.file === 1 ? this.#playlistName : name} in ${this.dir}`);
     }
+    check.crc32 = crc!;
+    return rendered.slice(0, at) + crc!.toString(16).padStart(8, "0") + rendered.slice(at + 8);
   }
 
   /**

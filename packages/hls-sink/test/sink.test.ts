@@ -1,5 +1,6 @@
 import { readFile, writeFile, rm, mkdir } from "node:fs/promises";
 import { basename, join } from "node:path";
+import { crc32 as zlibCrc32 } from "node:zlib";
 import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { HlsSink, HlsSinkError, type HlsChunk } from "../src/index.js";
@@ -79,6 +80,25 @@ describe("writing a live playlist", () => {
     expect(listed(m)).toEqual(["00000.ts", "00001.ts", "00002.ts"]);
     const bytes = [0, 1, 2].reduce((n, s) => n + chunk(s).bytes.length, 0);
     expect(sink.stats).toEqual({ segmentsWritten: 3, bytesWritten: bytes, discontinuities: 0, mediaSecondsWritten: 6.15 });
+  });
+
+  it("each segment's # ec-seg comment carries its length and zlib CRC-32 (computed on the publish thread), in the playlist and the commit record", async () => {
+    const sink = await HlsSink.open({ dir, windowSegments: 0 });
+    for (let s = 0; s < 4; s++) await sink.write(chunk(s), undefined, { note: { n: s, text: "crc32=00000000 ünïcode" } });
+    await sink.flush();
+    // As the last write put it in place (close() would render it again).
+    const text = await readFile(sink.playlistPath, "utf8");
+    const checks = [...text.matchAll(/^# ec-seg bytes=(\d+) crc32=([0-9a-f]{8})\n(?:#[^\n]*\n)*?(\d{5}\.ts)$/gm)];
+    expect(checks.map((m) => m[3])).toEqual(["00000.ts", "00001.ts", "00002.ts", "00003.ts"]);
+    for (const [, bytes, crc, uri] of checks) {
+      const file = await readFile(join(dir, uri!));
+      expect(Number(bytes), uri).toBe(file.length);
+      expect(crc, uri).toBe(zlibCrc32(file).toString(16).padStart(8, "0"));
+    }
+    const record = JSON.parse(await readFile(join(dir, COMMIT), "utf8")) as { playlist: string };
+    expect(record.playlist).toBe(text);
+    await sink.close();
+    expect((await readFile(sink.playlistPath, "utf8")).startsWith(text)).toBe(true);
   });
 
   it("stamps Date.now() as program date time when the chunk has none", async () => {
