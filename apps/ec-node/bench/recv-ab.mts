@@ -16,6 +16,7 @@ import { execFileSync, spawn } from "node:child_process";
 import { createRequire } from "node:module";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
+import { constants as perfConstants, PerformanceObserver } from "node:perf_hooks";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
@@ -85,9 +86,26 @@ const endpoint = await new Promise<string>((resolve, reject) => {
   pub.once("exit", (code) => reject(new Error(`publisher exited (${code})`)));
 });
 
+// Garbage collections while a version receives: count of major (mark-compact) ones and total pause.
+const gcSeen = { major: 0, ms: 0, on: false };
+new PerformanceObserver((list) => {
+  if (!gcSeen.on) return;
+  for (const e of list.getEntries()) {
+    gcSeen.ms += e.duration;
+    if ((e as { detail?: { kind?: number } }).detail?.kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR) gcSeen.major++;
+  }
+}).observe({ entryTypes: ["gc"] });
+
 const gc = (globalThis as { gc?: () => void }).gc;
-async function receive(mod: Transport): Promise<{ cpuMsPerMB: number; wallMs: number }> {
+interface Figures {
+  cpuMsPerMB: number;
+  wallMs: number;
+  gcMsPerMB: number;
+  majorGcs: number;
+}
+async function receive(mod: Transport): Promise<Figures> {
   gc?.();
+  await new Promise((r) => setImmediate(r));
   const ctl = new AbortController();
   let from: NodeJS.CpuUsage | undefined;
   let t0 = 0;
@@ -103,6 +121,7 @@ async function receive(mod: Transport): Promise<{ cpuMsPerMB: number; wallMs: nu
       if (e.type === "connected") {
         from = process.cpuUsage();
         t0 = performance.now();
+        Object.assign(gcSeen, { major: 0, ms: 0, on: true });
       }
     },
   })) {
@@ -111,12 +130,15 @@ async function receive(mod: Transport): Promise<{ cpuMsPerMB: number; wallMs: nu
   }
   const u = process.cpuUsage(from);
   const wallMs = performance.now() - t0;
+  await new Promise((r) => setImmediate(r)); // let the observer see the last GCs
+  gcSeen.on = false;
   ctl.abort();
   if (bytes !== GROUPS * SIZE) throw new Error(`received ${bytes} bytes, expected ${GROUPS * SIZE}`);
-  return { cpuMsPerMB: (u.user + u.system) / 1000 / (bytes / 1e6), wallMs };
+  const mb = bytes / 1e6;
+  return { cpuMsPerMB: (u.user + u.system) / 1000 / mb, wallMs, gcMsPerMB: gcSeen.ms / mb, majorGcs: gcSeen.major };
 }
 
-const rows: Array<{ old: number; new: number }> = [];
+const rows: Array<{ old: Figures; new: Figures }> = [];
 say(`load ${loadavg()[0]!.toFixed(2)}; ${GROUPS} x ${SIZE} B per round; old = ${oldCommit}, new = working tree${gc ? "" : " (run with NODE_OPTIONS=--expose-gc for a GC between rounds)"}`);
 await receive(New); // warm-up: JIT, the publisher's first session
 await receive(Old);
@@ -124,13 +146,16 @@ for (let r = 0; r < ROUNDS; r++) {
   const first = r % 2 === 0 ? "old" : "new";
   const a = await receive(first === "old" ? Old : New);
   const b = await receive(first === "old" ? New : Old);
-  const row = first === "old" ? { old: a.cpuMsPerMB, new: b.cpuMsPerMB } : { old: b.cpuMsPerMB, new: a.cpuMsPerMB };
+  const row = first === "old" ? { old: a, new: b } : { old: b, new: a };
   rows.push(row);
-  say(`round ${r + 1}: CPU ms/MB old ${row.old.toFixed(2)}, new ${row.new.toFixed(2)} (new/old ${(row.new / row.old).toFixed(2)})`);
+  const f = (x: Figures) => `${x.cpuMsPerMB.toFixed(2)} CPU ms/MB, GC ${x.gcMsPerMB.toFixed(2)} ms/MB (${x.majorGcs} major)`;
+  say(`round ${r + 1}: old ${f(row.old)}; new ${f(row.new)}; CPU new/old ${(row.new.cpuMsPerMB / row.old.cpuMsPerMB).toFixed(2)}`);
 }
 const med = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
-const o = med(rows.map((r) => r.old));
-const n = med(rows.map((r) => r.new));
-say(`median CPU ms/MB: old ${o.toFixed(2)}, new ${n.toFixed(2)}; median of per-round new/old ${med(rows.map((r) => r.new / r.old)).toFixed(2)}; load ${loadavg()[0]!.toFixed(2)}`);
+const m = (side: "old" | "new", k: keyof Figures) => med(rows.map((r) => r[side][k]));
+say(
+  `median: CPU ms/MB old ${m("old", "cpuMsPerMB").toFixed(2)}, new ${m("new", "cpuMsPerMB").toFixed(2)} (per-round new/old ${med(rows.map((r) => r.new.cpuMsPerMB / r.old.cpuMsPerMB)).toFixed(2)}); ` +
+    `GC ms/MB old ${m("old", "gcMsPerMB").toFixed(2)}, new ${m("new", "gcMsPerMB").toFixed(2)}; major GCs per round old ${m("old", "majorGcs")}, new ${m("new", "majorGcs")}; load ${loadavg()[0]!.toFixed(2)}`,
+);
 pub.stdin!.end();
 process.exit(0);
