@@ -8,6 +8,7 @@ import type { EndpointAddr } from "./endpoint.js";
 import { DIAL_CONFIG, dialedSession, oneLine, withTimeout } from "./dialer.js";
 import { guardTransport } from "./guard.js";
 import { fromHex, toHex } from "./hex.js";
+import { receiveNodeBuffers } from "./ws-buffers.js";
 import { CHALLENGE_BYTES, bytesEqual, verifyChallenge } from "./identity.js";
 import { CHALLENGE_PARAM, DIAL_SUBPROTOCOLS, KEY_HEADER, MAX_WS_MESSAGE, SIG_HEADER, WS_PATH } from "./wire.js";
 
@@ -81,7 +82,9 @@ export async function dial(addr: EndpointAddr, opts: DialOptions): Promise<Diale
         }
         // Adopt the socket now, before 'open': qmux must own its handlers before any message arrives.
         settled = true;
-        resolve(new Session(ws as unknown as ConstructorParameters<typeof Session>[0], { config: DIAL_CONFIG }));
+        const s = new Session(ws as unknown as ConstructorParameters<typeof Session>[0], { config: DIAL_CONFIG });
+        receiveNodeBuffers(ws);
+        resolve(s);
       });
       ws.once("unexpected-response", (_req, res) => {
         const status = res.statusCode ?? 0;

@@ -52,7 +52,8 @@ export function guardTransport(inner: WebTransport, opts: GuardOptions): Guarded
   const uni = inner.incomingUnidirectionalStreams.pipeThrough(
     new TransformStream<ReadableStream<Uint8Array>, ReadableStream<Uint8Array>>({
       transform(stream, c) {
-        c.enqueue(stream.pipeThrough(groupGuard(opts)));
+        // moq-lite's Reader takes ArrayBuffer chunks as views (see guardGroupStream).
+        c.enqueue(guardGroupStream(stream, opts) as ReadableStream<Uint8Array>);
       },
     }),
   );
@@ -159,105 +160,202 @@ function feedVarint(v: Varint, byte: number): boolean {
 }
 
 /**
- * Validates a moq-lite GROUP stream as it flows, erroring it on the first violation.
+ * Validates a moq-lite GROUP stream as it is read, erroring it on the first violation, and hands
+ * each frame body on in as few pieces, with as few copies, as `@moq/lite`'s Reader allows:
  *
- * It also hands a frame body that spans several transport pieces (qmux delivers ~16 KiB at a time)
- * on as ONE buffer, joined once when the frame is complete. `@moq/lite` 0.2.2's Reader re-copies
- * everything it has buffered on every piece it reads, so a frame of n pieces cost ~n²/2 piece
- * copies (a 2 MiB object ~135 MB of memcpy, 32 MiB ~19 s). The repo patches that Reader
- * (patches/@moq__lite@0.2.2.patch), but a pnpm patch reaches only this workspace: an application
- * installing `@ec/moq-transport` from npm gets `@moq/lite` as published. Gathering here gives every
- * session dialed through this package a linear receive path with either Reader. The memory held is
- * the same: the Reader needs the whole frame before it returns it, and the frame limit above bounds it.
+ * - A frame body that spans several transport pieces (qmux delivers ~16 KiB at a time) goes on as
+ *   ONE buffer, joined once when the frame is complete. `@moq/lite` 0.2.2's Reader re-copies
+ *   everything it has buffered on every piece it reads, so a frame of n pieces cost ~n²/2 piece
+ *   copies (a 2 MiB object ~135 MB of memcpy, 32 MiB ~19 s). The repo patches that Reader
+ *   (patches/@moq__lite@0.2.2.patch), but a pnpm patch reaches only this workspace: an application
+ *   installing `@ec/moq-transport` from npm gets `@moq/lite` as published. Gathering here gives
+ *   every session dialed through this package a linear receive path with either Reader. The memory
+ *   held is the same: the Reader needs the whole frame before it returns it, and the frame limit
+ *   bounds it.
+ * - That joined body is handed on as the `ArrayBuffer` it was joined into, which this stream owns
+ *   and nothing else references. 0.2.2's Reader takes a chunk as `new Uint8Array(chunk)`: a copy of
+ *   a `Uint8Array`, but a *view* of an `ArrayBuffer`, so the body reaches the consumer with the join
+ *   as its only copy (the patched Reader does the same). Pieces passed through unjoined (headers,
+ *   frames inside one piece) stay `Uint8Array`s, copied by the Reader as before.
+ * - It is a pull source over the transport stream's reader, not a `TransformStream` behind
+ *   `pipeThrough`: one read of the transport per piece and one hand-over per frame, without a pipe's
+ *   write queue, promises and backpressure bookkeeping per piece (the receive path's largest cost
+ *   after the copies). Reads stay on demand, so qmux's flow-control credit still follows delivery.
+ *
+ * On a violation the transport stream is cancelled with the typed error (qmux turns its code into
+ * STOP_SENDING), and the reader sees the same error; cancelling the returned stream cancels the
+ * transport stream with the same reason.
  */
-export function groupGuard(opts: Pick<GuardOptions, "maxFrameBytes" | "frameLimit" | "onViolation">): TransformStream<Uint8Array, Uint8Array> {
+export function guardGroupStream(
+  source: ReadableStream<Uint8Array>,
+  opts: Pick<GuardOptions, "maxFrameBytes" | "frameLimit" | "onViolation">,
+): ReadableStream<Uint8Array | ArrayBuffer> {
+  const parser = new GroupStreamParser(opts);
+  const reader = source.getReader();
+  let over = false;
+  return new ReadableStream<Uint8Array | ArrayBuffer>(
+    {
+      async pull(c) {
+        // Read transport pieces until something can be handed on (a frame body being gathered
+        // hands on nothing until it is complete).
+        for (;;) {
+          let r: ReadableStreamReadResult<Uint8Array>;
+          try {
+            r = await reader.read();
+          } catch (err) {
+            if (!over) {
+              over = true;
+              c.error(err);
+            }
+            return;
+          }
+          if (over) return; // cancelled by the consumer while the read was pending
+          if (r.done) {
+            over = true;
+            const tail = parser.end();
+            if (tail) c.enqueue(tail);
+            c.close();
+            return;
+          }
+          let handed = false;
+          const err = parser.feed(r.value, (piece) => {
+            c.enqueue(piece);
+            handed = true;
+          });
+          if (err) {
+            over = true;
+            c.error(err);
+            reader.cancel(err).catch(() => {});
+            return;
+          }
+          if (handed) return;
+        }
+      },
+      cancel(reason) {
+        over = true;
+        return reader.cancel(reason);
+      },
+    },
+    { highWaterMark: 0 },
+  );
+}
+
+/**
+ * {@link guardGroupStream} as a `{ writable, readable }` pair, for `pipeThrough` (tests and callers
+ * that hold a stream to pipe rather than a source to wrap). Same checks, same hand-over.
+ */
+export function groupGuard(opts: Pick<GuardOptions, "maxFrameBytes" | "frameLimit" | "onViolation">): ReadableWritablePair<Uint8Array | ArrayBuffer, Uint8Array> {
+  const pass = new TransformStream<Uint8Array, Uint8Array>();
+  return { writable: pass.writable, readable: guardGroupStream(pass.readable, opts) };
+}
+
+/**
+ * The GROUP stream grammar, fed piece by piece: `u8 type=0`, a length-prefixed header (at most
+ * {@link MAX_GROUP_HEADER} bytes), then frames `varint length || bytes`. {@link feed} hands on what
+ * may pass (see {@link guardGroupStream} for what it joins) or returns the violation.
+ */
+class GroupStreamParser {
   // phase: 0 type byte, 1 header length varint, 2 header bytes, 3 frame length varint, 4 frame bytes
-  let phase = 0;
-  let skip = 0;
+  #phase = 0;
+  #skip = 0;
   // The group header (subscribe id, group seq), kept only when a per-seq limit needs the seq.
-  const header: number[] = [];
-  let limit = opts.maxFrameBytes;
-  const v: Varint = { need: 0, have: 0, value: 0 };
-  const fail = (c: TransformStreamDefaultController<Uint8Array>, kind: "frame-too-large" | "bad-group-stream", announced?: number) => {
-    opts.onViolation?.(kind);
+  readonly #header: number[] = [];
+  #limit: number;
+  readonly #v: Varint = { need: 0, have: 0, value: 0 };
+  // The pieces of a frame body that continues past the piece it started in.
+  #body: Uint8Array[] = [];
+  #bodyBytes = 0;
+
+  constructor(private readonly opts: Pick<GuardOptions, "maxFrameBytes" | "frameLimit" | "onViolation">) {
+    this.#limit = opts.maxFrameBytes;
+  }
+
+  #fail(kind: "frame-too-large" | "bad-group-stream", announced?: number): StreamError {
+    this.opts.onViolation?.(kind);
     const code = kind === "frame-too-large" ? ResetCode.frameTooLarge : ResetCode.tooLarge;
     const err = new StreamError(code, kind);
     // The length the peer announced, for the reader's report (see {@link announcedFrameBytes}).
     if (announced !== undefined) (err as StreamError & { [ANNOUNCED]?: number })[ANNOUNCED] = announced;
-    c.error(err);
-  };
-  // The pieces of a frame body that continues past the chunk it started in (see the comment on
-  // {@link groupGuard}); enqueued as one buffer when the frame is complete.
-  let body: Uint8Array[] = [];
-  let bodyBytes = 0;
-  return new TransformStream<Uint8Array, Uint8Array>({
-    transform(chunk, c) {
-      let i = 0;
-      // chunk[from, i) is handed on as it is; frame bodies that span chunks are gathered instead.
-      let from = 0;
-      while (i < chunk.length) {
-        if (phase === 4 && (bodyBytes > 0 || skip > chunk.length - i)) {
-          if (i > from) c.enqueue(chunk.subarray(from, i));
-          const n = Math.min(skip, chunk.length - i);
-          body.push(chunk.subarray(i, i + n));
-          bodyBytes += n;
-          skip -= n;
-          i += n;
-          from = i;
-          if (skip === 0) {
-            c.enqueue(joinPieces(body, bodyBytes));
-            body = [];
-            bodyBytes = 0;
-            phase = 3;
-          }
-          continue;
+    return err;
+  }
+
+  /** Parses `chunk`, handing on what may pass; returns the violation, if any (then stop feeding). */
+  feed(chunk: Uint8Array, out: (piece: Uint8Array | ArrayBuffer) => void): StreamError | undefined {
+    const opts = this.opts;
+    let i = 0;
+    // chunk[from, i) is handed on as it is; frame bodies that span chunks are gathered instead.
+    let from = 0;
+    while (i < chunk.length) {
+      const phase = this.#phase;
+      if (phase === 4 && (this.#bodyBytes > 0 || this.#skip > chunk.length - i)) {
+        if (i > from) out(chunk.subarray(from, i));
+        const n = Math.min(this.#skip, chunk.length - i);
+        this.#body.push(chunk.subarray(i, i + n));
+        this.#bodyBytes += n;
+        this.#skip -= n;
+        i += n;
+        from = i;
+        if (this.#skip === 0) {
+          out(joinPieces(this.#body, this.#bodyBytes));
+          this.#body = [];
+          this.#bodyBytes = 0;
+          this.#phase = 3;
         }
-        if (phase === 2 || phase === 4) {
-          const n = Math.min(skip, chunk.length - i);
-          if (phase === 2 && opts.frameLimit) for (let k = 0; k < n; k++) header.push(chunk[i + k]!);
-          skip -= n;
-          i += n;
-          if (skip === 0) {
-            if (phase === 2 && opts.frameLimit) {
-              const seq = groupSeqOf(header);
-              if (seq === undefined) return fail(c, "bad-group-stream");
-              limit = Math.min(opts.maxFrameBytes, Math.max(0, opts.frameLimit(seq)));
-            }
-            phase = 3;
-          }
-          continue;
-        }
-        const byte = chunk[i++]!;
-        if (phase === 0) {
-          if (byte !== 0) return fail(c, "bad-group-stream");
-          phase = 1;
-          continue;
-        }
-        if (!feedVarint(v, byte)) continue;
-        const value = v.value;
-        v.need = 0;
-        if (phase === 1) {
-          if (value > MAX_GROUP_HEADER || (value === 0 && opts.frameLimit)) return fail(c, "bad-group-stream");
-          skip = value;
-          phase = value === 0 ? 3 : 2;
-        } else {
-          if (value > limit) return fail(c, "frame-too-large", value);
-          skip = value;
-          phase = value === 0 ? 3 : 4;
-        }
+        continue;
       }
-      if (from < chunk.length) c.enqueue(from === 0 ? chunk : chunk.subarray(from));
-    },
-    flush(c) {
-      // The stream ended inside a frame: hand on what arrived, so the reader fails the frame as
-      // "unexpected end of stream", exactly as without the gathering.
-      if (bodyBytes > 0) c.enqueue(joinPieces(body, bodyBytes));
-    },
-  });
+      if (phase === 2 || phase === 4) {
+        const n = Math.min(this.#skip, chunk.length - i);
+        if (phase === 2 && opts.frameLimit) for (let k = 0; k < n; k++) this.#header.push(chunk[i + k]!);
+        this.#skip -= n;
+        i += n;
+        if (this.#skip === 0) {
+          if (phase === 2 && opts.frameLimit) {
+            const seq = groupSeqOf(this.#header);
+            if (seq === undefined) return this.#fail("bad-group-stream");
+            this.#limit = Math.min(opts.maxFrameBytes, Math.max(0, opts.frameLimit(seq)));
+          }
+          this.#phase = 3;
+        }
+        continue;
+      }
+      const byte = chunk[i++]!;
+      if (phase === 0) {
+        if (byte !== 0) return this.#fail("bad-group-stream");
+        this.#phase = 1;
+        continue;
+      }
+      const v = this.#v;
+      if (!feedVarint(v, byte)) continue;
+      const value = v.value;
+      v.need = 0;
+      if (phase === 1) {
+        if (value > MAX_GROUP_HEADER || (value === 0 && opts.frameLimit)) return this.#fail("bad-group-stream");
+        this.#skip = value;
+        this.#phase = value === 0 ? 3 : 2;
+      } else {
+        if (value > this.#limit) return this.#fail("frame-too-large", value);
+        this.#skip = value;
+        this.#phase = value === 0 ? 3 : 4;
+      }
+    }
+    if (from < chunk.length) out(from === 0 ? chunk : chunk.subarray(from));
+    return undefined;
+  }
+
+  /**
+   * The stream ended: what is left to hand on. Inside a frame, the part that arrived, so the
+   * reader fails the frame as "unexpected end of stream", exactly as without the gathering.
+   */
+  end(): Uint8Array | ArrayBuffer | undefined {
+    return this.#bodyBytes > 0 ? joinPieces(this.#body, this.#bodyBytes) : undefined;
+  }
 }
 
-/** One buffer holding `pieces` (`total` bytes in all): each byte copied once. */
-function joinPieces(pieces: Uint8Array[], total: number): Uint8Array {
+/**
+ * `pieces` (`total` bytes in all) as one buffer, each byte copied once: a lone piece as it is (a
+ * view the transport handed us), several joined into a fresh `ArrayBuffer` that nothing else holds.
+ */
+function joinPieces(pieces: Uint8Array[], total: number): Uint8Array | ArrayBuffer {
   if (pieces.length === 1) return pieces[0]!;
   const out = new Uint8Array(total);
   let at = 0;
@@ -265,7 +363,7 @@ function joinPieces(pieces: Uint8Array[], total: number): Uint8Array {
     out.set(p, at);
     at += p.byteLength;
   }
-  return out;
+  return out.buffer;
 }
 
 const ANNOUNCED = Symbol("announcedFrameBytes");

@@ -17,6 +17,7 @@ import { NodeState, type PeerSession, type Subscription } from "./node-state.js"
 import { assertSeq, broadcastPath, parseWireTrackName, type TrackName } from "./names.js";
 import { type StoredGroup, type WindowLimits, WindowStore } from "./store.js";
 import { CHALLENGE_PARAM, KEY_HEADER, MAX_WS_MESSAGE, SIG_HEADER, SUBPROTOCOL_OPTIONS, WS_PATH } from "./wire.js";
+import { receiveNodeBuffers } from "./ws-buffers.js";
 import { MAX_FRAME_BYTES } from "@ec/stream-rules";
 
 /** Resource limits of a node; every one bounds memory a peer can make the node hold. */
@@ -286,6 +287,7 @@ export class MoqNode {
         maxData: 1024n * 1024n,
       },
     });
+    receiveNodeBuffers(ws);
     const id = this.#nextSession++;
     let announces = 0;
     const guarded = guardTransport(transport as unknown as WebTransport, {

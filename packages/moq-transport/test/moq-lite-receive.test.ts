@@ -71,6 +71,44 @@ describe("@moq/lite Reader (patched): each received byte is copied once", () => 
     expect(Buffer.compare(rest, whole.subarray(quicVarint(100_000).length, 60_000))).toBe(0);
   });
 
+  it("takes a frame handed over as an ArrayBuffer as a view, as 0.2.2's #fill does (no copy)", async () => {
+    // @ec/moq-transport's group guard hands each joined frame body over as the ArrayBuffer it owns.
+    const payload = pattern(4 * MiB, 7);
+    const body = new Uint8Array(payload).buffer;
+    const prefix = quicVarint(payload.length);
+    const reader = new Reader(
+      new ReadableStream<Uint8Array>({
+        start(c) {
+          c.enqueue(prefix);
+          c.enqueue(body as unknown as Uint8Array);
+          c.close();
+        },
+      }),
+    );
+    const { result, copied } = await countCopies(PIECE, async () => reader.read(await reader.u53()));
+    expect(Buffer.compare(result, payload)).toBe(0);
+    expect(result.buffer).toBe(body);
+    expect(copied).toBeLessThanOrEqual(prefix.length);
+  });
+
+  it("joins an ArrayBuffer piece with others like any piece", async () => {
+    const payload = pattern(100_000, 8);
+    const whole = framesOf([payload]);
+    const reader = new Reader(
+      new ReadableStream<Uint8Array>({
+        start(c) {
+          c.enqueue(whole.subarray(0, 30_000));
+          c.enqueue(whole.slice(30_000, 70_000).buffer as unknown as Uint8Array);
+          c.enqueue(whole.subarray(70_000));
+          c.close();
+        },
+      }),
+    );
+    const got = await reader.read(await reader.u53());
+    expect(Buffer.compare(got, payload)).toBe(0);
+    expect(await reader.done()).toBe(true);
+  });
+
   it("a read larger than @moq/lite's 64 MiB cap is refused before anything is buffered", async () => {
     const reader = new Reader(piecewise(pattern(10, 0)));
     await expect(reader.read(64 * MiB + 1)).rejects.toThrow(/exceeds max size/);

@@ -2,7 +2,7 @@ import { StreamError } from "@moq/qmux";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ResetCode } from "../src/errors.js";
-import { groupGuard } from "../src/guard.js";
+import { groupGuard, guardGroupStream } from "../src/guard.js";
 import { generateNodeIdentity, signChallenge, verifyChallenge } from "../src/identity.js";
 import { assertStreamId, broadcastPath, parseWireTrackName, TransportError, wireTrackName } from "../src/index.js";
 import { WindowStore } from "../src/store.js";
@@ -37,7 +37,7 @@ async function runGuard(bytes: Uint8Array, maxFrameBytes: number, chunk = 5, fra
     for (;;) {
       const { value, done } = await r.read();
       if (done) break;
-      out += value.length;
+      out += value.byteLength;
     }
     return { out, kinds };
   } catch (error) {
@@ -90,6 +90,59 @@ describe("group stream guard", () => {
     wrongType[0] = 1;
     expect((await runGuard(wrongType, 100)).kinds).toEqual(["bad-group-stream"]);
     expect((await runGuard(Uint8Array.from([0, 64, 100, ...new Array(100).fill(0)]), 100)).kinds).toEqual(["bad-group-stream"]);
+  });
+
+  it("a violation cancels the transport stream with the typed error (qmux sends its code as STOP_SENDING)", async () => {
+    let cancelled: unknown;
+    const bytes = groupStream([10, 1000]);
+    const src = new ReadableStream<Uint8Array>({
+      start(c) {
+        c.enqueue(bytes.subarray(0, 20));
+      },
+      cancel(reason) {
+        cancelled = reason;
+      },
+    });
+    const r = guardGroupStream(src, { maxFrameBytes: 999 }).getReader();
+    const err = await (async () => {
+      try {
+        for (;;) if ((await r.read()).done) return undefined;
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(err).toBeInstanceOf(StreamError);
+    expect(cancelled).toBe(err);
+    expect((cancelled as StreamError).streamErrorCode).toBe(ResetCode.frameTooLarge);
+  });
+
+  it("cancelling the guarded stream cancels the transport stream with the same reason, also mid-frame", async () => {
+    let cancelled: unknown;
+    const bytes = groupStream([100_000]);
+    let sent = 0;
+    const src = new ReadableStream<Uint8Array>(
+      {
+        pull(c) {
+          // Half the frame, then nothing more: the guard is left waiting inside the body.
+          if (sent === 0) c.enqueue(bytes.subarray(0, 50_000));
+          sent++;
+          return new Promise(() => {});
+        },
+        cancel(reason) {
+          cancelled = reason;
+        },
+      },
+      { highWaterMark: 0 },
+    );
+    const r = guardGroupStream(src, { maxFrameBytes: 1 << 20 }).getReader();
+    const first = r.read(); // header, then the guard gathers and waits
+    const head = await first;
+    expect(head.done).toBe(false);
+    const pending = r.read();
+    const reason = new Error("stop");
+    await r.cancel(reason);
+    expect(cancelled).toBe(reason);
+    expect((await pending).done).toBe(true);
   });
 
   it("random bytes: passes or fails with a typed StreamError, never anything else", async () => {
