@@ -39,8 +39,8 @@ describe("native Ed25519 for the identity handshake", () => {
         const sig = signChallenge(id, challenge).slice();
         let key = id.publicKey;
         let ch = challenge.slice();
-        if (what === "sig") sig[at] ^= flip;
-        else if (what === "challenge") ch[at % CHALLENGE_BYTES] ^= flip;
+        if (what === "sig") sig[at] = sig[at]! ^ flip;
+        else if (what === "challenge") ch[at % CHALLENGE_BYTES] = ch[at % CHALLENGE_BYTES]! ^ flip;
         else key = other.publicKey;
         let noble: boolean;
         try {
