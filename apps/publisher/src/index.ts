@@ -10,7 +10,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { hashObject, signManifest } from "@ec/manifest";
 import type { ManifestEntry, SigningKey } from "@ec/manifest";
-import { deriveStreamKey, sealChunk } from "@ec/chunk-crypto";
+import { deriveStreamKey, OBJECT_OVERHEAD_BYTES, sealChunk } from "@ec/chunk-crypto";
 import { chunkFile, chunkStream, openStream, pacedChunks, HdhrError } from "@ec/hdhr-capture";
 import type { TsChunk } from "@ec/hdhr-capture";
 import { MoqNode, pause } from "@ec/moq-transport";
@@ -171,11 +171,15 @@ export async function startPublisher(opts: PublisherOptions): Promise<Publisher>
     let prevHash: Uint8Array = ZERO_HASH;
     const window: ManifestEntry[] = [];
     let lastProgress = Date.now();
+    // A leader that does not serve objects needs each one only to hash it: one buffer serves them all.
+    let scratch: Uint8Array | undefined = opts.publishChunks ? undefined : new Uint8Array(0);
     for await (const chunk of chunks) {
       if (stop.signal.aborted) break;
       epoch ??= deriveEpoch(chunk.bytes, opts.streamId);
       if (stats.chunks === 0) log.info("first chunk", { epoch, seq: chunk.seq, bytes: chunk.bytes.length });
-      const object = sealChunk(key, { streamId: opts.streamId, epoch, seq: chunk.seq }, chunk.bytes);
+      const size = OBJECT_OVERHEAD_BYTES + chunk.bytes.length;
+      if (scratch !== undefined && scratch.length < size) scratch = new Uint8Array(size + (size >> 2));
+      const object = sealChunk(key, { streamId: opts.streamId, epoch, seq: chunk.seq }, chunk.bytes, scratch);
       if (opts.publishManifests) {
         window.push({
           seq: chunk.seq,

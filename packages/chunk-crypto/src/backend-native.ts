@@ -1,7 +1,7 @@
 import type * as NodeCrypto from "node:crypto";
 import type { CryptoBackend } from "./backend.js";
 import { portableBackend } from "./backend-portable.js";
-import { constantTimeEqual } from "./bytes.js";
+import { constantTimeEqual, sharesMemory } from "./bytes.js";
 
 type NodeCryptoModule = typeof NodeCrypto;
 
@@ -30,11 +30,6 @@ function nodeCrypto(): NodeCryptoModule | undefined {
  */
 const PIECE_BYTES = 64 * 1024;
 
-/** Whether two views share memory. */
-function overlaps(a: Uint8Array, b: Uint8Array): boolean {
-  return a.buffer === b.buffer && a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength;
-}
-
 function createNativeBackend(c: NodeCryptoModule): CryptoBackend {
   return {
     name: "native",
@@ -55,7 +50,7 @@ function createNativeBackend(c: NodeCryptoModule): CryptoBackend {
       const cipher = c.createCipheriv("chacha20", key, iv);
       // Writing piece by piece into an output that overlaps the input elsewhere than exactly
       // would overwrite input not yet read: such an output gets the result at the end.
-      const direct = output === undefined || !overlaps(input, output) || (input.buffer === output.buffer && input.byteOffset === output.byteOffset);
+      const direct = output === undefined || !sharesMemory(input, output) || (input.buffer === output.buffer && input.byteOffset === output.byteOffset);
       const out = direct && output !== undefined ? output : new Uint8Array(input.length);
       for (let at = 0; at < input.length; at += PIECE_BYTES) {
         const piece = cipher.update(input.subarray(at, at + PIECE_BYTES));
