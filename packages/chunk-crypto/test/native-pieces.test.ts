@@ -1,8 +1,9 @@
 /**
- * The native backend runs ChaCha20 in 64 KiB pieces (one cipher, consecutive calls) to keep
- * Node's per-call output in reused memory. Pieces must be invisible: the same bytes as the
- * portable backend and the reference for every size around and across piece boundaries, for
- * sealing and opening, and for outputs that are the input itself or overlap it.
+ * Into a given output (as `sealChunk` writes), the native backend runs ChaCha20 in 64 KiB pieces
+ * (one cipher, consecutive calls) to keep Node's per-call output in reused memory. Pieces must be
+ * invisible: the same bytes as the portable backend and the reference for every size around and
+ * across piece boundaries, for sealing and opening, and for outputs that are the input itself or
+ * overlap it.
  */
 import { describe, expect, it } from "vitest";
 import { deriveStreamKey, openChunk, sealChunk } from "../src/index.js";
