@@ -21,9 +21,10 @@ export type PacketHandler = (buf: Uint8Array, off: number) => void;
 const LOOKAHEAD = 3; // packets in a row needed to (re)acquire sync
 /**
  * Bytes of a new piece appended to undecided carried bytes so that every decision about the
- * carried bytes can be made: a decision at position p reads at most p + 2 packets + 1 byte (the
- * lookahead chain of a packet that starts inside the previous one), so with this many bytes after
- * the carry, the scan of carry + bridge always ends inside the bridge and continues in the piece.
+ * carried bytes can be made: deciding about a position p reads bytes up to p + 3 packets - 1 at
+ * most (the three-sync lookahead chain of a packet that may start inside the one at p), so with
+ * this many bytes after the carry, the scan of carry + bridge always stops inside the bridge and
+ * goes on in the piece itself.
  */
 const BRIDGE_BYTES = (LOOKAHEAD + 1) * PACKET_SIZE;
 
