@@ -6,12 +6,12 @@
  * are deterministic, so a leader that publishes only manifests and a relay that publishes only
  * objects, fed the same recording, agree byte for byte.
  */
-import { createReadStream, mkdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { hashObject, signManifest } from "@ec/manifest";
 import type { ManifestEntry, SigningKey } from "@ec/manifest";
-import { deriveStreamKey, sealChunk } from "@ec/chunk-crypto";
-import { chunkStream, openStream, pacedChunks, HdhrError } from "@ec/hdhr-capture";
+import { deriveStreamKey, OBJECT_OVERHEAD_BYTES, sealChunk } from "@ec/chunk-crypto";
+import { chunkFile, chunkStream, openStream, pacedChunks, HdhrError } from "@ec/hdhr-capture";
 import type { TsChunk } from "@ec/hdhr-capture";
 import { MoqNode, pause } from "@ec/moq-transport";
 import type { Logger, NodeIdentity, NodeTlsOptions, StreamServer } from "@ec/moq-transport";
@@ -120,9 +120,11 @@ export async function startPublisher(opts: PublisherOptions): Promise<Publisher>
   const run = async () => {
     if (opts.startupDelayMs) await pause(opts.startupDelayMs, stop.signal);
     let chunks: AsyncIterable<TsChunk>;
+    // Each chunk is sealed (or dumped) before the next is asked for, so the chunker may reuse its
+    // memory; a follower holds captured chunks until the leader's manifest names them, so not there.
+    const reuseBuffers = !opts.follow;
     if (opts.source.kind === "file") {
-      const file = createReadStream(opts.source.path, { highWaterMark: 256 * 1024, signal: stop.signal });
-      chunks = chunkStream(file as AsyncIterable<Uint8Array>, { chunkMs: opts.chunkMs });
+      chunks = chunkFile(opts.source.path, { chunkMs: opts.chunkMs, signal: stop.signal, reuseBuffers });
       if (opts.source.realtime) chunks = pacedChunks(chunks, { speed: opts.source.speed ?? 1, signal: stop.signal });
     } else {
       const src = opts.source;
@@ -131,6 +133,7 @@ export async function startPublisher(opts: PublisherOptions): Promise<Publisher>
           chunkStream(openStream(src.host, src.channel, { durationS: src.durationS, stallTimeoutMs: src.stallTimeoutMs, signal: stop.signal }), {
             chunkMs: opts.chunkMs,
             firstSeq,
+            reuseBuffers,
           }),
         retry: src.retry,
         signal: stop.signal,
@@ -168,11 +171,15 @@ export async function startPublisher(opts: PublisherOptions): Promise<Publisher>
     let prevHash: Uint8Array = ZERO_HASH;
     const window: ManifestEntry[] = [];
     let lastProgress = Date.now();
+    // A leader that does not serve objects needs each one only to hash it: one buffer serves them all.
+    let scratch: Uint8Array | undefined = opts.publishChunks ? undefined : new Uint8Array(0);
     for await (const chunk of chunks) {
       if (stop.signal.aborted) break;
       epoch ??= deriveEpoch(chunk.bytes, opts.streamId);
       if (stats.chunks === 0) log.info("first chunk", { epoch, seq: chunk.seq, bytes: chunk.bytes.length });
-      const object = sealChunk(key, { streamId: opts.streamId, epoch, seq: chunk.seq }, chunk.bytes);
+      const size = OBJECT_OVERHEAD_BYTES + chunk.bytes.length;
+      if (scratch !== undefined && scratch.length < size) scratch = new Uint8Array(size + (size >> 2));
+      const object = sealChunk(key, { streamId: opts.streamId, epoch, seq: chunk.seq }, chunk.bytes, scratch);
       if (opts.publishManifests) {
         window.push({
           seq: chunk.seq,

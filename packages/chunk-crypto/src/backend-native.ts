@@ -1,7 +1,7 @@
 import type * as NodeCrypto from "node:crypto";
 import type { CryptoBackend } from "./backend.js";
 import { portableBackend } from "./backend-portable.js";
-import { constantTimeEqual } from "./bytes.js";
+import { constantTimeEqual, sharesMemory } from "./bytes.js";
 
 type NodeCryptoModule = typeof NodeCrypto;
 
@@ -35,6 +35,16 @@ function owned(buf: Uint8Array): Uint8Array {
   return copy;
 }
 
+/**
+ * Bytes per cipher call when writing into a given output. Node returns each call's output in a
+ * fresh allocation: one call over a 2 MB chunk gets fresh pages from the kernel (page faults)
+ * only to be copied into the output, which has its own; 64 KiB pieces come from the allocator's
+ * reused heap (about three times faster for a 2 MB seal). ChaCha20 is a stream cipher, so
+ * consecutive calls give exactly the bytes of one call. Without an output, one call's fresh
+ * result is the answer itself, so it stays one call.
+ */
+const PIECE_BYTES = 64 * 1024;
+
 function createNativeBackend(c: NodeCryptoModule): CryptoBackend {
   return {
     name: "native",
@@ -52,9 +62,21 @@ function createNativeBackend(c: NodeCryptoModule): CryptoBackend {
       // nonce. Counter 0 and inputs under 2^32 blocks make it exactly RFC 8439 ChaCha20.
       const iv = new Uint8Array(16);
       iv.set(nonce, 4);
-      const stream = c.createCipheriv("chacha20", key, iv).update(input);
-      if (output === undefined) return owned(stream);
-      output.set(stream);
+      const cipher = c.createCipheriv("chacha20", key, iv);
+      if (output === undefined) return owned(cipher.update(input));
+      // Writing piece by piece into an output that overlaps the input elsewhere than exactly
+      // would overwrite input not yet read: such an output gets the whole result at the end.
+      if (sharesMemory(input, output) && !(input.buffer === output.buffer && input.byteOffset === output.byteOffset)) {
+        const whole = cipher.update(input);
+        output.set(whole);
+        whole.fill(0);
+        return output;
+      }
+      for (let at = 0; at < input.length; at += PIECE_BYTES) {
+        const piece = cipher.update(input.subarray(at, at + PIECE_BYTES));
+        output.set(piece, at);
+        piece.fill(0); // a decryption's pieces are plaintext: leave no copy behind in freed memory
+      }
       return output;
     },
   };

@@ -36,3 +36,8 @@ export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
 export function isBytes(x: unknown): x is Uint8Array {
   return x instanceof Uint8Array || (ArrayBuffer.isView(x) && x.constructor?.name === "Uint8Array");
 }
+
+/** Whether two views overlap in one buffer. */
+export function sharesMemory(a: Uint8Array, b: Uint8Array): boolean {
+  return a.buffer === b.buffer && a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength;
+}

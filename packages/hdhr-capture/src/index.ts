@@ -17,6 +17,8 @@ export { TsChunker } from "./chunker/ts-chunker.js";
 export { CHUNK_BOUNDARIES } from "./chunker/ts-chunker.js";
 export type { ChunkBoundary, TsChunk, TsChunkerOptions, TsChunkerStats } from "./chunker/ts-chunker.js";
 export { chunkStream } from "./chunker/chunk-stream.js";
+export { chunkFile } from "./chunker/chunk-file.js";
+export type { ChunkFileOptions } from "./chunker/chunk-file.js";
 export { pacedChunks } from "./chunker/paced-chunks.js";
 export type { PacedChunksOptions } from "./chunker/paced-chunks.js";
 export type { ProgramInfo } from "./ts/program-tracker.js";

@@ -116,6 +116,81 @@ describe("TsPacketSync", () => {
     );
   });
 
+  it("gives identical packets and counters for pieces of a few packets or more, damage at the joins (property)", () => {
+    // Pieces of at least four packets take the bridged path (only the join is copied); cutting
+    // inside damage makes the carry hold undecided garbage or a truncated packet at each join.
+    const pk = packetsOf(clean.subarray(0, 188 * 200));
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 199 }), fc.uint8Array({ minLength: 1, maxLength: 600 })), { maxLength: 8 }),
+        fc.array(fc.integer({ min: 700, max: 9000 }), { minLength: 1, maxLength: 40 }),
+        (damage, sizes) => {
+          const parts: Uint8Array[] = [];
+          pk.forEach((p, i) => {
+            parts.push(p);
+            for (const [at, bytes] of damage) if (at === i) parts.push(bytes);
+          });
+          const input = concatBytes(parts);
+          const whole = runSync([input]);
+          const pieces: Uint8Array[] = [];
+          for (let at = 0, i = 0; at < input.length; i++) {
+            const n = sizes[i % sizes.length]!;
+            pieces.push(input.subarray(at, at + n));
+            at += n;
+          }
+          const split = runSync(pieces);
+          expect(same(split.out, whole.out)).toBe(true);
+          expect([split.sync.packets, split.sync.skippedBytes, split.sync.resyncs]).toEqual([
+            whole.sync.packets,
+            whole.sync.skippedBytes,
+            whole.sync.resyncs,
+          ]);
+        },
+      ),
+      { numRuns: 150, seed: 1881 },
+    );
+  });
+
+  it("keeps no reference to a pushed piece: the caller may overwrite it at once", () => {
+    const input = concatBytes([garbageWithoutSync(77, 5), clean]);
+    const expected = runSync([input]).out;
+    const sync = new TsPacketSync();
+    const got: Uint8Array[] = [];
+    const onPacket = (buf: Uint8Array, off: number) => got.push(buf.slice(off, off + 188));
+    const piece = new Uint8Array(1000); // one reused read buffer, as chunkFile reads
+    for (let at = 0; at < input.length; at += piece.length) {
+      const n = Math.min(piece.length, input.length - at);
+      piece.set(input.subarray(at, at + n));
+      sync.push(piece.subarray(0, n), onPacket);
+      piece.fill(0x47); // the next read would overwrite it; a kept view would now see sync bytes
+    }
+    sync.end(onPacket);
+    expect(same(concatBytes(got), expected)).toBe(true);
+  });
+
+  it("leaves every packet it handed out unchanged until push returns", () => {
+    // A consumer may copy packets lazily (the chunker copies contiguous runs at the end of a push),
+    // so bytes handed out from the carry must not be overwritten during the same push.
+    const sync = new TsPacketSync();
+    const input = concatBytes([clean.subarray(0, 100), clean, garbageWithoutSync(50, 2), clean]);
+    const want = runSync([input]).out;
+    const got: Uint8Array[] = [];
+    for (let at = 0; at < input.length; ) {
+      const n = 900 + (at % 1700);
+      const views: Array<[Uint8Array, number]> = [];
+      const seen: Uint8Array[] = [];
+      sync.push(input.subarray(at, at + n), (buf, off) => {
+        views.push([buf, off]);
+        seen.push(buf.slice(off, off + 188));
+      });
+      views.forEach(([buf, off], i) => expect(same(buf.subarray(off, off + 188), seen[i]!)).toBe(true));
+      got.push(...seen);
+      at += n;
+    }
+    sync.end((buf, off) => got.push(buf.slice(off, off + 188)));
+    expect(same(concatBytes(got), want)).toBe(true);
+  });
+
   it("never throws on random bytes pushed in random pieces (fuzz)", () => {
     fc.assert(
       fc.property(fc.array(fc.uint8Array({ maxLength: 3000 }), { maxLength: 20 }), (pieces) => {

@@ -2,7 +2,19 @@
  * The bytes of the chunk being built: a growable buffer that packets are appended to in
  * contiguous runs (one copy per run, not per packet) and that can be split at a packet offset
  * when a later packet reveals that an earlier one began a keyframe.
+ *
+ * A finished chunk is handed out without copying: the buffer itself becomes the chunk and the
+ * content moves on into another buffer. Where that buffer comes from is the one choice:
+ * - by default a fresh one, sized for a chunk like the last (the chunk is the caller's to keep);
+ * - with `reuse`, chunks are lent: the caller gives them back with {@link reclaim}, and their
+ *   buffers are used again for later chunks. Fresh memory costs page faults on first write (for
+ *   2 MB chunks several times the cost of copying into memory already mapped), and garbage that
+ *   drives the garbage collector.
  */
+
+/** Buffers kept for reuse beyond those lent out (a push that ends several chunks lends several). */
+const POOL_SIZE = 4;
+
 export class ChunkBuffer {
   #buf: Uint8Array;
   #len = 0;
@@ -10,8 +22,15 @@ export class ChunkBuffer {
   #runBuf: Uint8Array | null = null;
   #runStart = 0;
   #runEnd = 0;
+  readonly #initialCapacity: number;
+  readonly #reuse: boolean;
+  // With reuse: whole buffers behind chunks handed out and not yet reclaimed, and spare ones.
+  #lent: Uint8Array[] = [];
+  #pool: Uint8Array[] = [];
 
-  constructor(initialCapacity = 256 * 1024) {
+  constructor(initialCapacity = 256 * 1024, reuse = false) {
+    this.#initialCapacity = initialCapacity;
+    this.#reuse = reuse;
     this.#buf = new Uint8Array(initialCapacity);
   }
 
@@ -45,14 +64,34 @@ export class ChunkBuffer {
   }
 
   /**
-   * Returns a copy of bytes [0, at) and keeps `prefix` followed by bytes [at, length) as the new
-   * content (the tail moves to the front).
+   * Returns bytes [0, at) and keeps `prefix` followed by bytes [at, length) as the new content.
+   * The returned chunk is a view of the current buffer (no copy), except without `reuse` when
+   * that would hold on to more than a quarter beyond `at` (a buffer grown far past this chunk):
+   * then it is copied out. With `reuse` it stays lent until {@link reclaim}.
    */
   split(at: number, prefix: Uint8Array): Uint8Array {
     this.flush();
-    const head = this.#buf.slice(0, at);
-    this.#replaceHead(at, prefix);
-    return head;
+    const old = this.#buf;
+    const tail = this.#len - at;
+    const next = this.#nextBuffer(Math.max(this.#initialCapacity, prefix.length + tail, at + (at >> 2)), prefix.length + tail);
+    next.set(prefix, 0);
+    next.set(old.subarray(at, this.#len), prefix.length);
+    this.#buf = next;
+    this.#len = prefix.length + tail;
+    if (this.#reuse) {
+      this.#lent.push(old);
+      return old.subarray(0, at);
+    }
+    return old.length - at > at >> 2 ? old.slice(0, at) : old.subarray(0, at);
+  }
+
+  /**
+   * With `reuse`: every chunk handed out so far is given back (the caller is done with them);
+   * their memory will hold later chunks. Without `reuse`, does nothing.
+   */
+  reclaim(): void {
+    for (const b of this.#lent) if (this.#pool.length < POOL_SIZE) this.#pool.push(b);
+    this.#lent.length = 0;
   }
 
   /** Drops bytes [0, at) and puts `prefix` in front of the rest. */
@@ -66,6 +105,24 @@ export class ChunkBuffer {
     this.#runBuf = null;
     this.#runStart = this.#runEnd = 0;
     this.#len = 0;
+  }
+
+  /**
+   * A buffer of at least `min` bytes for the next content, preferably `want`: a pooled one (one
+   * of `want` bytes if there is one, else the first that fits `min`), else a fresh one.
+   */
+  #nextBuffer(want: number, min: number): Uint8Array {
+    const pool = this.#pool;
+    let pick = -1;
+    for (let i = 0; i < pool.length; i++) {
+      const n = pool[i]!.length;
+      if (n >= want) {
+        pick = i;
+        break;
+      }
+      if (n >= min && pick < 0) pick = i;
+    }
+    return pick >= 0 ? pool.splice(pick, 1)[0]! : new Uint8Array(want);
   }
 
   #replaceHead(at: number, prefix: Uint8Array): void {

@@ -12,7 +12,11 @@ const NOT_TS_AFTER_BYTES = 64 * 1024;
 /**
  * Chunks an async source of MPEG-TS bytes (a file stream, `openStream(...)`), pulling the next
  * piece only when the consumer asks for the next chunk. Errors from the source pass through
- * unchanged; the partial chunk in progress is then discarded.
+ * unchanged; the partial chunk in progress is then discarded. Each piece is used before the next
+ * is asked for, so a source may reuse one buffer for every piece.
+ *
+ * With `reuseBuffers`, each chunk's `bytes` are valid only until the next chunk is asked for
+ * (their memory then holds later chunks): for a consumer done with each chunk by then.
  *
  * @throws TsError `not-mpeg-ts` once 64 KiB arrive without one valid packet, or the input ends
  *   without any; `no-program` / `no-random-access-point` when the input ends without a usable

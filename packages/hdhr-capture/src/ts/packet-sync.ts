@@ -19,8 +19,14 @@ import { PACKET_SIZE, SYNC_BYTE } from "./packet.js";
 export type PacketHandler = (buf: Uint8Array, off: number) => void;
 
 const LOOKAHEAD = 3; // packets in a row needed to (re)acquire sync
-/** Pieces smaller than this are appended to the carry instead of allocating a joined copy. */
-const CARRY_MERGE_LIMIT = 64 * 1024;
+/**
+ * Bytes of a new piece appended to undecided carried bytes so that every decision about the
+ * carried bytes can be made: deciding about a position p reads bytes up to p + 3 packets - 1 at
+ * most (the three-sync lookahead chain of a packet that may start inside the one at p), so with
+ * this many bytes after the carry, the scan of carry + bridge always stops inside the bridge and
+ * goes on in the piece itself.
+ */
+const BRIDGE_BYTES = (LOOKAHEAD + 1) * PACKET_SIZE;
 
 /** Streaming 188-byte packet splitter with resynchronisation. */
 export class TsPacketSync {
@@ -33,20 +39,25 @@ export class TsPacketSync {
   #locked = false;
   #pendingSkip = 0; // bytes skipped since sync was last held, credited to the next resync
   // Undecided bytes are carry[carryStart, carryLen). They are compacted at the start of the next
-  // push, never during one, because packets handed out may point into this buffer.
+  // push, never during one, because packets handed out may point into this buffer; a push that
+  // handed out packets from the carry and must keep new bytes writes them to `spare` and swaps.
   #carry = new Uint8Array(4 * PACKET_SIZE);
+  #spare = new Uint8Array(4 * PACKET_SIZE);
   #carryStart = 0;
   #carryLen = 0;
 
   /**
    * Adds bytes and calls `onPacket` for every packet that is now certain. Copy what you keep:
-   * the buffers handed to `onPacket` may be reused by the next `push`.
+   * the buffers handed to `onPacket` may be reused by the next `push`. `data` itself is not kept
+   * (only up to a few packets' worth of its undecided tail is copied), so the caller may reuse it
+   * once `push` returns. Packets are scanned in place: the input is copied only around the joins
+   * between pieces.
    */
   push(data: Uint8Array, onPacket: PacketHandler): void {
     const have = this.#carryLen - this.#carryStart;
     if (have === 0) {
       const used = this.#scan(data, 0, data.length, false, onPacket);
-      this.#keep(data, used, data.length);
+      this.#keep(data, used, data.length, false);
       return;
     }
     if (this.#carryStart > 0) {
@@ -54,19 +65,23 @@ export class TsPacketSync {
       this.#carryStart = 0;
       this.#carryLen = have;
     }
-    const total = have + data.length;
-    if (data.length <= CARRY_MERGE_LIMIT) {
-      this.#reserve(total);
-      this.#carry.set(data, have);
-      this.#carryLen = total;
-      this.#carryStart = this.#scan(this.#carry, 0, total, false, onPacket);
+    if (data.length >= BRIDGE_BYTES) {
+      // Decide the carried bytes with the first few packets of `data`, then go on inside `data`.
+      this.#reserve(have + BRIDGE_BYTES);
+      this.#carry.set(data.subarray(0, BRIDGE_BYTES), have);
+      const at = this.#scan(this.#carry, 0, have + BRIDGE_BYTES, false, onPacket);
+      if (at >= have) {
+        const used = this.#scan(data, at - have, data.length, false, onPacket);
+        this.#keep(data, used, data.length, true);
+        return;
+      }
+      // Not reached (see BRIDGE_BYTES); if it were, the carry simply grows by the whole piece.
+      this.#carryStart = at;
+      this.#carryLen = have + BRIDGE_BYTES;
+      this.#merge(data.subarray(BRIDGE_BYTES), onPacket);
       return;
     }
-    const joined = new Uint8Array(total);
-    joined.set(this.#carry.subarray(0, have));
-    joined.set(data, have);
-    const used = this.#scan(joined, 0, total, false, onPacket);
-    this.#keep(joined, used, total);
+    this.#merge(data, onPacket);
   }
 
   /** Marks the end of input: delivers the last packets and skips any partial remainder. */
@@ -81,8 +96,26 @@ export class TsPacketSync {
     return this.#carryLen - this.#carryStart;
   }
 
-  #keep(src: Uint8Array, from: number, to: number): void {
+  /** Appends `data` to the carry and scans on from the carry's start. */
+  #merge(data: Uint8Array, onPacket: PacketHandler): void {
+    const total = this.#carryLen + data.length;
+    this.#reserve(total);
+    this.#carry.set(data, this.#carryLen);
+    this.#carryLen = total;
+    this.#carryStart = this.#scan(this.#carry, this.#carryStart, total, false, onPacket);
+  }
+
+  /**
+   * Keeps src[from, to) as the new carry. `handedOut`: packets of this push point into the carry,
+   * so the bytes go to the spare buffer, which then becomes the carry.
+   */
+  #keep(src: Uint8Array, from: number, to: number, handedOut: boolean): void {
     const n = to - from;
+    if (handedOut) {
+      const c = this.#carry;
+      this.#carry = this.#spare;
+      this.#spare = c;
+    }
     this.#carryStart = 0;
     this.#carryLen = 0;
     this.#reserve(n);
