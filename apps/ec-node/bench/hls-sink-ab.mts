@@ -3,7 +3,9 @@
  * @ec/hls-sink in one process, interleaved segment by segment, so both see the same moments of a
  * shared disk (whose fsync times swing by 2-3x between runs minutes apart). Used for round 2's
  * before/after (docs/PERFORMANCE.md):
- *   pnpm tsx apps/ec-node/bench/hls-sink-ab.mts <old-commit> [segments=150] [bytes=261320]
+ *   pnpm tsx apps/ec-node/bench/hls-sink-ab.mts <old-commit> [segments=150] [bytes=261320] [paceMs=0]
+ * With paceMs (e.g. 250), a pair of segments starts every paceMs, as a live subscriber writes them
+ * (and both writers commit at most once a second, as the subscriber does); with 0, back to back.
  * The old version's src is taken from git and bundled with esbuild into a temp dir; the new one
  * is the working tree's src.
  */
@@ -15,15 +17,16 @@ import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
 const REPO = fileURLToPath(new URL("../../../", import.meta.url));
-const [oldCommit, nArg, sizeArg] = process.argv.slice(2);
+const [oldCommit, nArg, sizeArg, paceArg] = process.argv.slice(2);
 if (!oldCommit) {
   console.error("usage: hls-sink-ab.mts <old-commit> [segments] [bytes]");
   process.exit(2);
 }
 const N = Number(nArg ?? 150);
 const SIZE = Number(sizeArg ?? 188 * 1390);
-if (!(N > 0) || !(SIZE > 0) || SIZE % 188 !== 0) {
-  console.error("segments must be > 0 and bytes a positive multiple of 188");
+const PACE_MS = Number(paceArg ?? 0);
+if (!(N > 0) || !(SIZE > 0) || SIZE % 188 !== 0 || !(PACE_MS >= 0)) {
+  console.error("segments must be > 0, bytes a positive multiple of 188, paceMs >= 0");
   process.exit(2);
 }
 const work = mkdtempSync(join(tmpdir(), "hls-ab-"));
@@ -56,6 +59,7 @@ async function writer(mod: typeof New) {
     dir,
     streamId: "ab",
     windowSegments: 6,
+    ...(PACE_MS > 0 ? { commitIntervalMs: 1000 } : {}),
     onSegment: () => written(),
     onError: (e: Error) => {
       console.error(`writer failed: ${e.message}`);
@@ -84,7 +88,10 @@ const a = await writer(Old);
 const b = await writer(New);
 const ta: number[] = [];
 const tb: number[] = [];
+const start = performance.now();
 for (let i = 0; i < N; i++) {
+  const wait = start + i * PACE_MS - performance.now();
+  if (wait > 0) await new Promise((r) => setTimeout(r, wait));
   // Alternate which goes first, so neither always follows the other's sync.
   if (i % 2) {
     ta.push(await a.one());
@@ -101,3 +108,4 @@ const f = (xs: number[]) => `p50 ${pct(xs, 50).toFixed(2)}  p90 ${pct(xs, 90).to
 console.log(`${N} segments of ${SIZE} bytes, load average ${loadavg()[0]!.toFixed(2)}`);
 console.log(`old (${oldCommit}): ${f(ta)}`);
 console.log(`new (working tree): ${f(tb)}`);
+console.log(`max: old ${Math.max(...ta).toFixed(1)} ms, new ${Math.max(...tb).toFixed(1)} ms`);
