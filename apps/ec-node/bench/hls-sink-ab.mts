@@ -9,14 +9,11 @@
  * The old version's src is taken from git and bundled with esbuild into a temp dir; the new one
  * is the working tree's src.
  */
-import { execFileSync } from "node:child_process";
-import { createRequire } from "node:module";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { importPackageVersions } from "./lib/package-versions.js";
 
-const REPO = fileURLToPath(new URL("../../../", import.meta.url));
 const [oldCommit, nArg, sizeArg, paceArg] = process.argv.slice(2);
 if (!oldCommit) {
   console.error("usage: hls-sink-ab.mts <old-commit> [segments] [bytes]");
@@ -32,22 +29,8 @@ if (!(N > 0) || !(SIZE > 0) || SIZE % 188 !== 0 || !(PACE_MS >= 0)) {
 const work = mkdtempSync(join(tmpdir(), "hls-ab-"));
 process.once("exit", () => rmSync(work, { recursive: true, force: true }));
 
-// esbuild is not a direct dependency (so not on npx's path); tsup's own copy is.
-const esbuild = createRequire(createRequire(join(REPO, "package.json")).resolve("tsup"))("esbuild") as {
-  buildSync(o: Record<string, unknown>): unknown;
-};
-function bundle(srcDir: string, out: string): string {
-  // The old sources sit in a temp dir: resolve their imports (@ec/stream-rules...) from the package's.
-  const nodePaths = [join(REPO, "packages/hls-sink/node_modules"), join(REPO, "node_modules")];
-  esbuild.buildSync({ entryPoints: [join(srcDir, "index.ts")], bundle: true, platform: "node", format: "esm", outfile: out, logLevel: "warning", nodePaths });
-  return out;
-}
-const oldSrc = join(work, "old-src");
-mkdirSync(oldSrc);
-const files = execFileSync("git", ["ls-tree", "--name-only", oldCommit, "packages/hls-sink/src/"], { cwd: REPO, encoding: "utf8" }).trim().split("\n");
-for (const f of files) writeFileSync(join(oldSrc, f.split("/").pop()!), execFileSync("git", ["show", `${oldCommit}:${f}`], { cwd: REPO }));
-const Old = await import(pathToFileURL(bundle(oldSrc, join(work, "old.mjs"))).href);
-const New = await import(pathToFileURL(bundle(join(REPO, "packages/hls-sink/src"), join(work, "new.mjs"))).href);
+type Sink = typeof import("../../../packages/hls-sink/src/index.js");
+const { Old, New } = await importPackageVersions<Sink>("hls-sink", oldCommit, work);
 
 const bytes = new Uint8Array(SIZE);
 for (let i = 0; i < SIZE; i += 188) bytes[i] = 0x47;

@@ -12,13 +12,13 @@
  * bundled with esbuild into a temp dir; the new one is the working tree's src. Both bundle the
  * installed @moq/lite (its Reader treats the old guard's Uint8Array chunks exactly as before).
  */
-import { execFileSync, spawn } from "node:child_process";
-import { createRequire } from "node:module";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { constants as perfConstants, PerformanceObserver } from "node:perf_hooks";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { importPackageVersions } from "./lib/package-versions.js";
 
 const REPO = fileURLToPath(new URL("../../../", import.meta.url));
 const [oldCommit, roundsArg, groupsArg, sizeArg] = process.argv.slice(2);
@@ -36,23 +36,8 @@ if (!(ROUNDS > 0) || !(GROUPS > 0 && GROUPS <= 60) || !(SIZE > 0 && SIZE <= 16 *
 const work = mkdtempSync(join(tmpdir(), "recv-ab-"));
 process.once("exit", () => rmSync(work, { recursive: true, force: true }));
 
-const esbuild = createRequire(createRequire(join(REPO, "package.json")).resolve("tsup"))("esbuild") as {
-  buildSync(o: Record<string, unknown>): unknown;
-};
-function bundle(srcDir: string, out: string): string {
-  const nodePaths = [join(REPO, "packages/moq-transport/node_modules"), join(REPO, "node_modules")];
-  // ws is CommonJS and requires Node built-ins: give the ESM bundle a require.
-  const banner = { js: 'import { createRequire as __ecRequire } from "node:module"; const require = __ecRequire(import.meta.url);' };
-  esbuild.buildSync({ entryPoints: [join(srcDir, "index.ts")], bundle: true, platform: "node", format: "esm", outfile: out, logLevel: "error", nodePaths, banner });
-  return out;
-}
-const oldSrc = join(work, "old-src");
-mkdirSync(oldSrc);
-const files = execFileSync("git", ["ls-tree", "--name-only", oldCommit, "packages/moq-transport/src/"], { cwd: REPO, encoding: "utf8" }).trim().split("\n");
-for (const f of files) if (f.endsWith(".ts")) writeFileSync(join(oldSrc, f.split("/").pop()!), execFileSync("git", ["show", `${oldCommit}:${f}`], { cwd: REPO }));
 type Transport = typeof import("../../../packages/moq-transport/src/index.js");
-const Old = (await import(pathToFileURL(bundle(oldSrc, join(work, "old.mjs"))).href)) as Transport;
-const New = (await import(pathToFileURL(bundle(join(REPO, "packages/moq-transport/src"), join(work, "new.mjs"))).href)) as Transport;
+const { Old, New } = await importPackageVersions<Transport>("moq-transport", oldCommit, work);
 // @moq/lite logs every subscription through console.* (bundled, quietMoqLiteLogs cannot tell its
 // calls apart); stdout is for the figures.
 for (const m of ["debug", "log", "info", "warn"] as const) console[m] = () => {};

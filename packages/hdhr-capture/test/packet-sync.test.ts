@@ -21,6 +21,22 @@ function runSync(pieces: Uint8Array[]): { out: Uint8Array; sync: TsPacketSync } 
 
 const same = (a: Uint8Array, b: Uint8Array) => Buffer.from(a).equals(Buffer.from(b));
 
+/** `packets` in order, with each `[index, bytes]` of `damage` inserted after packet `index`. */
+function withDamage(packets: Uint8Array[], damage: Array<[number, Uint8Array]>): Uint8Array {
+  const parts: Uint8Array[] = [];
+  packets.forEach((p, i) => {
+    parts.push(p);
+    for (const [at, bytes] of damage) if (at === i) parts.push(bytes);
+  });
+  return concatBytes(parts);
+}
+
+/** The same packets and the same counters, however the input was split. */
+function expectSameSync(split: { out: Uint8Array; sync: TsPacketSync }, whole: { out: Uint8Array; sync: TsPacketSync }): void {
+  expect(same(split.out, whole.out)).toBe(true);
+  expect([split.sync.packets, split.sync.skippedBytes, split.sync.resyncs]).toEqual([whole.sync.packets, whole.sync.skippedBytes, whole.sync.resyncs]);
+}
+
 describe("TsPacketSync", () => {
   it("passes clean input through unchanged", () => {
     const { out, sync } = runSync([clean]);
@@ -86,12 +102,7 @@ describe("TsPacketSync", () => {
         fc.array(fc.tuple(fc.integer({ min: 0, max: 59 }), fc.uint8Array({ minLength: 1, maxLength: 400 })), { maxLength: 6 }),
         fc.array(fc.integer({ min: 1, max: 12_000 }), { minLength: 1, maxLength: 30 }),
         (damage, cuts) => {
-          const parts: Uint8Array[] = [];
-          pk.forEach((p, i) => {
-            parts.push(p);
-            for (const [at, bytes] of damage) if (at === i) parts.push(bytes);
-          });
-          const input = concatBytes(parts);
+          const input = withDamage(pk, damage);
           const whole = runSync([input]);
           const positions = [...new Set(cuts.map((c) => c % (input.length + 1)))].sort((a, b) => a - b);
           const pieces: Uint8Array[] = [];
@@ -101,13 +112,7 @@ describe("TsPacketSync", () => {
             prev = p;
           }
           pieces.push(input.subarray(prev));
-          const split = runSync(pieces);
-          expect(same(split.out, whole.out)).toBe(true);
-          expect([split.sync.packets, split.sync.skippedBytes, split.sync.resyncs]).toEqual([
-            whole.sync.packets,
-            whole.sync.skippedBytes,
-            whole.sync.resyncs,
-          ]);
+          expectSameSync(runSync(pieces), whole);
           // Every byte is either delivered in a packet or counted as skipped.
           expect(whole.out.length + whole.sync.skippedBytes).toBe(input.length);
         },
@@ -125,12 +130,7 @@ describe("TsPacketSync", () => {
         fc.array(fc.tuple(fc.integer({ min: 0, max: 199 }), fc.uint8Array({ minLength: 1, maxLength: 600 })), { maxLength: 8 }),
         fc.array(fc.integer({ min: 700, max: 9000 }), { minLength: 1, maxLength: 40 }),
         (damage, sizes) => {
-          const parts: Uint8Array[] = [];
-          pk.forEach((p, i) => {
-            parts.push(p);
-            for (const [at, bytes] of damage) if (at === i) parts.push(bytes);
-          });
-          const input = concatBytes(parts);
+          const input = withDamage(pk, damage);
           const whole = runSync([input]);
           const pieces: Uint8Array[] = [];
           for (let at = 0, i = 0; at < input.length; i++) {
@@ -138,13 +138,7 @@ describe("TsPacketSync", () => {
             pieces.push(input.subarray(at, at + n));
             at += n;
           }
-          const split = runSync(pieces);
-          expect(same(split.out, whole.out)).toBe(true);
-          expect([split.sync.packets, split.sync.skippedBytes, split.sync.resyncs]).toEqual([
-            whole.sync.packets,
-            whole.sync.skippedBytes,
-            whole.sync.resyncs,
-          ]);
+          expectSameSync(runSync(pieces), whole);
         },
       ),
       { numRuns: 150, seed: 1881 },
