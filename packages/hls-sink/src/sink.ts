@@ -481,7 +481,8 @@ export class HlsSink {
     const at = rendered.lastIndexOf(CRC_FIELD) + CRC_FIELD.length;
     if (rendered.slice(at, at + 8) !== "00000000") throw new HlsSinkError("io-error", "internal: no crc32 field for the new segment");
     const playlist = utf8(rendered);
-    const atByte = utf8(rendered.slice(0, at)).length;
+    // Byte offset of the field: only the short tail after it is encoded again, not the whole text.
+    const atByte = playlist.length - utf8(rendered.slice(at)).length;
     const files = [
       { tempPath: join(this.dir, tempNameFor(name)), path: join(this.dir, name), data },
       { tempPath: join(this.dir, tempNameFor(this.#playlistName)), path: this.playlistPath, data: playlist },
