@@ -69,7 +69,11 @@ if (!dir) {
   process.exitCode = 2;
 } else {
   const top = Number(process.argv[3] ?? 12);
-  for (const f of readdirSync(dir).filter((f) => f.endsWith(".cpuprofile")).sort()) {
-    process.stdout.write(summarise(join(dir, f), top) + "\n\n");
-  }
+  // Profiles directly in <dir>, or one level down (one directory per process, a file per thread).
+  const files = readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory()
+      ? readdirSync(join(dir, e.name)).filter((f) => f.endsWith(".cpuprofile")).map((f) => join(dir, e.name, f))
+      : e.name.endsWith(".cpuprofile") ? [join(dir, e.name)] : [],
+  );
+  for (const f of files.sort()) process.stdout.write(summarise(f, top) + "\n\n");
 }

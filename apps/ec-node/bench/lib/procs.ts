@@ -8,6 +8,7 @@
  * never leaves a node serving on a port.
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
 /** The built `ec-node` binary (`pnpm build` makes it). */
@@ -196,7 +197,7 @@ export class ProcGroup {
 
   /**
    * Starts `ec-node <args>` with JSON logs on stderr at `logLevel`. With `EC_BENCH_PROFILE=<dir>`,
-   * each process also writes a V8 CPU profile there when it exits (`<label>-<time>-<n>.cpuprofile`;
+   * each thread of each process writes a V8 CPU profile when it exits, in `<dir>/<label>-<time>-<n>/`;
    * summarise with `pnpm tsx apps/ec-node/bench/profile-summary.ts <dir>`). With
    * `EC_BENCH_LOOP_WATCH=<label>[,<label>…]`, those processes log their event-loop stalls and GC
    * pauses (`procs/loop-watch.mjs`); `EC_BENCH_DUMP=<file>` makes a bench that supports it save
@@ -204,7 +205,9 @@ export class ProcGroup {
    */
   cli(label: string, args: string[], logLevel: "debug" | "info" = "info"): Proc {
     const profileDir = process.env.EC_BENCH_PROFILE;
-    const node = profileDir ? ["--cpu-prof", "--cpu-prof-dir", profileDir, "--cpu-prof-name", `${label}-${Date.now()}-${++profiles}.cpuprofile`] : [];
+    // One directory per process, named by Node per thread: a fixed --cpu-prof-name would let a
+    // worker thread's profile (the HLS publish thread) overwrite the main thread's.
+    const node = profileDir ? ["--cpu-prof", "--cpu-prof-dir", join(profileDir, `${label}-${Date.now()}-${++profiles}`)] : [];
     const watched = (process.env.EC_BENCH_LOOP_WATCH ?? "").split(",").includes(label);
     const watch = watched ? ["--import", pathToFileURL(procScript("loop-watch.mjs")).href] : [];
     return this.add(new Proc(label, process.execPath, [...node, ...watch, CLI, ...args, "--log-format", "json", "--log-level", logLevel]));
