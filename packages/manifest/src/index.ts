@@ -32,6 +32,12 @@ export type {
   SignedManifestHeader,
 } from "./types.js";
 export { signManifest } from "./sign.js";
+/**
+ * Ed25519 with the manifests' one verification rule (RFC 8032 strict, small-order keys refused) and
+ * node:crypto as a verdict-preserving fast path, for other signatures of the protocol (the
+ * transport's identity handshake) so every node checks every signature the same way.
+ */
+export { sign as signEd25519, verify as verifyEd25519 } from "./ed25519.js";
 export { decodeManifest, decodeSignedHeader, type DecodeOptions } from "./decode.js";
 export { merkleRoot, proofFor, verifyEntryProof, verifyProof, type MerkleProof } from "./merkle.js";
 export {

@@ -1,6 +1,6 @@
+import { signEd25519, verifyEd25519 } from "@ec/manifest";
 import { ed25519 } from "@noble/curves/ed25519.js";
 import { TransportError } from "./errors.js";
-import { nativeSign, nativeVerifies } from "./native-ed25519.js";
 
 /** A node's long-term identity: an Ed25519 key pair. The public key is what peers pin. */
 export interface NodeIdentity {
@@ -43,20 +43,18 @@ export function identityMessage(challenge: Uint8Array, publicKey: Uint8Array): U
 /** Listener side: proves possession of the secret key for this dialer's challenge. */
 export function signChallenge(identity: NodeIdentity, challenge: Uint8Array): Uint8Array {
   const message = identityMessage(challenge, identity.publicKey);
-  return nativeSign(message, identity.secretKey) ?? ed25519.sign(message, identity.secretKey);
+  return signEd25519(message, identity.secretKey);
 }
 
-/** Dialer side: true only for a valid signature by `publicKey` over this challenge. */
+/**
+ * Dialer side: true only for a valid signature by `publicKey` over this challenge, under the rule
+ * manifests use (RFC 8032 strict: canonical encodings, S < L, small-order keys refused; node:crypto
+ * where present, @noble/curves otherwise, the same verdicts). An honest node's signature always passes.
+ */
 export function verifyChallenge(publicKey: Uint8Array, challenge: Uint8Array, signature: Uint8Array): boolean {
   if (publicKey.length !== 32 || signature.length !== 64 || challenge.length !== CHALLENGE_BYTES) return false;
   const message = identityMessage(challenge, publicKey);
-  // A native "valid" is final (noble agrees, see native-ed25519.ts); anything else noble decides.
-  if (nativeVerifies(signature, message, publicKey)) return true;
-  try {
-    return ed25519.verify(signature, message, publicKey);
-  } catch {
-    return false;
-  }
+  return verifyEd25519(signature, message, publicKey);
 }
 
 /** True when `bytes` decodes to a valid Ed25519 curve point (a usable public key). */
