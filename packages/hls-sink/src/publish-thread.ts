@@ -20,8 +20,9 @@
  * the same way, one turn instead of eight before the first segment.
  *
  * One worker per process, shared by every sink that uses it (its requests run one at a time, in
- * the order sent); started on first use, holding the process open only while a request is
- * pending.
+ * the order sent); started when the first such sink opens ({@link startPublishThread}: a thread
+ * takes tens of milliseconds to boot, better spent while the subscriber is still connecting than
+ * in front of its first segment), holding the process open only while a request is pending.
  */
 import { Worker } from "node:worker_threads";
 
@@ -190,6 +191,11 @@ function thread(): Worker {
   w.on("exit", (code) => died(new Error(`exit code ${code}`)));
   worker = w;
   return w;
+}
+
+/** Boots the publish thread now if it is not running (it does not hold the process open). */
+export function startPublishThread(): void {
+  thread();
 }
 
 /**

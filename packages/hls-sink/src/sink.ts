@@ -7,7 +7,7 @@ import { breaksContinuity, continuityAfter, type ContinuityPoint } from "./conti
 import { HlsSinkError, fsError } from "./errors.js";
 import { nodeFs, type HlsSinkFs } from "./fs.js";
 import { renderPlaylist, type MediaPlaylist, type PlaylistEntry } from "./playlist.js";
-import { PublishFailure, publishFiles } from "./publish-thread.js";
+import { PublishFailure, publishFiles, startPublishThread } from "./publish-thread.js";
 import { openOutputDirectory, removeFile, type RecoveryAction } from "./reopen.js";
 import { TEMP_PREFIX, TEMP_SUFFIX, isTempName, parseSegmentName, segmentName } from "./segment-name.js";
 import { TICKS_PER_SECOND, targetDurationFor } from "./timestamps.js";
@@ -246,6 +246,7 @@ export class HlsSink {
     );
     sink.#commitIntervalMs = o.commitIntervalMs;
     sink.#onThread = opts.fs === undefined;
+    if (sink.#onThread) startPublishThread();
     // Before anything is served or appended: what the playlist names is durable and committed.
     if (!existing.committed && p) await sink.flush();
     return sink;
