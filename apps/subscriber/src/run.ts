@@ -63,6 +63,8 @@ export class SubscriberRun {
       chunkMs: opts.chunkMs,
       subscribeManifests: opts.subscribeManifests,
       ...(opts.requireManifest ? {} : { acceptUnvouched: { epoch: opts.epoch! } }),
+      // Only the plaintext is written, never the sealed object: one buffer per chunk, not two.
+      openInPlace: true,
       position,
       start: (window, { first }) => {
         const start = chooseStart(window, { backfill: Math.max(1, opts.backfill ?? 3), resume: first ? this.writer.resumePoint : undefined });

@@ -134,6 +134,8 @@ export interface ObjectSourcesOptions<R extends string = string> {
   maxFrameBytesFor?: (seq: number) => number;
   /** Rejected objects from one peer before it is dropped (default 3). */
   dropAfter?: number;
+  /** What is kept of the newest object for restart detection; as `frameIdentity` of `subscribeTrack` (for a consumer that overwrites the objects it is given). */
+  frameIdentity?: (frame: Uint8Array) => Uint8Array;
   /** Backoff of a peer that failed for liveness (default {@link DEFAULT_RETRY}). */
   retry?: BackoffPolicy;
   /** Pause before resubscribing a peer that restarted (default 3000 ms; cut short by `restart()`). */
@@ -302,6 +304,7 @@ export class ObjectSourcesVia<R extends string = string> {
         signal: ctl.signal,
         maxFrameBytes: this.opts.maxFrameBytes ?? MAX_FRAME_BYTES,
         maxFrameBytesFor: this.opts.maxFrameBytesFor,
+        ...(this.opts.frameIdentity ? { frameIdentity: this.opts.frameIdentity } : {}),
         dialTimeoutMs: d.dialMs,
         frameTimeoutMs: d.frameMs,
         reconnect: { minDelayMs: 200, maxDelayMs: 2000 },

@@ -87,6 +87,14 @@ export interface SubscribeOptions {
    * delivered seq once the buffer drains, so memory stays bounded by this many frames.
    */
   maxBufferedGroups?: number;
+  /**
+   * What is kept of the newest delivered frame, to tell after a reconnect whether the peer is a new
+   * run (see `restarted`): default the frame itself. A consumer that reuses or overwrites the
+   * frames it is given (e.g. decrypts them in place) passes a function returning a copy of what
+   * identifies a frame (for a sealed chunk its version and tag, which bind its stream, epoch, seq
+   * and bytes); it is called before the frame is yielded, and its results are compared bytewise.
+   */
+  frameIdentity?: (frame: Uint8Array) => Uint8Array;
   onEvent?: (e: SubscribeEvent) => void;
 }
 
@@ -163,7 +171,9 @@ async function* runInner(dial: Dialer, addr: EndpointAddr, o: SubscribeOptions, 
 
   // Dedupe: the highest seq delivered, and every seq delivered within SEEN_SPAN below it.
   let last = -1;
+  // What identifies the newest delivered frame (see SubscribeOptions.frameIdentity).
   let lastFrame: Uint8Array | undefined;
+  const identity = o.frameIdentity ?? ((frame: Uint8Array) => frame);
   let floor = o.fromSeq;
   const seen = new Set<number>();
   const fresh = (seq: number): boolean => {
@@ -204,7 +214,7 @@ async function* runInner(dial: Dialer, addr: EndpointAddr, o: SubscribeOptions, 
       let why = "session ended";
       try {
         const broadcast = d.conn.consume(path);
-        if (last >= 0 && (await peerRestarted(broadcast, o.track, last, lastFrame, signal))) {
+        if (last >= 0 && (await peerRestarted(broadcast, o.track, last, lastFrame, identity, signal))) {
           // A new run of the peer: its seqs start over. Forget the old run and take its window.
           emit("restarted", `newest group is behind seq ${last} delivered before`);
           last = -1;
@@ -268,7 +278,7 @@ async function* runInner(dial: Dialer, addr: EndpointAddr, o: SubscribeOptions, 
               if (!frame || !fresh(g.sequence)) continue;
               failures = 0;
               delivered++;
-              if (g.sequence === last) lastFrame = frame;
+              if (g.sequence === last) lastFrame = identity(frame);
               yield { seq: g.sequence, bytes: frame };
             }
           } finally {
@@ -310,6 +320,7 @@ async function peerRestarted(
   track: TrackName,
   last: number,
   lastFrame: Uint8Array | undefined,
+  identity: (frame: Uint8Array) => Uint8Array,
   signal: AbortSignal,
 ): Promise<boolean> {
   const probe = broadcast.subscribe(wireTrackName(track, undefined), 0);
@@ -320,7 +331,7 @@ async function peerRestarted(
       if (g.sequence < last) return true;
       if (g.sequence > last || !lastFrame) return false;
       const frame = await abortable(g.readFrame(), signal);
-      return frame !== undefined && !sameBytes(frame, lastFrame);
+      return frame !== undefined && !sameBytes(identity(frame), lastFrame);
     } finally {
       g.close();
     }

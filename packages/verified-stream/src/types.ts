@@ -16,8 +16,11 @@ export interface VerifiedChunk {
   durationTicks: number;
   /** The opened chunk: whole MPEG-TS packets. */
   plaintext: Uint8Array;
-  /** The sealed object as received (what a relay would forward). */
-  object: Uint8Array;
+  /**
+   * The sealed object as received (what a relay would forward); absent with
+   * {@link VerifiedStreamOptions.openInPlace}, whose objects' memory holds the plaintext.
+   */
+  object?: Uint8Array;
   /** The peer that delivered it. */
   peer: string;
 }
@@ -107,6 +110,14 @@ export interface VerifiedStreamOptions {
    * with this epoch and accepted on AEAD alone; objects are subscribed at once.
    */
   acceptUnvouched?: { epoch: string };
+  /**
+   * Decrypt each accepted object in its own memory (default false): `plaintext` is then a view of
+   * the received object, and {@link VerifiedChunk.object} is absent. One chunk-sized buffer per
+   * chunk instead of two, for a consumer that needs only the plaintext (the Node subscriber's HLS
+   * writer); not for one that forwards the sealed objects. A vouched object that fails to open is
+   * wiped, as any unauthenticated plaintext.
+   */
+  openInPlace?: boolean;
   /** Subscribe to manifests (default true; false only with `acceptUnvouched`). */
   subscribeManifests?: boolean;
 }

@@ -8,8 +8,8 @@
  */
 import { ManifestVerifier, ObjectGate, publicKeyToHex } from "@ec/manifest";
 import type { GateVerdict, IngestResult } from "@ec/manifest";
-import { deriveStreamKey, openChunk } from "@ec/chunk-crypto";
-import type { StreamKey } from "@ec/chunk-crypto";
+import { deriveStreamKey, OBJECT_OVERHEAD_BYTES, openChunk } from "@ec/chunk-crypto";
+import type { ChunkContext, StreamKey } from "@ec/chunk-crypto";
 import { ObjectSources, silentLogger, subscribeTrack, TransportError } from "@ec/moq-transport";
 import type { Logger, SourceEvent } from "@ec/moq-transport";
 import { MAX_OBJECT_BYTES, msFromTicks, ticksFromMs } from "@ec/stream-rules";
@@ -19,7 +19,7 @@ import { VerifiedStreamError } from "./errors.js";
 import { notePeerEvent, noteSourceEvent } from "./peer-events.js";
 import { bump, newStreamStats, peerStats, showGateCounters } from "./stats.js";
 import type { OwnCounts, StreamStats } from "./stats.js";
-import type { StreamEnd, VerifiedStreamOptions } from "./types.js";
+import type { StreamEnd, VerifiedChunk, VerifiedStreamOptions } from "./types.js";
 import { STALL_AFTER_MANIFESTS, whyStuck } from "./why-stuck.js";
 import type { StuckInputs, StuckReason } from "./why-stuck.js";
 
@@ -38,6 +38,7 @@ export class VerifiedStream {
   readonly #key: StreamKey;
   readonly #maxObjectBytes: number;
   readonly #restartHold: RestartHold;
+  readonly #inPlace: boolean;
   #result: StreamEnd | undefined;
   #ran = false;
   /** Where the object subscription starts in the current epoch (from its first manifest). */
@@ -59,6 +60,7 @@ export class VerifiedStream {
     this.#maxObjectBytes = opts.maxObjectBytes ?? MAX_OBJECT_BYTES;
     this.#chunkMs = opts.chunkMs ?? 2000;
     this.#stats = newStreamStats(opts.streamId, opts.trustedKeys.length > 0);
+    const inPlace = (this.#inPlace = opts.openInPlace ?? false);
     const key = (this.#key = deriveStreamKey({ streamId: opts.streamId, secret: opts.streamSecret, backend: opts.cryptoBackend }));
     const trustedKeys = [...opts.trustedKeys];
     const verifier = new ManifestVerifier({ streamId: opts.streamId, trustedKeys, trustOnFirstUse: trustedKeys.length === 0 });
@@ -67,7 +69,7 @@ export class VerifiedStream {
     this.gate = new ObjectGate({
       verifier,
       pending,
-      open: (ctx, object) => openChunk(key, { streamId: opts.streamId, ...ctx }, object),
+      open: (ctx, object) => openObject(key, { streamId: opts.streamId, ...ctx }, object, inPlace),
       maxObjectBytes: this.#maxObjectBytes,
     });
     if (opts.signal?.aborted) this.stop(true, "stopped");
@@ -82,6 +84,9 @@ export class VerifiedStream {
       signal: this.#stop.signal,
       log: this.#log,
       maxFrameBytes: this.#maxObjectBytes,
+      // Objects opened in place no longer hold their bytes: the transport keeps a copy of what
+      // identifies the newest one (version and tag) to recognise a restarted peer by.
+      ...(inPlace ? { frameIdentity: (frame: Uint8Array) => frame.slice(0, OBJECT_OVERHEAD_BYTES) } : {}),
       // The exact size a verified manifest vouches for; before one does, a live maximum.
       maxFrameBytesFor: (seq) => Math.min(this.gate.maxObjectBytesFor(seq), liveMaxFrameBytes(this.#maxObjectBytes, this.#largestVouched)),
       dropAfter: opts.junkThreshold ?? 3,
@@ -194,7 +199,7 @@ export class VerifiedStream {
   #acceptUnvouched(epoch: string, seq: number, bytes: Uint8Array, peer: string): void {
     let plaintext: Uint8Array;
     try {
-      plaintext = openChunk(this.#key, { streamId: this.#opts.streamId, epoch, seq }, bytes);
+      plaintext = openObject(this.#key, { streamId: this.#opts.streamId, epoch, seq }, bytes, this.#inPlace);
     } catch {
       return this.#onVerdict({ kind: "reject", seq, reason: "undecryptable", detail: "does not open", blame: true, peer });
     }
@@ -214,7 +219,9 @@ export class VerifiedStream {
       this.sources.progress(peer);
       if (this.#opts.position.has(v.epoch, v.seq)) return;
       const { firstPts, durationTicks } = v.entry;
-      this.#opts.onChunk({ epoch: v.epoch, seq: v.seq, firstPts, durationTicks, plaintext: v.plaintext!, object: v.object, peer });
+      const chunk: VerifiedChunk = { epoch: v.epoch, seq: v.seq, firstPts, durationTicks, plaintext: v.plaintext!, peer };
+      if (!this.#inPlace) chunk.object = v.object;
+      this.#opts.onChunk(chunk);
       return;
     }
     bump(ps.rejected, v.reason);
@@ -326,4 +333,9 @@ export class VerifiedStream {
     this.#startedEpoch = start.epoch;
     this.#opts.onStart?.(start);
   }
+}
+
+/** Opens one object: into a fresh buffer, or in its own memory (see `openInPlace`). */
+function openObject(key: StreamKey, ctx: ChunkContext, object: Uint8Array, inPlace: boolean): Uint8Array {
+  return inPlace ? openChunk(key, ctx, object, object.subarray(OBJECT_OVERHEAD_BYTES)) : openChunk(key, ctx, object);
 }

@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { randomBytes } from "node:crypto";
 import { generateSigningKey, hashObject, signManifest, type SigningKey } from "@ec/manifest";
-import { deriveStreamKey, sealChunk } from "@ec/chunk-crypto";
+import { deriveStreamKey, OBJECT_OVERHEAD_BYTES, openChunk, sealChunk } from "@ec/chunk-crypto";
 import { generateNodeIdentity, type Logger, MoqNode, type NodeIdentity, quietMoqLiteLogs, type StreamServer } from "@ec/moq-transport";
 import { SegmentOrderer } from "@ec/hls-sink";
 import { positionOf, VerifiedStream, VerifiedStreamError } from "../src/index.js";
@@ -133,7 +133,7 @@ describe("VerifiedStream", () => {
     expect(new Set(s.chunks.map((c) => c.seq)).size).toBe(s.chunks.length);
     for (const c of s.chunks) {
       expect(same(c.plaintext, run.plaintexts[c.seq]!), `plaintext of ${c.seq}`).toBe(true);
-      expect(same(c.object, run.objects[c.seq]!)).toBe(true);
+      expect(same(c.object!, run.objects[c.seq]!)).toBe(true);
       expect(c).toMatchObject({ epoch: "ep1", durationTicks: TICKS, firstPts: c.seq * TICKS, peer: relay.node.endpoint });
     }
     expect(s.starts).toEqual([{ epoch: "ep1", seq: 0, resumed: false }]);
@@ -155,6 +155,28 @@ describe("VerifiedStream", () => {
     s.stream.stop(true, "enough");
     expect(await s.done).toEqual({ ok: true, reason: "enough" });
     await expect(s.stream.run()).rejects.toMatchObject({ code: "already-run" });
+  });
+
+  it.each(["native", "portable"] as const)("openInPlace (%s backend): the same plaintexts, each a view of the received object's memory, no object handed on", async (backend) => {
+    const key = generateSigningKey();
+    const run = leaderRun(key, "ep1");
+    const leader = await node({ manifests: true, chunks: false });
+    const relay = await node({ manifests: false, chunks: true });
+    publish(run, 0, 6, { leader: leader.server, objects: [relay.server] });
+    const s = streamOver({ manifestPeer: leader.node.endpoint, objectPeers: [relay.node.endpoint], trustedKeys: [key.publicKey], cryptoBackend: backend, openInPlace: true });
+    await until("6 chunks", () => s.ordered.length >= 6);
+    for (const c of s.chunks) {
+      expect(same(c.plaintext, run.plaintexts[c.seq]!), `plaintext of ${c.seq}`).toBe(true);
+      expect(c.object).toBeUndefined();
+      // Decrypted where the object was received: the plaintext starts after the object's header,
+      // in a buffer that is the received frame's, not one allocated to the plaintext's size.
+      expect(c.plaintext.byteOffset).toBeGreaterThanOrEqual(OBJECT_OVERHEAD_BYTES);
+      expect(c.plaintext.buffer.byteLength).toBeGreaterThanOrEqual(run.objects[c.seq]!.length);
+    }
+    // The leader's own objects (what the relay serves) were not touched.
+    for (let seq = 0; seq < 6; seq++) expect(same(openChunk(deriveStreamKey({ streamId: STREAM, secret: SECRET }), { streamId: STREAM, epoch: "ep1", seq }, run.objects[seq]!), run.plaintexts[seq]!)).toBe(true);
+    expect(s.stream.stats.objects.accepted).toBe(6);
+    expect(s.stream.stats.objects.rejected).toEqual({});
   });
 
   it("one address as both manifest and object peer (a relay serving a page): counters and connection state kept per role", async () => {
