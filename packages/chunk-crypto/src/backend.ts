@@ -22,7 +22,16 @@ export interface CryptoBackend {
   /**
    * `input` XOR the ChaCha20 keystream (RFC 8439: 32-byte key, 12-byte nonce, block counter
    * from 0). Writes into `output` when given (same length as input), else returns a fresh array
-   * that owns its memory.
+   * that owns its memory. `secretOutput` (default true) says whether the result is secret (a
+   * decryption's plaintext): a backend that passes it through temporary memory wipes that memory
+   * then, and need not for a ciphertext.
    */
-  chacha20(key: Uint8Array, nonce: Uint8Array, input: Uint8Array, output?: Uint8Array): Uint8Array;
+  chacha20(key: Uint8Array, nonce: Uint8Array, input: Uint8Array, output?: Uint8Array, secretOutput?: boolean): Uint8Array;
+  /**
+   * `input` XOR the ChaCha20 keystream (as {@link chacha20}) written after `room` zero bytes at
+   * the front of a fresh array (`room` at most 64), so a caller can put a header there instead
+   * of copying the result into a bigger array. Offered only where that saves the copy (the
+   * native backend, once it has checked this path against the portable one).
+   */
+  chacha20WithRoom?(key: Uint8Array, nonce: Uint8Array, input: Uint8Array, room: number): Uint8Array;
 }

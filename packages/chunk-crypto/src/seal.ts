@@ -34,6 +34,16 @@ export function sealChunk(key: StreamKey, ctx: ChunkContext, plaintext: Uint8Arr
     throw new ChunkCryptoError("oversize", `chunk of ${plaintext.length} bytes exceeds ${MAX_CHUNK_BYTES}`);
   }
   const size = OBJECT_OVERHEAD_BYTES + plaintext.length;
+  const backend = keys.backend;
+  if (output === undefined && backend.chacha20WithRoom !== undefined) {
+    // The object is the cipher's own fresh output, the header written into the room in front:
+    // one pass over fresh memory, no intermediate pieces to allocate, copy and collect.
+    const mac = backend.hmacSha256(keys.macKey, ad, plaintext);
+    const object = backend.chacha20WithRoom(keys.encKey, mac.subarray(0, NONCE_BYTES), plaintext, OBJECT_OVERHEAD_BYTES);
+    object[0] = FORMAT_VERSION;
+    object.set(mac.subarray(0, TAG_BYTES), 1);
+    return object;
+  }
   let object: Uint8Array;
   if (output === undefined) {
     object = new Uint8Array(size);
@@ -46,7 +56,8 @@ export function sealChunk(key: StreamKey, ctx: ChunkContext, plaintext: Uint8Arr
   }
   object[0] = FORMAT_VERSION;
   const tag = object.subarray(1, 1 + TAG_BYTES);
-  tag.set(keys.backend.hmacSha256(keys.macKey, ad, plaintext).subarray(0, TAG_BYTES));
-  keys.backend.chacha20(keys.encKey, tag.subarray(0, NONCE_BYTES), plaintext, object.subarray(OBJECT_OVERHEAD_BYTES));
+  tag.set(backend.hmacSha256(keys.macKey, ad, plaintext).subarray(0, TAG_BYTES));
+  // The pieces a backend may produce on the way are ciphertext: nothing secret to wipe.
+  backend.chacha20(keys.encKey, tag.subarray(0, NONCE_BYTES), plaintext, object.subarray(OBJECT_OVERHEAD_BYTES), false);
   return object;
 }

@@ -11,7 +11,7 @@
 import { ed25519 } from "@noble/curves/ed25519.js";
 import { bytesToHex, concatBytes, copyBytes, equalBytes, isBytes } from "./bytes.js";
 import { PUBLIC_KEY_BYTES, SECRET_KEY_BYTES, SIGNATURE_BYTES } from "./constants.js";
-import { nativeCrypto, plain, PKCS8_ED25519_PREFIX, SPKI_ED25519_PREFIX } from "./native.js";
+import { nativeCrypto, plain, PKCS8_ED25519_PREFIX, SPKI_ED25519_PREFIX, type NativeKey, type NodeCryptoSubset } from "./native.js";
 
 /** Group order L = 2^252 + 27742317777372353535851937790883648493, little-endian. */
 const ORDER_LE = Uint8Array.from([
@@ -54,9 +54,19 @@ export function isValidPublicKey(publicKey: unknown): boolean {
   return isBytes(publicKey) && publicKey.length === PUBLIC_KEY_BYTES && publicKeyInfo(publicKey).valid;
 }
 
-/** Public key of a 32-byte Ed25519 secret (seed). */
+/**
+ * Public key of a 32-byte Ed25519 secret (seed). Through node:crypto where present: the same
+ * bytes (RFC 8032 derives it deterministically), without @noble/curves building its base-point
+ * tables (~0.1 s of CPU at a leader's start-up, for one key).
+ */
 export function publicKeyFromSecret(secretKey: Uint8Array): Uint8Array {
-  return ed25519.getPublicKey(secretKey);
+  const c = nativeCrypto();
+  if (c === undefined || !isBytes(secretKey) || secretKey.length !== SECRET_KEY_BYTES) return ed25519.getPublicKey(secretKey);
+  const spki = c.createPublicKey(nativePrivateKey(c, secretKey)).export({ format: "der", type: "spki" });
+  if (spki.length !== SPKI_ED25519_PREFIX.length + PUBLIC_KEY_BYTES || !equalBytes(spki.subarray(0, SPKI_ED25519_PREFIX.length), SPKI_ED25519_PREFIX)) {
+    return ed25519.getPublicKey(secretKey);
+  }
+  return plain(spki.subarray(SPKI_ED25519_PREFIX.length));
 }
 
 /** Fresh 32-byte secret from the platform CSPRNG (crypto.getRandomValues). */
@@ -65,12 +75,10 @@ export function randomSecretKey(): Uint8Array {
 }
 
 // Native private keys, keyed by the caller's secret array; the copy detects later mutation.
-const nativePrivateKeys = new WeakMap<Uint8Array, { seed: Uint8Array; key: unknown }>();
+const nativePrivateKeys = new WeakMap<Uint8Array, { seed: Uint8Array; key: NativeKey }>();
 
-/** Ed25519 signature of `message` under the 32-byte `secretKey`. */
-export function sign(message: Uint8Array, secretKey: Uint8Array): Uint8Array {
-  const c = nativeCrypto();
-  if (c === undefined || secretKey.length !== SECRET_KEY_BYTES) return ed25519.sign(message, secretKey);
+/** The node:crypto private key of a 32-byte seed, made once per secret array. */
+function nativePrivateKey(c: NodeCryptoSubset, secretKey: Uint8Array): NativeKey {
   let cached = nativePrivateKeys.get(secretKey);
   if (cached === undefined || !equalBytes(cached.seed, secretKey)) {
     const der = concatBytes(PKCS8_ED25519_PREFIX, secretKey);
@@ -78,7 +86,14 @@ export function sign(message: Uint8Array, secretKey: Uint8Array): Uint8Array {
     der.fill(0);
     nativePrivateKeys.set(secretKey, cached);
   }
-  return plain(c.sign(null, message, cached.key));
+  return cached.key;
+}
+
+/** Ed25519 signature of `message` under the 32-byte `secretKey`. */
+export function sign(message: Uint8Array, secretKey: Uint8Array): Uint8Array {
+  const c = nativeCrypto();
+  if (c === undefined || secretKey.length !== SECRET_KEY_BYTES) return ed25519.sign(message, secretKey);
+  return plain(c.sign(null, message, nativePrivateKey(c, secretKey)));
 }
 
 /** Strict Ed25519 verification (see the module comment). Never throws; malformed input is `false`. */

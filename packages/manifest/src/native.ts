@@ -11,10 +11,16 @@ export interface NodeCryptoSubset {
   createHash(alg: "sha256"): { update(data: Uint8Array): { digest(): Uint8Array } };
   /** One-shot hash (Node >= 20.12): cheaper than createHash for the many small Merkle inputs. */
   hash?(alg: "sha256", data: Uint8Array, outputEncoding: "buffer"): Uint8Array;
-  createPrivateKey(opts: { key: Uint8Array; format: "der"; type: "pkcs8" }): unknown;
-  createPublicKey(opts: { key: Uint8Array; format: "der"; type: "spki" }): unknown;
+  createPrivateKey(opts: { key: Uint8Array; format: "der"; type: "pkcs8" }): NativeKey;
+  /** From an SPKI encoding, or the public half of a private key. */
+  createPublicKey(opts: { key: Uint8Array; format: "der"; type: "spki" } | NativeKey): NativeKey;
   sign(alg: null, data: Uint8Array, key: unknown): Uint8Array;
   verify(alg: null, data: Uint8Array, key: unknown, signature: Uint8Array): boolean;
+}
+
+/** A `KeyObject`, as far as this package uses one. */
+export interface NativeKey {
+  export(opts: { format: "der"; type: "spki" }): Uint8Array;
 }
 
 let forcedOff = false;
@@ -45,6 +51,8 @@ function passesKnownAnswers(c: NodeCryptoSubset): boolean {
     type: "pkcs8",
   });
   if (bytesToHex(c.sign(null, msg, priv)) !== KAT_ED_SIG) return false;
+  const derived = c.createPublicKey(priv).export({ format: "der", type: "spki" });
+  if (bytesToHex(derived) !== bytesToHex(SPKI_ED25519_PREFIX) + KAT_ED_PUBLIC) return false;
   const pub = c.createPublicKey({
     key: concatBytes(SPKI_ED25519_PREFIX, hexToBytes(KAT_ED_PUBLIC, "kat")),
     format: "der",

@@ -8,7 +8,7 @@ import { sha256 as nobleSha256 } from "@noble/hashes/sha2.js";
 import { sha512 } from "@noble/hashes/sha2.js";
 import { afterEach, describe, expect, it } from "vitest";
 import { sha256 } from "../src/hash.js";
-import { sign, verify } from "../src/ed25519.js";
+import { publicKeyFromSecret, sign, verify } from "../src/ed25519.js";
 import { nativeCrypto, setNativeEnabled } from "../src/native.js";
 import { concatBytes } from "../src/bytes.js";
 
@@ -56,6 +56,18 @@ describe("native fast path", () => {
         const r = both(() => sign(msg, secret));
         expect(r.native).toEqual(r.portable);
         expect(r.native).toEqual(ed25519.sign(msg, secret));
+      }),
+      { numRuns: 50 },
+    );
+  });
+
+  it("public keys derived from secrets are byte-identical, as plain Uint8Arrays", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), (secret) => {
+        const r = both(() => publicKeyFromSecret(secret));
+        expect(r.native.constructor).toBe(Uint8Array);
+        expect(r.native).toEqual(r.portable);
+        expect(r.native).toEqual(ed25519.getPublicKey(secret));
       }),
       { numRuns: 50 },
     );
