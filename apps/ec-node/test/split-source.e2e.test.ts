@@ -120,6 +120,10 @@ describe("split-source mesh (ECP-0032)", () => {
     expect(stats.peers.manifests[addrA].role).toBe("manifests");
     expect(stats.peers.manifests[addrA].accepted).toBeGreaterThan(0);
     expect(stats.signer).toBe(leaderPk);
+    // Objects were received into memory that written segments gave back (FramePool), and every
+    // segment above is still the recording's chunk: reuse never let one object's bytes into another.
+    expect(stats.receiveBuffers.lent).toBeGreaterThanOrEqual(listed.length);
+    expect(stats.receiveBuffers.reused).toBeGreaterThan(0);
   });
 
   it("no manifests, no data: a leader signing with an untrusted key gets nothing written", async () => {

@@ -6,6 +6,8 @@
  */
 import { chooseStart, SegmentWriter } from "@ec/hls-sink";
 import type { WrittenSegment } from "@ec/hls-sink";
+import { FramePool } from "@ec/moq-transport";
+import { MAX_OBJECT_BYTES } from "@ec/stream-rules";
 import { positionOf, VerifiedStream } from "@ec/verified-stream";
 import type { ConsumerPosition, StreamEnd } from "@ec/verified-stream";
 import type { SubscriberOptions } from "./index.js";
@@ -22,6 +24,8 @@ export const COMMIT_INTERVAL_MS = 1000;
 export class SubscriberRun {
   readonly stats: SubscriberStats;
   readonly stream: VerifiedStream;
+  /** The memory objects are received into, reused once their segment is written. */
+  readonly framePool: FramePool;
   /** Set by {@link open}, before anything runs. */
   writer!: SegmentWriter;
   #result: StreamEnd | undefined;
@@ -48,6 +52,7 @@ export class SubscriberRun {
     const { log } = opts;
     // The writer is opened (by open()) before the stream runs: the position reads it lazily.
     const position: ConsumerPosition = { has: (epoch, seq) => this.writer.has(epoch, seq), nextSeq: (epoch) => positionOf(this.writer).nextSeq(epoch) };
+    this.framePool = new FramePool({ maxFrameBytes: opts.maxObjectBytes ?? MAX_OBJECT_BYTES });
     this.stream = new VerifiedStream({
       streamId: opts.streamId,
       manifestPeer: opts.remoteManifests ?? opts.remotes[0]!,
@@ -65,6 +70,8 @@ export class SubscriberRun {
       ...(opts.requireManifest ? {} : { acceptUnvouched: { epoch: opts.epoch! } }),
       // Only the plaintext is written, never the sealed object: one buffer per chunk, not two.
       openInPlace: true,
+      // ... and once a segment is written its memory receives a later object (fewer fresh pages).
+      framePool: this.framePool,
       position,
       start: (window, { first }) => {
         const start = chooseStart(window, { backfill: Math.max(1, opts.backfill ?? 3), resume: first ? this.writer.resumePoint : undefined });
@@ -75,7 +82,7 @@ export class SubscriberRun {
       onChunk: (c) => {
         // When each chunk cleared verification: with "segment written", where a slow chunk's time went.
         this.opts.log.debug("chunk verified", { seq: c.seq, peer: c.peer, bytes: c.plaintext.length });
-        this.writer.push({ seq: c.seq, epoch: c.epoch, firstPts: c.firstPts, durationTicks: c.durationTicks, bytes: c.plaintext });
+        this.writer.push({ seq: c.seq, epoch: c.epoch, firstPts: c.firstPts, durationTicks: c.durationTicks, bytes: c.plaintext, release: c.release });
       },
       onChange: () => this.refreshStats(),
     });
@@ -102,7 +109,7 @@ export class SubscriberRun {
   /** Copies the components' counters into the stats. */
   refreshStats(): void {
     if (!this.writer) return; // not open yet: nothing to show
-    showCounters(this.stats, this.stream.stats, this.writer.counters);
+    showCounters(this.stats, this.stream.stats, this.writer.counters, this.framePool.stats);
   }
 
   onSegment(s: WrittenSegment): void {

@@ -4,6 +4,7 @@
  * beside the HLS writer's (segments, bytes, media time), copied in by {@link showCounters}.
  */
 import type { SegmentWriterCounters } from "@ec/hls-sink";
+import type { FramePoolStats } from "@ec/moq-transport";
 import type { StreamStats } from "@ec/verified-stream";
 import { secondsFromTicks } from "@ec/stream-rules";
 
@@ -19,6 +20,11 @@ export interface SubscriberStats extends StreamStats {
   lastSegment?: { seq: number; name: string; writtenAtMs: number; durationTicks: number };
   /** When the first segment was written (ms since the epoch). */
   firstSegmentAtMs?: number;
+  /**
+   * Buffers objects were received into (FramePool of @ec/moq-transport): `reused` of them were
+   * memory an earlier object's written segment gave back instead of fresh pages.
+   */
+  receiveBuffers: { lent: number; reused: number };
   /** Why the run ended (exit reason), once it has. */
   result?: { ok: boolean; reason: string };
 }
@@ -38,11 +44,12 @@ export function newSubscriberStats(streamId: string, signerPinned = false): Subs
     bytesWritten: 0,
     mediaSeconds: 0,
     peers: { manifests: {}, objects: {} },
+    receiveBuffers: { lent: 0, reused: 0 },
   };
 }
 
 /** Copies the stream's and the writer's counters into `stats` (they own the numbers; this only shows them). */
-export function showCounters(stats: SubscriberStats, stream: StreamStats, writer: SegmentWriterCounters): void {
+export function showCounters(stats: SubscriberStats, stream: StreamStats, writer: SegmentWriterCounters, buffers?: FramePoolStats): void {
   stats.signer = stream.signer;
   stats.signerPinned = stream.signerPinned;
   stats.epoch = stream.epoch;
@@ -55,6 +62,7 @@ export function showCounters(stats: SubscriberStats, stream: StreamStats, writer
   stats.discontinuities = writer.discontinuities;
   stats.bytesWritten = writer.bytesWritten;
   stats.mediaSeconds = secondsFromTicks(writer.mediaTicksWritten);
+  if (buffers) stats.receiveBuffers = { lent: buffers.lent, reused: buffers.reused };
 }
 
 /** "3 unknown-signer, 1 expired" — the CLI's one format for counts (defined in @ec/moq-transport). */

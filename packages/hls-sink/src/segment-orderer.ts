@@ -27,6 +27,14 @@ export interface OrderedChunk {
   bytes: Uint8Array;
   /** Wall clock of the chunk start, ms since the Unix epoch (the sink's `#EXT-X-PROGRAM-DATE-TIME`); default: when written. */
   programDateTimeMs?: number;
+  /**
+   * Called by SegmentWriter once it no longer reads `bytes`, e.g. to give their memory back to a
+   * pool: after the chunk's segment is written (or its write failed), or at once when the chunk
+   * is refused (duplicate, late, old epoch, writer closed or failed). A chunk dropped unwritten
+   * (discarded behind a gap at close, left by an epoch change) is not released: its memory goes
+   * to the garbage collector. The orderer itself never calls it.
+   */
+  release?: () => void;
 }
 
 /** A chunk the orderer released for writing, in order. */

@@ -250,8 +250,9 @@ export class SegmentWriter {
   push(chunk: WriterChunk): PushVerdict {
     validateChunk(chunk);
     checkEpoch(chunk.epoch);
-    if (this.#closing) return "closed";
-    if (this.#failure) return "failed";
+    if (chunk.release !== undefined && typeof chunk.release !== "function") throw new HlsSinkError("bad-chunk", "release must be a function");
+    if (this.#closing) return done(chunk, "closed");
+    if (this.#failure) return done(chunk, "failed");
     const before = this.#orderer.currentEpoch;
     const hadAnything = this.#orderer.heldCount > 0 || this.#lastSegment !== undefined;
     const heldBefore = this.#orderer.heldCount;
@@ -265,7 +266,7 @@ export class SegmentWriter {
     else if (verdict === "late") this.#counters.late++;
     else if (verdict === "old-epoch") this.#counters.oldEpoch++;
     else this.#releaseNow();
-    return verdict;
+    return verdict === "duplicate" || verdict === "late" || verdict === "old-epoch" ? done(chunk, verdict) : verdict;
   }
 
   /** Resolves when every chunk released so far is written (or the writer failed). */
@@ -341,6 +342,9 @@ export class SegmentWriter {
         await this.#writeOne(c);
       } catch (err) {
         this.#fail(err);
+      } finally {
+        // Written (the sink has its own copy of the bytes by now) or failed: the bytes are not read again.
+        done(c);
       }
     }
   }
@@ -399,10 +403,20 @@ export class SegmentWriter {
     if (this.#failure) return;
     this.#failure =
       err instanceof HlsSinkError ? err : new HlsSinkError("io-error", `write failed: ${(err as Error)?.message ?? String(err)}`, { cause: err });
-    this.#queue.length = 0;
+    for (const c of this.#queue.splice(0)) done(c);
     this.#stopTimer();
     if (this.#opts.onError) callHook(this.#opts.onError, this.#failure);
   }
+}
+
+/** The writer is done with `chunk`'s bytes: its `release`, if any (a throwing one is the caller's bug, not the writer's failure). */
+function done<T>(chunk: WriterChunk, result?: T): T {
+  try {
+    chunk.release?.();
+  } catch {
+    // ignored: see above
+  }
+  return result as T;
 }
 
 /** The resume file's content when it is a record from before the group commit (no playlist in it). */

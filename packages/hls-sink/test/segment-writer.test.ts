@@ -101,6 +101,76 @@ describe("SegmentWriter: ordering and counters", () => {
   });
 });
 
+describe("SegmentWriter: release (memory given back, e.g. to a receive pool)", () => {
+  /** Chunk `seq` whose release is recorded and then zeroes its bytes, as a pool emptying the memory would. */
+  function releasing(seq: number, log: number[], epoch = "e1") {
+    const c = chunk(seq, epoch);
+    return {
+      ...c,
+      release: () => {
+        log.push(seq);
+        c.bytes.fill(0);
+      },
+    };
+  }
+
+  it("a written chunk is released once, after its segment is in place; refused ones at once; held ones not", async () => {
+    const released: number[] = [];
+    const writtenWhenReleased: number[][] = [];
+    const w = await open();
+    w.startAt("e1", 0);
+    const track = (c: ReturnType<typeof releasing>) => ({
+      ...c,
+      release: () => {
+        writtenWhenReleased.push(written.map((s) => s.seq));
+        c.release();
+      },
+    });
+    expect(w.push(track(releasing(0, released)))).toBe("accepted");
+    expect(w.push(track(releasing(2, released)))).toBe("accepted"); // held behind the gap at 1
+    expect(w.push(track(releasing(0, released)))).toBe("duplicate");
+    expect(released).toEqual([0]); // the duplicate, at once; the first 0 is being written
+    await w.idle();
+    expect(released).toEqual([0, 0]);
+    expect(w.push(track(releasing(1, released)))).toBe("accepted");
+    await w.idle();
+    expect(released).toEqual([0, 0, 1, 2]);
+    // Each released only once its own segment was written.
+    expect(writtenWhenReleased.slice(1).map((seqs) => seqs.at(-1))).toEqual([0, 1, 2]);
+    // Zeroing the memory at release took nothing from the segments: the sink had its copy.
+    expect(await playlistSeqs()).toEqual([[0, false], [1, false], [2, false]]);
+    expect(w.counters.bytesWritten).toBe([0, 1, 2].reduce((n, s) => n + chunk(s).bytes.length, 0));
+    expect(w.push(releasing(1, released))).toBe("duplicate");
+    await w.close();
+    expect(w.push(releasing(6, released))).toBe("closed");
+    expect(released).toEqual([0, 0, 1, 2, 1, 6]);
+    expect(await playlistSeqs()).toEqual([[0, false], [1, false], [2, false]]);
+  });
+
+  it("a failed write releases the failed chunk and those queued behind it; a throwing release is not the writer's failure", async () => {
+    const released: number[] = [];
+    const errors: HlsSinkError[] = [];
+    const { fs } = instrumentedFs({ onWrite: (target) => (target === "00001.ts" ? "ENOSPC" : undefined) });
+    const w = await open({ fs, onError: (e) => errors.push(e) });
+    w.startAt("e1", 0);
+    expect(w.push({ ...chunk(0), release: () => { released.push(0); throw new Error("a caller bug"); } })).toBe("accepted");
+    for (const s of [1, 2, 3]) w.push(releasing(s, released));
+    await w.idle();
+    expect(errors.map((e) => e.code)).toEqual(["disk-full"]);
+    expect(released.sort()).toEqual([0, 1, 2, 3]);
+    expect(w.push(releasing(4, released))).toBe("failed");
+    expect(released).toContain(4);
+    await w.close();
+    expect(await playlistSeqs()).toEqual([[0, false]]);
+  });
+
+  it("a release that is not a function is a caller bug, thrown at once", async () => {
+    const w = await open();
+    expect(() => w.push({ ...chunk(0), release: 5 as unknown as () => void })).toThrow(HlsSinkError);
+    await w.close();
+  });
+});
+
 describe("SegmentWriter: start-up order (issue 14 item 4)", () => {
   it("N+2 first does not set the start: N and N+1 are waited for and written, not dropped", async () => {
     const w = await open();

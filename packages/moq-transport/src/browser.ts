@@ -13,6 +13,7 @@ import "./polyfill.js";
 export { ObjectSources, subscribeTrack } from "./bind-browser.js";
 export type { Dialer } from "./dialer.js";
 export type { SubscribeEvent, SubscribeOptions, TrackItem } from "./subscribe.js";
+export { FramePool, type FramePoolOptions, type FramePoolStats } from "./frame-pool.js";
 export { type EndpointAddr, ENDPOINT_SCHEME, formatEndpointAddr, parseEndpointAddr } from "./endpoint.js";
 export { ResetCode, TransportError, type TransportErrorCode } from "./errors.js";
 export { describeCounts, type Logger, silentLogger } from "./log.js";

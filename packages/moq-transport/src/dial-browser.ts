@@ -75,6 +75,7 @@ export async function dialBrowser(addr: EndpointAddr, opts: DialOptions): Promis
   const transport = guardTransport(session as unknown as WebTransport, {
     maxFrameBytes: opts.maxFrameBytes,
     frameLimit,
+    ...(opts.framePool ? { framePool: opts.framePool } : {}),
     maxControlBytes: 64 * 1024,
     onViolation: opts.onViolation,
   });

@@ -6,6 +6,7 @@ import WebSocket from "ws";
 import { TransportError } from "./errors.js";
 import type { EndpointAddr } from "./endpoint.js";
 import { DIAL_CONFIG, dialedSession, oneLine, withTimeout } from "./dialer.js";
+import type { FramePool } from "./frame-pool.js";
 import { guardTransport } from "./guard.js";
 import { fromHex, toHex } from "./hex.js";
 import { receiveNodeBuffers } from "./ws-buffers.js";
@@ -24,6 +25,8 @@ export interface DialOptions {
   maxFrameBytes: number;
   /** A tighter frame limit per group seq (see {@link GuardOptions.frameLimit}). */
   frameLimit?: (seq: number) => number;
+  /** Memory frame bodies are joined into (see {@link GuardOptions.framePool}); default fresh per frame. */
+  framePool?: FramePool;
   /** Handshake timeout (WebSocket + qmux + moq SETUP), default 10 s. */
   timeoutMs?: number;
   onViolation?: (kind: string) => void;
@@ -99,6 +102,7 @@ export async function dial(addr: EndpointAddr, opts: DialOptions): Promise<Diale
     const transport = guardTransport(session as unknown as WebTransport, {
       maxFrameBytes: opts.maxFrameBytes,
       frameLimit: opts.frameLimit,
+      ...(opts.framePool ? { framePool: opts.framePool } : {}),
       maxControlBytes: 64 * 1024,
       onViolation: opts.onViolation,
     });

@@ -1,5 +1,6 @@
 import { StreamError } from "@moq/qmux";
 import { ResetCode } from "./errors.js";
+import type { FramePool } from "./frame-pool.js";
 
 /**
  * A WebTransport-shaped wrapper around a qmux session that enforces byte budgets *before*
@@ -29,6 +30,11 @@ export interface GuardOptions {
    */
   frameLimit?: (seq: number) => number;
   maxControlBytes: number;
+  /**
+   * Where frame bodies that span transport pieces are joined: memory lent by this pool (the
+   * consumer gives it back when done, see {@link FramePool}). Default: a fresh buffer per frame.
+   */
+  framePool?: FramePool;
   /** Called once per violation, with what was exceeded. */
   onViolation?: (kind: "frame-too-large" | "control-too-large" | "bad-group-stream") => void;
   /** When given, large outgoing chunks are added while qmux has not accepted them yet. */
@@ -186,9 +192,12 @@ function feedVarint(v: Varint, byte: number): boolean {
  * STOP_SENDING), and the reader sees the same error; cancelling the returned stream cancels the
  * transport stream with the same reason.
  */
+/** What the GROUP stream guard needs of {@link GuardOptions}. */
+export type GroupGuardOptions = Pick<GuardOptions, "maxFrameBytes" | "frameLimit" | "onViolation" | "framePool">;
+
 export function guardGroupStream(
   source: ReadableStream<Uint8Array>,
-  opts: Pick<GuardOptions, "maxFrameBytes" | "frameLimit" | "onViolation">,
+  opts: GroupGuardOptions,
 ): ReadableStream<Uint8Array | ArrayBuffer> {
   const parser = new GroupStreamParser(opts);
   const reader = source.getReader();
@@ -244,7 +253,7 @@ export function guardGroupStream(
  * {@link guardGroupStream} as a `{ writable, readable }` pair, for `pipeThrough` (tests and callers
  * that hold a stream to pipe rather than a source to wrap). Same checks, same hand-over.
  */
-export function groupGuard(opts: Pick<GuardOptions, "maxFrameBytes" | "frameLimit" | "onViolation">): ReadableWritablePair<Uint8Array | ArrayBuffer, Uint8Array> {
+export function groupGuard(opts: GroupGuardOptions): ReadableWritablePair<Uint8Array | ArrayBuffer, Uint8Array> {
   const pass = new TransformStream<Uint8Array, Uint8Array>();
   return { writable: pass.writable, readable: guardGroupStream(pass.readable, opts) };
 }
@@ -266,7 +275,7 @@ class GroupStreamParser {
   #body: Uint8Array[] = [];
   #bodyBytes = 0;
 
-  constructor(private readonly opts: Pick<GuardOptions, "maxFrameBytes" | "frameLimit" | "onViolation">) {
+  constructor(private readonly opts: GroupGuardOptions) {
     this.#limit = opts.maxFrameBytes;
   }
 
@@ -296,7 +305,7 @@ class GroupStreamParser {
         i += n;
         from = i;
         if (this.#skip === 0) {
-          out(joinPieces(this.#body, this.#bodyBytes));
+          out(joinPieces(this.#body, this.#bodyBytes, this.opts.framePool));
           this.#body = [];
           this.#bodyBytes = 0;
           this.#phase = 3;
@@ -347,17 +356,19 @@ class GroupStreamParser {
    * reader fails the frame as "unexpected end of stream", exactly as without the gathering.
    */
   end(): Uint8Array | ArrayBuffer | undefined {
-    return this.#bodyBytes > 0 ? joinPieces(this.#body, this.#bodyBytes) : undefined;
+    return this.#bodyBytes > 0 ? joinPieces(this.#body, this.#bodyBytes, this.opts.framePool) : undefined;
   }
 }
 
 /**
  * `pieces` (`total` bytes in all) as one buffer, each byte copied once: a lone piece as it is (a
- * view the transport handed us), several joined into a fresh `ArrayBuffer` that nothing else holds.
+ * view the transport handed us), several joined into an `ArrayBuffer` that nothing else holds:
+ * fresh, or lent by `pool` (every byte of it is overwritten here, so nothing of an earlier frame
+ * it held shows through).
  */
-function joinPieces(pieces: Uint8Array[], total: number): Uint8Array | ArrayBuffer {
+function joinPieces(pieces: Uint8Array[], total: number, pool: FramePool | undefined): Uint8Array | ArrayBuffer {
   if (pieces.length === 1) return pieces[0]!;
-  const out = new Uint8Array(total);
+  const out = new Uint8Array(pool ? pool.lend(total) : new ArrayBuffer(total));
   let at = 0;
   for (const p of pieces) {
     out.set(p, at);

@@ -31,6 +31,7 @@ export {
 export { ObjectSources, subscribeTrack } from "./bind-ws.js";
 export type { Dialer } from "./dialer.js";
 export type { SubscribeEvent, SubscribeOptions, TrackItem } from "./subscribe.js";
+export { FramePool, type FramePoolOptions, type FramePoolStats } from "./frame-pool.js";
 export { Aborted, backoffDelay, type BackoffPolicy, pause, sleep } from "./backoff.js";
 export {
   DEFAULT_DEADLINE_CHUNKS, DEFAULT_RETRY, type DropReason, type LivenessReason, MIN_DEADLINE_MS, type ObjectSourcesOptions,

@@ -24,6 +24,7 @@ import { TransportError, type TransportErrorCode } from "./errors.js";
 import { type BackoffPolicy, backoffDelay, pause } from "./backoff.js";
 import { type Logger, silentLogger } from "./log.js";
 import type { Dialer } from "./dialer.js";
+import type { FramePool } from "./frame-pool.js";
 import { type SubscribeEvent, subscribeTrackVia } from "./subscribe.js";
 import { MAX_FRAME_BYTES } from "@ec/stream-rules";
 
@@ -136,6 +137,8 @@ export interface ObjectSourcesOptions<R extends string = string> {
   dropAfter?: number;
   /** What is kept of the newest object for restart detection; as `frameIdentity` of `subscribeTrack` (for a consumer that overwrites the objects it is given). */
   frameIdentity?: (frame: Uint8Array) => Uint8Array;
+  /** Memory objects are received into; as `framePool` of `subscribeTrack` (the consumer gives each object's memory back). */
+  framePool?: FramePool;
   /** Backoff of a peer that failed for liveness (default {@link DEFAULT_RETRY}). */
   retry?: BackoffPolicy;
   /** Pause before resubscribing a peer that restarted (default 3000 ms; cut short by `restart()`). */
@@ -305,6 +308,7 @@ export class ObjectSourcesVia<R extends string = string> {
         maxFrameBytes: this.opts.maxFrameBytes ?? MAX_FRAME_BYTES,
         maxFrameBytesFor: this.opts.maxFrameBytesFor,
         ...(this.opts.frameIdentity ? { frameIdentity: this.opts.frameIdentity } : {}),
+        ...(this.opts.framePool ? { framePool: this.opts.framePool } : {}),
         dialTimeoutMs: d.dialMs,
         frameTimeoutMs: d.frameMs,
         reconnect: { minDelayMs: 200, maxDelayMs: 2000 },

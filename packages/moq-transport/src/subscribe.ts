@@ -1,6 +1,7 @@
 import { allowManyListeners } from "./listeners.js";
 import { Path } from "@moq/lite";
 import type { Dialed, Dialer } from "./dialer.js";
+import type { FramePool } from "./frame-pool.js";
 import { announcedFrameBytes } from "./guard.js";
 import { type EndpointAddr, formatEndpointAddr, parseEndpointAddr } from "./endpoint.js";
 import { Aborted, backoffDelay, sleep } from "./backoff.js";
@@ -95,6 +96,12 @@ export interface SubscribeOptions {
    * and bytes); it is called before the frame is yielded, and its results are compared bytewise.
    */
   frameIdentity?: (frame: Uint8Array) => Uint8Array;
+  /**
+   * Memory frame bodies are joined into, lent by this pool: the consumer gives a frame's memory
+   * back (`framePool.giveBack(frame)`) once done with it, and later frames reuse it. A consumer
+   * that does so must also pass a `frameIdentity` that copies. Default: a fresh buffer per frame.
+   */
+  framePool?: FramePool;
   onEvent?: (e: SubscribeEvent) => void;
 }
 
@@ -198,7 +205,14 @@ async function* runInner(dial: Dialer, addr: EndpointAddr, o: SubscribeOptions, 
     while (!signal.aborted) {
       let d: Dialed;
       try {
-        d = await dial(addr, { signal, maxFrameBytes, frameLimit: o.maxFrameBytesFor ? limitFor : undefined, timeoutMs: o.dialTimeoutMs, tlsCa: o.tlsCa });
+        d = await dial(addr, {
+          signal,
+          maxFrameBytes,
+          frameLimit: o.maxFrameBytesFor ? limitFor : undefined,
+          timeoutMs: o.dialTimeoutMs,
+          tlsCa: o.tlsCa,
+          ...(o.framePool ? { framePool: o.framePool } : {}),
+        });
       } catch (err) {
         if (signal.aborted) return;
         const e = err as TransportError;

@@ -57,7 +57,7 @@ describe("browser entry bundle", () => {
     expect(Object.keys(meta.inputs)).not.toContain("src/node.ts");
     expect(Object.values(meta.outputs)[0]!.exports.sort()).toEqual(
       [
-        "Aborted", "DEFAULT_DEADLINE_CHUNKS", "DEFAULT_RETRY", "ENDPOINT_SCHEME", "MIN_DEADLINE_MS", "ObjectSources", "ResetCode", "TRACK_NAMES",
+        "Aborted", "DEFAULT_DEADLINE_CHUNKS", "DEFAULT_RETRY", "ENDPOINT_SCHEME", "FramePool", "MIN_DEADLINE_MS", "ObjectSources", "ResetCode", "TRACK_NAMES",
         "TransportError", "assertStreamId", "backoffDelay", "broadcastPath", "describeCounts", "formatEndpointAddr", "parseEndpointAddr",
         "parseWireTrackName", "pause", "silentLogger", "sleep", "sourceDeadlines", "subscribeTrack", "wireTrackName",
       ].sort(),

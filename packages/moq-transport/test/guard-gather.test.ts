@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
+import { FramePool } from "../src/frame-pool.js";
 import { groupGuard } from "../src/guard.js";
 import { CopyLimitExceeded, MiB, PIECE, countCopies, frames, pattern, piecewise } from "./reader-copies.js";
 
@@ -55,6 +56,35 @@ function concat(chunks: Uint8Array[]): Buffer {
 
 const guard = () => groupGuard({ maxFrameBytes: 64 * MiB });
 
+/**
+ * Frames of several sizes through guard (with a FramePool) and `Reader`, each given back to the
+ * pool once read, as a subscriber does once it has written the object: every frame is intact when
+ * read (a small one after a big one holds no stale bytes: exact size), later frames are received
+ * into given-back memory, and a given-back frame reads as empty even after that.
+ */
+async function poolRoundTrip(Reader: ReaderCtor): Promise<void> {
+  const payloads = [pattern(300_000, 1), pattern(70_000, 2), pattern(5, 3), pattern(2 * MiB, 4), pattern(40_001, 5), pattern(300_000, 6)];
+  const pool = new FramePool({ maxFrameBytes: 4 * MiB });
+  const r = new Reader(piecewise(groupStream(...payloads)).pipeThrough(groupGuard({ maxFrameBytes: 4 * MiB, framePool: pool })) as ReadableStream<Uint8Array>);
+  expect(await r.u53()).toBe(0);
+  await r.read(await r.u53());
+  const given: Uint8Array[] = [];
+  for (const [i, payload] of payloads.entries()) {
+    const frame = await r.read(await r.u53());
+    expect(frame.length, `frame ${i}`).toBe(payload.length);
+    expect(Buffer.compare(frame, payload), `frame ${i}`).toBe(0);
+    if (payload.length > PIECE) {
+      // Joined into pooled memory, handed to the consumer as that very buffer: given back whole.
+      expect(pool.giveBack(frame), `frame ${i}`).toBe(true);
+      given.push(frame);
+    }
+    for (const g of given) expect(g.length).toBe(0);
+  }
+  expect(await r.done()).toBe(true);
+  expect(pool.stats).toMatchObject({ lent: 5, kept: 5 });
+  expect(pool.stats.reused).toBeGreaterThanOrEqual(4);
+}
+
 describe("groupGuard gathers a frame body that spans pieces", () => {
   it("hands a 2 MiB body on as one buffer, bytes unchanged", async () => {
     const payload = pattern(2 * MiB + 5, 3);
@@ -86,6 +116,44 @@ describe("groupGuard gathers a frame body that spans pieces", () => {
     const input = groupStream(pattern(100_000, 6)).subarray(0, 60_000);
     const out = await collect(piecewise(input).pipeThrough(guard()));
     expect(Buffer.compare(concat(out), input)).toBe(0);
+  });
+
+  it("with a FramePool: the same bytes, joined bodies in lent memory (also a body cut short by the stream's end)", async () => {
+    const pool = new FramePool({ maxFrameBytes: MiB });
+    const whole = groupStream(pattern(100_000, 7), pattern(9, 8), pattern(200_000, 9));
+    for (const input of [whole, whole.subarray(0, 150_000)]) {
+      const out = await collect(piecewise(input).pipeThrough(groupGuard({ maxFrameBytes: MiB, framePool: pool })));
+      expect(Buffer.compare(concat(out), input)).toBe(0);
+      for (const c of out.filter((c) => c.length > PIECE)) expect(pool.giveBack(c)).toBe(true);
+    }
+    expect(pool.stats).toMatchObject({ lent: 4, reused: 2 });
+  });
+
+  it("with a FramePool, random and truncated streams fail as without one (the typed error, or the bytes as they came)", async () => {
+    let seed = 0x2545f491;
+    const seen = { failed: 0, handedOn: 0 };
+    const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 8) & 0xff;
+    for (let round = 0; round < 200; round++) {
+      const input = new Uint8Array(8 + (round * 977) % 70_000);
+      for (let i = 0; i < input.length; i++) input[i] = rand();
+      if (round % 2 === 0) input.set([0, 2, 1, 7, 0x80, 0x01, 0x00, 0x00], 0); // a valid header and a 65 536-byte frame, then noise
+      const run = async (framePool?: FramePool) => {
+        try {
+          return { out: concat(await collect(piecewise(input, 700 + (round % 5) * 4000).pipeThrough(groupGuard({ maxFrameBytes: MiB, ...(framePool ? { framePool } : {}) })))) };
+        } catch (err) {
+          return { code: (err as { streamErrorCode?: unknown }).streamErrorCode, message: (err as Error).message };
+        }
+      };
+      const [plain, pooled] = [await run(), await run(new FramePool({ maxFrameBytes: MiB }))];
+      // (Buffers compared as hex: a deep equality over 70 kB element by element is slow.)
+      const shown = (r: typeof plain) => ("out" in r ? { out: r.out!.toString("hex") } : r);
+      expect(shown(pooled), `round ${round}`).toEqual(shown(plain));
+      if ("code" in plain) expect(typeof plain.code, `round ${round}`).toBe("number");
+      seen[("code" in plain) ? "failed" : "handedOn"]++;
+    }
+    // Both outcomes were exercised: noise refused, and headers followed by a frame cut short.
+    expect(seen.failed).toBeGreaterThan(50);
+    expect(seen.handedOn).toBeGreaterThan(50);
   });
 });
 
@@ -124,6 +192,10 @@ describe("with @moq/lite 0.2.2 as published (unpatched Reader)", () => {
     expect(bodies).toHaveLength(1);
     expect(result.buffer).toBe(bodies[0]);
   });
+
+  it("with a FramePool, frames are read intact from lent memory and given back for the next ones", async () => {
+    await poolRoundTrip(Reader);
+  });
 });
 
 describe("with @moq/lite as installed (the workspace's patched Reader)", () => {
@@ -158,5 +230,9 @@ describe("with @moq/lite as installed (the workspace's patched Reader)", () => {
       expect(got.map((g) => g.length), `piece ${piece}`).toEqual(payloads.map((p) => p.length));
       got.forEach((g, i) => expect(Buffer.compare(g, payloads[i]!), `piece ${piece}, frame ${i}`).toBe(0));
     }
+  });
+
+  it("with a FramePool, frames are read intact from lent memory and given back for the next ones", async () => {
+    await poolRoundTrip(Reader);
   });
 });

@@ -3,7 +3,7 @@
  * page's MSE buffer) keeps the position: the stream asks it, never tracks it itself.
  */
 import type { BackendChoice } from "@ec/chunk-crypto";
-import type { Logger, SourceDeadlines } from "@ec/moq-transport";
+import type { FramePool, Logger, SourceDeadlines } from "@ec/moq-transport";
 
 /** A verified, decrypted chunk, in the order it was verified (not necessarily seq order). */
 export interface VerifiedChunk {
@@ -23,6 +23,13 @@ export interface VerifiedChunk {
   object?: Uint8Array;
   /** The peer that delivered it. */
   peer: string;
+  /**
+   * The consumer is done with `plaintext` and `object`: with a {@link VerifiedStreamOptions.framePool}
+   * their memory goes back to the pool (every view of it reads as empty from then on) and a later
+   * object is received into it; without one it does nothing. Optional to call (unreleased memory
+   * is collected as usual); never call it while anything may still read the chunk.
+   */
+  release(): void;
 }
 
 /**
@@ -118,6 +125,13 @@ export interface VerifiedStreamOptions {
    * wiped, as any unauthenticated plaintext.
    */
   openInPlace?: boolean;
+  /**
+   * Receive objects into memory lent by this pool (`@ec/moq-transport`'s FramePool): a consumer
+   * that calls {@link VerifiedChunk.release} once it has what it needs (the HLS writer: once the
+   * segment is written) has the next objects received into the same memory instead of fresh pages.
+   * Default: a fresh buffer per object.
+   */
+  framePool?: FramePool;
   /** Subscribe to manifests (default true; false only with `acceptUnvouched`). */
   subscribeManifests?: boolean;
 }

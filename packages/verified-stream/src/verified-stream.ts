@@ -84,9 +84,11 @@ export class VerifiedStream {
       signal: this.#stop.signal,
       log: this.#log,
       maxFrameBytes: this.#maxObjectBytes,
-      // Objects opened in place no longer hold their bytes: the transport keeps a copy of what
-      // identifies the newest one (version and tag) to recognise a restarted peer by.
-      ...(inPlace ? { frameIdentity: (frame: Uint8Array) => frame.slice(0, OBJECT_OVERHEAD_BYTES) } : {}),
+      // Objects opened in place no longer hold their bytes, and released ones are emptied: the
+      // transport keeps a copy of what identifies the newest one (version and tag) to recognise a
+      // restarted peer by.
+      ...(inPlace || opts.framePool ? { frameIdentity: (frame: Uint8Array) => frame.slice(0, OBJECT_OVERHEAD_BYTES) } : {}),
+      ...(opts.framePool ? { framePool: opts.framePool } : {}),
       // The exact size a verified manifest vouches for; before one does, a live maximum.
       maxFrameBytesFor: (seq) => Math.min(this.gate.maxObjectBytesFor(seq), liveMaxFrameBytes(this.#maxObjectBytes, this.#largestVouched)),
       dropAfter: opts.junkThreshold ?? 3,
@@ -185,6 +187,7 @@ export class VerifiedStream {
     if (bytes.length <= this.#maxObjectBytes && this.#opts.position.has(epoch, seq)) {
       this.#own.duplicates++;
       ps.duplicates++;
+      this.#opts.framePool?.giveBack(bytes);
     } else if (hold.isMarked(peer) && hold.refutes(this.gate.verifier.entry(seq), bytes) && hold.hold({ seq, bytes, peer })) {
       ps.heldForNewEpoch = (ps.heldForNewEpoch ?? 0) + 1;
       this.#log.debug("object of a restarted peer held for the new epoch's manifest", { peer, seq, epoch: this.gate.epoch });
@@ -209,6 +212,18 @@ export class VerifiedStream {
     this.#onVerdict({ kind: "accept", seq, epoch, entry, object: bytes, plaintext, peer });
   }
 
+  /** The `release` of a chunk received into `object`: gives its memory back to the pool, once. */
+  #releaser(object: Uint8Array): () => void {
+    const pool = this.#opts.framePool;
+    if (!pool) return noop;
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      pool.giveBack(object);
+    };
+  }
+
   #onVerdict(v: GateVerdict): void {
     const peer = v.peer ?? "?";
     const ps = peerStats(this.#stats, peer, "objects");
@@ -217,9 +232,11 @@ export class VerifiedStream {
       ps.accepted++;
       this.#restartHold.unmark(peer);
       this.sources.progress(peer);
-      if (this.#opts.position.has(v.epoch, v.seq)) return;
+      const object = v.object;
+      const release = this.#releaser(object);
+      if (this.#opts.position.has(v.epoch, v.seq)) return release();
       const { firstPts, durationTicks } = v.entry;
-      const chunk: VerifiedChunk = { epoch: v.epoch, seq: v.seq, firstPts, durationTicks, plaintext: v.plaintext!, peer };
+      const chunk: VerifiedChunk = { epoch: v.epoch, seq: v.seq, firstPts, durationTicks, plaintext: v.plaintext!, peer, release };
       if (!this.#inPlace) chunk.object = v.object;
       this.#opts.onChunk(chunk);
       return;
@@ -334,6 +351,8 @@ export class VerifiedStream {
     this.#opts.onStart?.(start);
   }
 }
+
+const noop = (): void => {};
 
 /** Opens one object: into a fresh buffer, or in its own memory (see `openInPlace`). */
 function openObject(key: StreamKey, ctx: ChunkContext, object: Uint8Array, inPlace: boolean): Uint8Array {

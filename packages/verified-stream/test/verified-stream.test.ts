@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { randomBytes } from "node:crypto";
 import { generateSigningKey, hashObject, signManifest, type SigningKey } from "@ec/manifest";
 import { deriveStreamKey, OBJECT_OVERHEAD_BYTES, openChunk, sealChunk } from "@ec/chunk-crypto";
-import { generateNodeIdentity, type Logger, MoqNode, type NodeIdentity, quietMoqLiteLogs, type StreamServer } from "@ec/moq-transport";
+import { FramePool, generateNodeIdentity, type Logger, MoqNode, type NodeIdentity, quietMoqLiteLogs, type StreamServer } from "@ec/moq-transport";
 import { SegmentOrderer } from "@ec/hls-sink";
 import { positionOf, VerifiedStream, VerifiedStreamError } from "../src/index.js";
 import type { VerifiedChunk, VerifiedStreamOptions } from "../src/index.js";
@@ -25,7 +25,7 @@ afterEach(async () => {
 });
 
 /** A leader's run: sealed chunks of one epoch and the chained manifests that vouch for them. */
-function leaderRun(key: SigningKey, epoch: string) {
+function leaderRun(key: SigningKey, epoch: string, packets = (seq: number) => 10 + seq) {
   const streamKey = deriveStreamKey({ streamId: STREAM, secret: SECRET });
   let prev: Uint8Array = new Uint8Array(32);
   const plaintexts: Uint8Array[] = [];
@@ -39,7 +39,7 @@ function leaderRun(key: SigningKey, epoch: string) {
     /** Makes chunk `objects.length` and the manifest vouching for the last 8 chunks. */
     next(): number {
       const seq = objects.length;
-      const plain = new Uint8Array(randomBytes(188 * (10 + seq)));
+      const plain = new Uint8Array(randomBytes(188 * packets(seq)));
       plaintexts.push(plain);
       objects.push(sealChunk(streamKey, { streamId: STREAM, epoch, seq }, plain));
       const from = Math.max(0, seq - 7);
@@ -177,6 +177,54 @@ describe("VerifiedStream", () => {
     for (let seq = 0; seq < 6; seq++) expect(same(openChunk(deriveStreamKey({ streamId: STREAM, secret: SECRET }), { streamId: STREAM, epoch: "ep1", seq }, run.objects[seq]!), run.plaintexts[seq]!)).toBe(true);
     expect(s.stream.stats.objects.accepted).toBe(6);
     expect(s.stream.stats.objects.rejected).toEqual({});
+  });
+
+  it.each([true, false])("framePool (openInPlace %s): objects received into lent memory; a released chunk reads as empty and its memory takes a later object", async (openInPlace) => {
+    const key = generateSigningKey();
+    // ~40-190 kB objects: each spans several transport pieces, so it is joined into pool memory.
+    const run = leaderRun(key, "ep1", (seq) => 200 + 150 * (seq % 7));
+    const leader = await node({ manifests: true, chunks: false });
+    const relay = await node({ manifests: false, chunks: true });
+    const pool = new FramePool({ maxFrameBytes: 1 << 20 });
+    const seen: VerifiedChunk[] = [];
+    const held: VerifiedChunk[] = [];
+    const s = streamOver({
+      manifestPeer: leader.node.endpoint,
+      objectPeers: [relay.node.endpoint],
+      trustedKeys: [key.publicKey],
+      openInPlace,
+      framePool: pool,
+      onChunk: (c) => {
+        // Intact when handed over; the consumer releases once it is done (chunks 0 and 5 it keeps).
+        expect(same(c.plaintext, run.plaintexts[c.seq]!), `plaintext of ${c.seq}`).toBe(true);
+        if (!openInPlace) expect(same(c.object!, run.objects[c.seq]!), `object of ${c.seq}`).toBe(true);
+        seen.push(c);
+        if (c.seq === 0 || c.seq === 5) held.push(c);
+        else c.release();
+      },
+    });
+    publish(run, 0, 4, { leader: leader.server, objects: [relay.server] });
+    await until("4 chunks", () => seen.length >= 4);
+    publish(run, 4, 12, { leader: leader.server, objects: [relay.server] });
+    await until("12 chunks", () => seen.length >= 12);
+    expect(seen.map((c) => c.seq).sort((a, b) => a - b)).toEqual([...Array(12).keys()]);
+    // Released chunks are empty (never a later object's bytes); kept ones are untouched.
+    for (const c of seen.filter((c) => !held.includes(c))) {
+      // In place, the plaintext is the object's memory; otherwise it was opened into its own.
+      if (openInPlace) expect(c.plaintext.length, `seq ${c.seq}`).toBe(0);
+      else expect(c.object!.length, `seq ${c.seq}`).toBe(0);
+    }
+    for (const c of held) expect(same(c.plaintext, run.plaintexts[c.seq]!), `kept seq ${c.seq}`).toBe(true);
+    held[0]!.release();
+    held[0]!.release(); // a second release does nothing
+    expect((openInPlace ? held[0]!.plaintext : held[0]!.object!).length).toBe(0);
+    expect(same(held[1]!.plaintext, run.plaintexts[5]!)).toBe(true);
+    const st = pool.stats;
+    expect(st.lent).toBeGreaterThanOrEqual(12);
+    expect(st.kept).toBe(11);
+    // At least the three first-batch objects released before the second batch was published (seq 0 is kept).
+    expect(st.reused).toBeGreaterThanOrEqual(3);
+    expect(s.stream.stats.objects).toMatchObject({ accepted: 12, rejected: {} });
   });
 
   it("one address as both manifest and object peer (a relay serving a page): counters and connection state kept per role", async () => {

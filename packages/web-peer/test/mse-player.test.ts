@@ -150,10 +150,22 @@ describe("MsePlayer in Chromium", () => {
       (it) => (window as unknown as { __harness: { runSeq(i: unknown, o: unknown): Promise<void> } }).__harness.runSeq(it, { maxBehindSeconds: 5, startBehindSeconds: 2 }),
       items,
     );
-    await page.waitForFunction(() => (window as unknown as { __harness: { player: { counters: { catchUps: number } } } }).__harness.player.counters.catchUps >= 1, undefined, { timeout: WAIT_MS, polling: 100 });
+    // Once every chunk is in, the playhead is (again) within maxBehindSeconds of the newest media.
+    // Read only then: a catch-up during the appends is followed by more media, and the next tick's.
+    await page.waitForFunction(
+      () => {
+        const h = (window as unknown as { __harness: { player: { counters: { catchUps: number; chunksAppended: number } } } }).__harness;
+        const v = document.querySelector("video")!;
+        const b = v.buffered;
+        return h.player.counters.catchUps >= 1 && h.player.counters.chunksAppended === 12 && b.length > 0 && b.end(b.length - 1) - v.currentTime <= 5;
+      },
+      undefined,
+      { timeout: WAIT_MS, polling: 100 },
+    );
     const s: State = await state(page);
     const end = s.video.ranges.at(-1)[1];
     expect(end - s.video.currentTime).toBeLessThanOrEqual(5);
+    expect(s.player.chunksAppended).toBe(12);
     expect(s.events).toContain("caught-up");
     expect(errors).toEqual([]);
     await page.close();

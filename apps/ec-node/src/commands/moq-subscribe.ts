@@ -130,6 +130,7 @@ export const moqSubscribe = defineCommand({
       objectsRejected: s.objects.rejected,
       manifestsAccepted: s.manifests.accepted,
       manifestsRejected: s.manifests.rejected,
+      receiveBuffersReused: s.receiveBuffers.reused,
     };
     if (!res.ok) {
       log.error("subscriber failed", { reason: res.reason, ...summary });
