@@ -54,16 +54,19 @@ beforeAll(async () => {
     const other = wave.includes("other-stream") ? procs.cli(publishArgs("atk-other", [])) : undefined;
     const [addrL, addrH] = await Promise.all([leader.firstLine, honest.firstLine]);
     const addrOther = other ? await other.firstLine : undefined;
-    const junks = await Promise.all(
-      wave.map((mode) =>
-        procs
-          .script("junk-relay.mjs", [
-            "--upstream", mode === "other-stream" ? addrOther! : addrH, "--stream-id", STREAM, "--mode", mode,
-            "--upstream-stream", mode === "other-stream" ? "atk-other" : STREAM, "--oversize-bytes", String(2 * MAX_OBJECT),
-          ])
-          .firstLine,
-      ),
+    const junkProcs = wave.map((mode) =>
+      procs.script("junk-relay.mjs", [
+        "--upstream", mode === "other-stream" ? addrOther! : addrH, "--stream-id", STREAM, "--mode", mode,
+        "--upstream-stream", mode === "other-stream" ? "atk-other" : STREAM, "--oversize-bytes", String(2 * MAX_OBJECT),
+      ]),
     );
+    const junks = await Promise.all(junkProcs.map((p) => p.firstLine));
+    // Subscribers start once every junk relay serves something. A replaying relay serves nothing
+    // until its upstream's third chunk (seq s carries seq s-2's object), about one chunk after
+    // the first: a subscriber that started at once could leave it for silence (groupMs, one
+    // chunk), take everything from the honest relay, and then see its junk only as duplicates,
+    // which are never judged.
+    await waitFor("every junk relay serving", () => junkProcs.every((p) => / served [1-9]/.test(p.stderr())), 30_000);
     const subs = await Promise.all(
       wave.map((mode, i) => {
         const hls = join(dir, `hls-${mode}`);
