@@ -48,8 +48,8 @@ export function newSubscriberStats(streamId: string, signerPinned = false): Subs
   };
 }
 
-/** Copies the stream's and the writer's counters into `stats` (they own the numbers; this only shows them). */
-export function showCounters(stats: SubscriberStats, stream: StreamStats, writer: SegmentWriterCounters, buffers?: FramePoolStats): void {
+/** Copies the stream's, the writer's and the receive pool's counters into `stats` (they own the numbers; this only shows them). */
+export function showCounters(stats: SubscriberStats, stream: StreamStats, writer: SegmentWriterCounters, buffers: FramePoolStats): void {
   stats.signer = stream.signer;
   stats.signerPinned = stream.signerPinned;
   stats.epoch = stream.epoch;
@@ -62,7 +62,7 @@ export function showCounters(stats: SubscriberStats, stream: StreamStats, writer
   stats.discontinuities = writer.discontinuities;
   stats.bytesWritten = writer.bytesWritten;
   stats.mediaSeconds = secondsFromTicks(writer.mediaTicksWritten);
-  if (buffers) stats.receiveBuffers = { lent: buffers.lent, reused: buffers.reused };
+  stats.receiveBuffers = { lent: buffers.lent, reused: buffers.reused };
 }
 
 /** "3 unknown-signer, 1 expired" — the CLI's one format for counts (defined in @ec/moq-transport). */

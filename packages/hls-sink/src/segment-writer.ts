@@ -251,8 +251,10 @@ export class SegmentWriter {
     validateChunk(chunk);
     checkEpoch(chunk.epoch);
     if (chunk.release !== undefined && typeof chunk.release !== "function") throw new HlsSinkError("bad-chunk", "release must be a function");
-    if (this.#closing) return done(chunk, "closed");
-    if (this.#failure) return done(chunk, "failed");
+    if (this.#closing || this.#failure) {
+      done(chunk);
+      return this.#closing ? "closed" : "failed";
+    }
     const before = this.#orderer.currentEpoch;
     const hadAnything = this.#orderer.heldCount > 0 || this.#lastSegment !== undefined;
     const heldBefore = this.#orderer.heldCount;
@@ -262,11 +264,15 @@ export class SegmentWriter {
       this.#counters.discarded += heldBefore;
       if (hadAnything) this.#counters.epochChanges++;
     }
+    if (verdict === "accepted") {
+      this.#releaseNow();
+      return verdict;
+    }
     if (verdict === "duplicate") this.#counters.duplicates++;
     else if (verdict === "late") this.#counters.late++;
-    else if (verdict === "old-epoch") this.#counters.oldEpoch++;
-    else this.#releaseNow();
-    return verdict === "duplicate" || verdict === "late" || verdict === "old-epoch" ? done(chunk, verdict) : verdict;
+    else this.#counters.oldEpoch++;
+    done(chunk);
+    return verdict;
   }
 
   /** Resolves when every chunk released so far is written (or the writer failed). */
@@ -410,13 +416,12 @@ export class SegmentWriter {
 }
 
 /** The writer is done with `chunk`'s bytes: its `release`, if any (a throwing one is the caller's bug, not the writer's failure). */
-function done<T>(chunk: WriterChunk, result?: T): T {
+function done(chunk: WriterChunk): void {
   try {
     chunk.release?.();
   } catch {
     // ignored: see above
   }
-  return result as T;
 }
 
 /** The resume file's content when it is a record from before the group commit (no playlist in it). */

@@ -212,16 +212,10 @@ export class VerifiedStream {
     this.#onVerdict({ kind: "accept", seq, epoch, entry, object: bytes, plaintext, peer });
   }
 
-  /** The `release` of a chunk received into `object`: gives its memory back to the pool, once. */
+  /** The `release` of a chunk received into `object` (giveBack takes memory back once; later calls do nothing). */
   #releaser(object: Uint8Array): () => void {
     const pool = this.#opts.framePool;
-    if (!pool) return noop;
-    let done = false;
-    return () => {
-      if (done) return;
-      done = true;
-      pool.giveBack(object);
-    };
+    return pool ? () => void pool.giveBack(object) : noop;
   }
 
   #onVerdict(v: GateVerdict): void {
@@ -232,8 +226,7 @@ export class VerifiedStream {
       ps.accepted++;
       this.#restartHold.unmark(peer);
       this.sources.progress(peer);
-      const object = v.object;
-      const release = this.#releaser(object);
+      const release = this.#releaser(v.object);
       if (this.#opts.position.has(v.epoch, v.seq)) return release();
       const { firstPts, durationTicks } = v.entry;
       const chunk: VerifiedChunk = { epoch: v.epoch, seq: v.seq, firstPts, durationTicks, plaintext: v.plaintext!, peer, release };
